@@ -1,0 +1,75 @@
+//! The rules classifier: cue phrases from the taxonomy, negation, hedges and structure.
+//! Transparent by design: every label's evidence lists the cues that fired.
+
+use crate::classify::{Classifier, MAX_THEMES};
+use crate::taxonomy::Taxonomy;
+use crate::types::{Label, SentenceInput, Stance, ThemeScore};
+
+pub struct RulesClassifier {
+    taxonomy: Taxonomy,
+}
+
+impl RulesClassifier {
+    pub fn new(taxonomy: Taxonomy) -> RulesClassifier {
+        RulesClassifier { taxonomy }
+    }
+
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+}
+
+impl Classifier for RulesClassifier {
+    fn name(&self) -> &str {
+        "rules"
+    }
+
+    fn classify(&self, input: &SentenceInput) -> Label {
+        let text = input.text.to_lowercase();
+        let mut evidence = Vec::new();
+        let count = |cues: &[String], stance: Stance, evidence: &mut Vec<String>| {
+            let hits: Vec<&String> = cues.iter().filter(|c| text.contains(c.as_str())).collect();
+            for hit in &hits {
+                evidence.push(format!("{}: \"{hit}\"", stance.as_str()));
+            }
+            hits.len()
+        };
+        let cues = &self.taxonomy.stance;
+        let strength = count(&cues.strength, Stance::Strength, &mut evidence);
+        let weakness = count(&cues.weakness, Stance::Weakness, &mut evidence);
+        let recommendation = count(&cues.recommendation, Stance::Recommendation, &mut evidence);
+        let (stance, score) = if input.in_improvement_list || recommendation > 0 {
+            (Stance::Recommendation, 0.8)
+        } else if weakness > 0 {
+            (Stance::Weakness, 0.7)
+        } else if strength > 0 {
+            (Stance::Strength, 0.6)
+        } else {
+            (Stance::Context, 0.5)
+        };
+        let mut themes: Vec<ThemeScore> = self
+            .taxonomy
+            .themes
+            .iter()
+            .filter_map(|theme| {
+                let hits = theme
+                    .cues
+                    .iter()
+                    .filter(|c| text.contains(c.as_str()))
+                    .count();
+                (hits > 0).then(|| ThemeScore {
+                    id: theme.id.clone(),
+                    score: (0.5 + 0.2 * hits as f32).min(1.0),
+                })
+            })
+            .collect();
+        themes.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        themes.truncate(MAX_THEMES);
+        Label {
+            stance,
+            stance_score: score,
+            themes,
+            evidence,
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Errors that name the input and the reason, so a person can act on them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why an input could not be used. The string form is what `errors.csv` and stderr show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputProblem {
+    /// The file could not be opened or read.
+    Unreadable(String),
+    Empty,
+    /// Not one of the formats ofsted-themes reads.
+    UnsupportedType,
+    /// A text-like extension but the bytes are not text in any encoding we decode.
+    NotText,
+    /// The PDF is damaged or truncated.
+    CorruptPdf(String),
+    /// The PDF is encrypted and cannot be opened without a password.
+    EncryptedPdf,
+    /// A PDF with no text layer: a scanned image.
+    NoTextLayer,
+    /// The text yielded no sentences.
+    NoSentences,
+    /// A folder given on the command line that holds no supported file.
+    NoSupportedFiles,
+    /// The file does not exist.
+    NotFound,
+}
+
+impl fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputProblem::Unreadable(why) => write!(f, "cannot read the file: {why}"),
+            InputProblem::Empty => write!(f, "the file is empty"),
+            InputProblem::UnsupportedType => {
+                write!(f, "not a supported type (.pdf, .txt, .md, .html, .htm)")
+            }
+            InputProblem::NotText => write!(
+                f,
+                "the file has a text extension but holds binary data, not text"
+            ),
+            InputProblem::CorruptPdf(why) => write!(f, "the PDF is damaged or truncated: {why}"),
+            InputProblem::EncryptedPdf => write!(f, "the PDF is encrypted"),
+            InputProblem::NoTextLayer => write!(
+                f,
+                "the PDF has no text layer (a scanned image?); run it through OCR first"
+            ),
+            InputProblem::NoSentences => write!(f, "no sentences could be read from the text"),
+            InputProblem::NoSupportedFiles => {
+                write!(
+                    f,
+                    "the folder holds no .pdf, .txt, .md, .html or .htm files"
+                )
+            }
+            InputProblem::NotFound => write!(f, "no such file or folder"),
+        }
+    }
+}
+
+/// An input that was skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct InputError {
+    pub path: PathBuf,
+    pub problem: InputProblem,
+}
+
+impl InputError {
+    pub fn new(path: &Path, problem: InputProblem) -> InputError {
+        InputError {
+            path: path.to_path_buf(),
+            problem,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Stage 1, ingest: a path becomes a [`RawDocument`] of decoded text pages.
+//!
+//! Contract: bytes in, text out, nothing interpreted. Cleaning is the next stage's work.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{InputError, InputProblem};
+use crate::types::{InputFormat, RawDocument};
+
+/// The input format a path's extension names, if it is one we read.
+pub fn format_of(path: &Path) -> Option<InputFormat> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => Some(InputFormat::Pdf),
+        "txt" | "md" => Some(InputFormat::Text),
+        "html" | "htm" => Some(InputFormat::Html),
+        _ => None,
+    }
+}
+
+/// Expands files and folders (recursively) into the supported files under them, sorted so
+/// that every run sees the same order. Problems (missing paths, empty folders) are returned
+/// beside the files rather than stopping the batch.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            walk(path, &mut files, &mut errors);
+            if files.len() == before {
+                errors.push(InputError::new(path, InputProblem::NoSupportedFiles));
+            }
+        } else if path.is_file() {
+            // A file named explicitly is always tried, so an unsupported one is reported.
+            files.push(path.clone());
+        } else {
+            errors.push(InputError::new(path, InputProblem::NotFound));
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(InputError::new(
+                dir,
+                InputProblem::Unreadable(e.to_string()),
+            ));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if is_hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files, errors);
+        } else if format_of(&path).is_some() {
+            files.push(path);
+        }
+    }
+}
+
+/// Reads one file into text pages.
+pub fn read(path: &Path) -> Result<RawDocument, InputError> {
+    let fail = |problem| InputError::new(path, problem);
+    let format = format_of(path).ok_or_else(|| fail(InputProblem::UnsupportedType))?;
+    let bytes = fs::read(path).map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
+    if bytes.is_empty() {
+        return Err(fail(InputProblem::Empty));
+    }
+    let pages = match format {
+        InputFormat::Pdf => crate::pdf::pages(&bytes).map_err(fail)?,
+        InputFormat::Text => vec![decode_text(&bytes).ok_or_else(|| fail(InputProblem::NotText))?],
+        InputFormat::Html => {
+            let html = decode_text(&bytes).ok_or_else(|| fail(InputProblem::NotText))?;
+            vec![crate::html::body_text(&html)]
+        }
+    };
+    if pages.iter().all(|p| p.trim().is_empty()) {
+        return Err(fail(match format {
+            InputFormat::Pdf => InputProblem::NoTextLayer,
+            _ => InputProblem::Empty,
+        }));
+    }
+    Ok(RawDocument {
+        path: path.to_path_buf(),
+        sha256: sha256_hex(&bytes),
+        format,
+        pages,
+    })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Decodes text in UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
+/// Returns `None` for bytes that are not text (binary junk with a text extension).
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    let text = if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        text.into_owned()
+    } else if let Ok(text) = std::str::from_utf8(bytes) {
+        text.to_owned()
+    } else {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+        text.into_owned()
+    };
+    looks_like_text(&text).then_some(text)
+}
+
+/// Text has few control characters; binary data decoded as Windows-1252 has many.
+fn looks_like_text(text: &str) -> bool {
+    let mut total = 0usize;
+    let mut control = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}') {
+            control += 1;
+        }
+    }
+    total > 0 && control * 100 <= total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf8_with_and_without_bom() {
+        assert_eq!(
+            decode_text("£5 “quoted”".as_bytes()).unwrap(),
+            "£5 “quoted”"
+        );
+        let mut with_bom = vec![0xEF, 0xBB, 0xBF];
+        with_bom.extend_from_slice("£5".as_bytes());
+        assert_eq!(decode_text(&with_bom).unwrap(), "£5");
+    }
+
+    #[test]
+    fn decodes_utf16_with_bom() {
+        let mut le = vec![0xFF, 0xFE];
+        for unit in "£5 “q”".encode_utf16() {
+            le.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(decode_text(&le).unwrap(), "£5 “q”");
+        let mut be = vec![0xFE, 0xFF];
+        for unit in "£5 “q”".encode_utf16() {
+            be.extend_from_slice(&unit.to_be_bytes());
+        }
+        assert_eq!(decode_text(&be).unwrap(), "£5 “q”");
+    }
+
+    #[test]
+    fn decodes_windows_1252() {
+        // "£5 “q”" in Windows-1252.
+        let bytes = [0xA3, b'5', b' ', 0x93, b'q', 0x94];
+        assert_eq!(decode_text(&bytes).unwrap(), "£5 “q”");
+    }
+
+    #[test]
+    fn rejects_binary_junk() {
+        let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(decode_text(&junk), None);
+    }
+}

@@ -1,0 +1,31 @@
+//! ofsted-themes: Ofsted reports on children's social care in, labelled sentences and
+//! comparable theme summaries out.
+//!
+//! The pipeline's stages, one module each, with the data types between them in [`types`]:
+//!
+//! | stage | module | in → out |
+//! |---|---|---|
+//! | ingest | [`ingest`] (with [`pdf`], [`html`]) | path → [`types::RawDocument`] |
+//! | clean | [`clean`] | raw pages → [`types::Block`]s |
+//! | facts | [`facts`] | pages and blocks → [`types::ReportFacts`] |
+//! | segment | [`segment`] | blocks → [`types::Sentence`]s |
+//! | classify | [`classify`] | sentences → [`types::Label`]s |
+//! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
+//! | write | [`write`] | summary → CSV files |
+//!
+//! [`pipeline`] composes them; [`cmd`] holds one module per subcommand.
+
+pub mod aggregate;
+pub mod classify;
+pub mod clean;
+pub mod cmd;
+pub mod error;
+pub mod facts;
+pub mod html;
+pub mod ingest;
+pub mod pdf;
+pub mod pipeline;
+pub mod segment;
+pub mod taxonomy;
+pub mod types;
+pub mod write;

@@ -1,0 +1,363 @@
+//! Stage 6, write: the CSV files, each written to a temporary file in the output folder and
+//! renamed into place, so an interrupted run never leaves a half-written file.
+//!
+//! CSVs are UTF-8 with a byte-order mark: without it Excel reads them as the local code page
+//! and curly quotes and "£" come out garbled. LibreOffice and csv readers accept the mark.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::aggregate::Summary;
+use crate::error::InputError;
+use crate::taxonomy::Taxonomy;
+use crate::types::{Date, Grade, LabelledReport, Stance};
+
+pub const SENTENCES_CSV: &str = "sentences.csv";
+pub const REPORTS_CSV: &str = "reports.csv";
+pub const THEMES_CSV: &str = "themes.csv";
+pub const AUTHORITIES_CSV: &str = "authorities.csv";
+pub const ERRORS_CSV: &str = "errors.csv";
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Creates the output folder and checks that files can be written in it.
+pub fn prepare_output_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("output folder {} is not writable", dir.display()))?;
+    Ok(())
+}
+
+/// Writes `path` atomically: `fill` writes into a temporary file beside it, which is then
+/// renamed over `path`. On error the temporary file is removed and `path` is untouched.
+pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    {
+        let mut out = io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
+        out.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    tmp.as_file().sync_all().ok();
+    tmp.persist(path)
+        .with_context(|| format!("cannot move the finished file into {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes a CSV atomically, BOM first, rows from `rows`.
+fn write_csv(
+    path: &Path,
+    header: &[String],
+    rows: impl FnOnce(&mut csv::Writer<&mut dyn Write>) -> Result<()>,
+) -> Result<()> {
+    atomic_write(path, |out| {
+        out.write_all(UTF8_BOM)?;
+        let mut writer = csv::WriterBuilder::new().from_writer(out);
+        writer.write_record(header)?;
+        rows(&mut writer)?;
+        writer.flush()?;
+        Ok(())
+    })
+}
+
+fn strings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// A free-text cell that a spreadsheet would run as a formula gets a leading apostrophe.
+pub fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '@', '-']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn date(d: Option<Date>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub fn grade(g: Option<Grade>) -> String {
+    g.map(|g| g.as_str().to_string()).unwrap_or_default()
+}
+
+pub fn score(s: f32) -> String {
+    format!("{s:.3}")
+}
+
+/// Writes all five CSVs into `dir` and returns their paths.
+pub fn write_all(
+    dir: &Path,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    errors: &[InputError],
+    taxonomy: &Taxonomy,
+    all_reports: bool,
+) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = [
+        SENTENCES_CSV,
+        REPORTS_CSV,
+        THEMES_CSV,
+        AUTHORITIES_CSV,
+        ERRORS_CSV,
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .collect();
+    write_sentences(&paths[0], reports, summary)?;
+    write_reports(&paths[1], reports, summary)?;
+    write_themes(&paths[2], reports, summary, taxonomy)?;
+    write_authorities(&paths[3], reports, summary, taxonomy, all_reports)?;
+    write_errors(&paths[4], errors)?;
+    Ok(paths)
+}
+
+pub const SENTENCE_COLUMNS: &[&str] = &[
+    "report_id",
+    "local_authority",
+    "document_kind",
+    "report_date",
+    "section",
+    "judgement_area",
+    "sentence_no",
+    "text",
+    "stance",
+    "stance_score",
+    "themes",
+    "theme_scores",
+    "evidence",
+];
+
+fn write_sentences(path: &Path, reports: &[LabelledReport], summary: &Summary) -> Result<()> {
+    write_csv(path, &strings(SENTENCE_COLUMNS), |w| {
+        for rs in &summary.reports {
+            let lr = &reports[rs.index];
+            let r = &lr.report;
+            for (s, label) in r.sentences.iter().zip(&lr.labels) {
+                let themes: Vec<&str> = label.themes.iter().map(|t| t.id.as_str()).collect();
+                let theme_scores: Vec<String> = label
+                    .themes
+                    .iter()
+                    .map(|t| format!("{}={}", t.id, score(t.score)))
+                    .collect();
+                w.write_record([
+                    r.id.clone(),
+                    rs.authority.clone(),
+                    r.facts.kind.as_str().to_string(),
+                    date(rs.date),
+                    cell(&s.section),
+                    s.judgement_area.as_str().to_string(),
+                    s.no.to_string(),
+                    cell(&s.text),
+                    label.stance.as_str().to_string(),
+                    score(label.stance_score),
+                    themes.join(";"),
+                    theme_scores.join(";"),
+                    cell(&label.evidence.join("; ")),
+                ])?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub const GRADE_COLUMNS: &[&str] = &[
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "care_leavers",
+    "adoption",
+    "lscb",
+];
+
+pub fn grade_cells(r: &LabelledReport) -> Vec<String> {
+    let g = &r.report.facts.grades;
+    [
+        g.overall_effectiveness,
+        g.impact_of_leaders,
+        g.help_and_protection,
+        g.children_in_care,
+        g.care_leavers,
+        g.adoption,
+        g.lscb,
+    ]
+    .into_iter()
+    .map(grade)
+    .collect()
+}
+
+fn write_reports(path: &Path, reports: &[LabelledReport], summary: &Summary) -> Result<()> {
+    let mut header = strings(&[
+        "report_id",
+        "source_file",
+        "local_authority",
+        "document_kind",
+        "start_date",
+        "end_date",
+        "published",
+        "report_date",
+        "lead_inspector",
+    ]);
+    header.extend(strings(GRADE_COLUMNS));
+    header.extend(strings(&[
+        "sentences",
+        "strengths",
+        "weaknesses",
+        "recommendations",
+        "context",
+        "classifier",
+    ]));
+    write_csv(path, &header, |w| {
+        for rs in &summary.reports {
+            let lr = &reports[rs.index];
+            let f = &lr.report.facts;
+            let mut row = vec![
+                lr.report.id.clone(),
+                cell(&lr.report.source.display().to_string()),
+                rs.authority.clone(),
+                f.kind.as_str().to_string(),
+                date(f.start_date),
+                date(f.end_date),
+                date(f.published),
+                date(rs.date),
+                cell(f.lead_inspector.as_deref().unwrap_or("")),
+            ];
+            row.extend(grade_cells(lr));
+            let c = &rs.stance_counts;
+            row.extend(
+                [
+                    c.total(),
+                    c.strengths,
+                    c.weaknesses,
+                    c.recommendations,
+                    c.context,
+                ]
+                .map(|n| n.to_string()),
+            );
+            row.push(lr.classifier.clone());
+            w.write_record(&row)?;
+        }
+        Ok(())
+    })
+}
+
+fn write_themes(
+    path: &Path,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+) -> Result<()> {
+    let header = strings(&[
+        "report_id",
+        "local_authority",
+        "document_kind",
+        "report_date",
+        "theme",
+        "theme_name",
+        "strengths",
+        "weaknesses",
+        "recommendations",
+        "context",
+        "total",
+        "example_strength",
+        "example_weakness",
+        "example_recommendation",
+        "example_context",
+    ]);
+    write_csv(path, &header, |w| {
+        for rs in &summary.reports {
+            let lr = &reports[rs.index];
+            for (theme, ts) in taxonomy.themes.iter().zip(&rs.themes) {
+                let c = &ts.counts;
+                let mut row = vec![
+                    lr.report.id.clone(),
+                    rs.authority.clone(),
+                    lr.report.facts.kind.as_str().to_string(),
+                    date(rs.date),
+                    theme.id.clone(),
+                    theme.name.clone(),
+                ];
+                row.extend(
+                    [
+                        c.strengths,
+                        c.weaknesses,
+                        c.recommendations,
+                        c.context,
+                        c.total(),
+                    ]
+                    .map(|n| n.to_string()),
+                );
+                for stance in Stance::ALL {
+                    let example = ts.examples[stance.index()].as_ref();
+                    row.push(example.map(|e| cell(&e.text)).unwrap_or_default());
+                }
+                w.write_record(&row)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The per-theme column group of the wide authorities table.
+pub const THEME_GROUP: &[&str] = &["strengths", "weaknesses", "recommendations", "balance"];
+
+fn write_authorities(
+    path: &Path,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+    all_reports: bool,
+) -> Result<()> {
+    let mut header = strings(&[
+        "local_authority",
+        "report_id",
+        "document_kind",
+        "report_date",
+    ]);
+    header.extend(strings(GRADE_COLUMNS));
+    for theme in &taxonomy.themes {
+        for part in THEME_GROUP {
+            header.push(format!("{}_{part}", theme.id));
+        }
+    }
+    write_csv(path, &header, |w| {
+        for rs in summary.authority_rows(all_reports) {
+            let lr = &reports[rs.index];
+            let mut row = vec![
+                rs.authority.clone(),
+                lr.report.id.clone(),
+                lr.report.facts.kind.as_str().to_string(),
+                date(rs.date),
+            ];
+            row.extend(grade_cells(lr));
+            for ts in &rs.themes {
+                let c = &ts.counts;
+                row.push(c.strengths.to_string());
+                row.push(c.weaknesses.to_string());
+                row.push(c.recommendations.to_string());
+                row.push(c.balance().to_string());
+            }
+            w.write_record(&row)?;
+        }
+        Ok(())
+    })
+}
+
+fn write_errors(path: &Path, errors: &[InputError]) -> Result<()> {
+    write_csv(path, &strings(&["path", "reason"]), |w| {
+        for e in errors {
+            w.write_record([cell(&e.path.display().to_string()), e.problem.to_string()])?;
+        }
+        Ok(())
+    })
+}
