@@ -25,6 +25,8 @@ pub enum InputProblem {
     NoSupportedFiles,
     /// The file does not exist.
     NotFound,
+    /// A bug in ofsted-themes met this file; the rest of the batch goes on.
+    Internal(String),
 }
 
 impl fmt::Display for InputProblem {
@@ -53,6 +55,10 @@ impl fmt::Display for InputProblem {
                 )
             }
             InputProblem::NotFound => write!(f, "no such file or folder"),
+            InputProblem::Internal(why) => write!(
+                f,
+                "ofsted-themes failed on this file (please report it): {why}"
+            ),
         }
     }
 }

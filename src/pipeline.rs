@@ -2,6 +2,7 @@
 //! reports, with a progress bar and per-stage timings.
 
 use std::io::IsTerminal;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -41,7 +42,23 @@ impl StageTimes {
 }
 
 /// Reads a file into a [`Report`]: every stage but classification.
+///
+/// A panic in any stage is caught and reported against the file, so one bad input can never
+/// take the batch down with it.
 pub fn prepare(path: &Path, times: &StageTimes) -> Result<Report, InputError> {
+    panic::catch_unwind(AssertUnwindSafe(|| prepare_unguarded(path, times))).unwrap_or_else(
+        |panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unexpected panic".to_string());
+            Err(InputError::new(path, InputProblem::Internal(why)))
+        },
+    )
+}
+
+fn prepare_unguarded(path: &Path, times: &StageTimes) -> Result<Report, InputError> {
     let doc = times.time(0, || ingest::read(path))?;
     let blocks = times.time(1, || clean::clean(&doc));
     let facts = times.time(2, || facts::extract(&doc, &blocks));

@@ -361,3 +361,33 @@ fn write_errors(path: &Path, errors: &[InputError]) -> Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_the_old_file_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        fs::write(&path, "old").unwrap();
+        let result = atomic_write(&path, |out| {
+            out.write_all(b"half a fi")?;
+            anyhow::bail!("interrupted")
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "the temporary file was not cleaned up");
+
+        atomic_write(&path, |out| Ok(out.write_all(b"new")?)).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn formula_like_cells_are_defused() {
+        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(cell("-5 children"), "'-5 children");
+        assert_eq!(cell("Early help is good."), "Early help is good.");
+    }
+}

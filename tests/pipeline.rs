@@ -1,0 +1,185 @@
+//! The `run` command end to end, through the real binary: outputs, determinism, exit codes and
+//! bad inputs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CSVS: [&str; 5] = [
+    "sentences.csv",
+    "reports.csv",
+    "themes.csv",
+    "authorities.csv",
+    "errors.csv",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus() -> PathBuf {
+    let dir = root().join("../shared/corpus");
+    assert!(
+        dir.is_dir(),
+        "the shared corpus is missing: expected {} beside the project",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs `ofsted-themes run ARGS... --out OUT --quiet` from the project root.
+fn run(args: &[&Path], out: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ofsted-themes"));
+    cmd.current_dir(root()).arg("run");
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.arg("--out").arg(out).arg("--quiet");
+    cmd.output().expect("the binary runs")
+}
+
+fn read_csv(path: &Path) -> Vec<csv::StringRecord> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader.records().map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn seeds_give_five_csvs_with_bom_and_intact_text() {
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&[Path::new("seeds")], out.path());
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    for name in CSVS {
+        let bytes = fs::read(out.path().join(name)).unwrap();
+        assert!(
+            bytes.starts_with(b"\xEF\xBB\xBF"),
+            "{name} lacks the UTF-8 BOM"
+        );
+    }
+    let sentences = fs::read_to_string(out.path().join("sentences.csv")).unwrap();
+    // The seeds use curly apostrophes; they must survive as UTF-8.
+    assert!(sentences.contains('’'), "curly quotes lost");
+    let rows = read_csv(&out.path().join("sentences.csv"));
+    assert!(
+        rows.len() > 50,
+        "only {} sentences from five articles",
+        rows.len()
+    );
+    let reports = read_csv(&out.path().join("reports.csv"));
+    assert_eq!(reports.len(), 5);
+    assert!(read_csv(&out.path().join("errors.csv")).is_empty());
+    let summary = String::from_utf8_lossy(&result.stderr);
+    assert!(summary.contains("5 reports"), "summary line: {summary}");
+}
+
+#[test]
+fn same_input_gives_byte_identical_output() {
+    let pdfs = corpus().join("focused-visit");
+    let mut inputs: Vec<PathBuf> = fs::read_dir(&pdfs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    inputs.truncate(6);
+    inputs.push(root().join("seeds"));
+    let args: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    assert_eq!(run(&args, first.path()).status.code(), Some(0));
+    // A different thread count must not change the output either.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ofsted-themes"));
+    cmd.current_dir(root())
+        .arg("run")
+        .args(&args)
+        .arg("--out")
+        .arg(second.path());
+    let result = cmd.args(["--quiet", "--jobs", "1"]).output().unwrap();
+    assert_eq!(result.status.code(), Some(0));
+    for name in CSVS {
+        let a = fs::read(first.path().join(name)).unwrap();
+        let b = fs::read(second.path().join(name)).unwrap();
+        assert!(a == b, "{name} differs between two runs of the same input");
+    }
+}
+
+#[test]
+fn bad_inputs_are_reported_and_the_batch_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.txt");
+    fs::copy(root().join("seeds/000_0acf5d652a6d567f.txt"), &good).unwrap();
+    fs::write(dir.path().join("empty.txt"), b"").unwrap();
+    let junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    fs::write(dir.path().join("junk.txt"), &junk).unwrap();
+    fs::write(
+        dir.path().join("broken.pdf"),
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog",
+    )
+    .unwrap();
+    fs::write(dir.path().join("notes.docx"), b"PK\x03\x04").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&[dir.path(), &dir.path().join("notes.docx")], out.path());
+    assert_eq!(result.status.code(), Some(2), "some inputs skipped: exit 2");
+
+    let errors = read_csv(&out.path().join("errors.csv"));
+    let reason = |file: &str| {
+        errors
+            .iter()
+            .find(|r| r[0].ends_with(file))
+            .map(|r| r[1].to_string())
+            .unwrap_or_else(|| panic!("{file} missing from errors.csv: {errors:?}"))
+    };
+    assert!(reason("empty.txt").contains("empty"));
+    assert!(reason("junk.txt").contains("binary"));
+    assert!(reason("broken.pdf").contains("PDF"));
+    assert!(reason("notes.docx").contains("not a supported type"));
+    assert_eq!(errors.len(), 4);
+    // The good file still made it through.
+    assert_eq!(read_csv(&out.path().join("reports.csv")).len(), 1);
+    // Each skipped file is also named on stderr... unless --quiet, which this run used.
+}
+
+#[test]
+fn nothing_usable_exits_1_and_names_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("readme.rtf"), b"{\\rtf1}").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&[dir.path()], out.path());
+    assert_eq!(result.status.code(), Some(1));
+    let errors = read_csv(&out.path().join("errors.csv"));
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0][1].contains("no .pdf"), "{:?}", errors[0]);
+}
+
+#[test]
+fn missing_input_is_reported_by_name() {
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &[Path::new("seeds"), Path::new("no/such/folder")],
+        out.path(),
+    );
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let errors = read_csv(&out.path().join("errors.csv"));
+    assert!(errors
+        .iter()
+        .any(|r| r[0] == *"no/such/folder" && r[1].contains("no such file")));
+    assert!(stderr.contains("5 reports"), "{stderr}");
+}
+
+#[test]
+fn unwritable_output_folder_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    fs::write(&file, b"x").unwrap();
+    let result = run(&[Path::new("seeds")], &file.join("out"));
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains("cannot create output folder") && stderr.contains("a-file"),
+        "{stderr}"
+    );
+}
