@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ofsted_themes::classify::RulesClassifier;
+use ofsted_themes::classify::{Classifier, RulesClassifier};
 use ofsted_themes::taxonomy::Taxonomy;
 use ofsted_themes::{aggregate, ingest, pipeline};
 
@@ -43,7 +43,7 @@ fn main() {
         wall,
         reports.len() as f64 / wall,
         sentences as f64 / wall,
-        "rules"
+        classifier.name()
     );
     println!("  time per stage (summed over threads):");
     for (stage, time) in outcome.times.totals() {
