@@ -1,27 +1,34 @@
 //! Stage 3, segment: blocks become [`Sentence`]s.
 //!
 //! Contract: a sentence never spans two blocks; every non-empty block yields at least one.
+//!
+//! [`split`] works on one block in three passes:
+//! 1. blank lines are hard breaks;
+//! 2. list items run together in one piece of text ("1. … 2. …", "a) … b) …", "• … • …")
+//!    are separated ([`list_items`]);
+//! 3. each item is scanned once for sentence-final punctuation (`.` `!` `?` `…`), and each
+//!    candidate is judged by the word before it and the text after it ([`judge`]).
+//!
+//! The word lists behind the judgement (titles, abbreviations, sentence starters) are data,
+//! in `src/segment/abbreviations.toml`. Everything is compiled once; a call is linear in the
+//! length of its text.
+
+use std::collections::HashSet;
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+use serde::Deserialize;
 
 use crate::types::{Block, Sentence};
 
-/// Splits one block of text into sentences.
+/// Splits one block of text into trimmed, non-empty sentences.
 pub fn split(text: &str) -> Vec<String> {
-    // First cut: split after . ! ? followed by a space and a capital letter.
+    let lexicon = &*LEXICON;
     let mut sentences = Vec::new();
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for w in chars.windows(3) {
-        let (_, a) = w[0];
-        let (_, b) = w[1];
-        let (k, c) = w[2];
-        if matches!(a, '.' | '!' | '?') && b == ' ' && c.is_uppercase() {
-            sentences.push(text[start..k].trim().to_string());
-            start = k;
+    for paragraph in BLANK_LINE.split(text) {
+        for item in list_items(paragraph) {
+            split_item(item, lexicon, &mut sentences);
         }
-    }
-    let rest = text[start..].trim();
-    if !rest.is_empty() {
-        sentences.push(rest.to_string());
     }
     sentences
 }
@@ -42,4 +49,523 @@ pub fn segment(blocks: &[Block]) -> Vec<Sentence> {
         }
     }
     sentences
+}
+
+// ---------------------------------------------------------------------------------------
+// Word lists
+// ---------------------------------------------------------------------------------------
+
+/// The word lists, as written in `abbreviations.toml` (see that file for what each means).
+#[derive(Deserialize)]
+struct WordLists {
+    titles: Vec<String>,
+    never_final: Vec<String>,
+    before_numbers: Vec<String>,
+    ambiguous: Vec<String>,
+    sentence_starters: Vec<String>,
+    fragment_openers: Vec<String>,
+    max_fragment_words: usize,
+}
+
+/// The word lists as lookup sets of lower-case words without their final full stop.
+struct Lexicon {
+    titles: HashSet<String>,
+    never_final: HashSet<String>,
+    before_numbers: HashSet<String>,
+    ambiguous: HashSet<String>,
+    sentence_starters: HashSet<String>,
+    fragment_openers: HashSet<String>,
+    max_fragment_words: usize,
+}
+
+impl Lexicon {
+    fn parse(toml_text: &str) -> Result<Lexicon, toml::de::Error> {
+        let lists: WordLists = toml::from_str(toml_text)?;
+        let set = |words: Vec<String>| -> HashSet<String> {
+            words.iter().map(|w| lookup_key(w.trim())).collect()
+        };
+        Ok(Lexicon {
+            titles: set(lists.titles),
+            never_final: set(lists.never_final),
+            before_numbers: set(lists.before_numbers),
+            ambiguous: set(lists.ambiguous),
+            sentence_starters: set(lists.sentence_starters),
+            fragment_openers: set(lists.fragment_openers),
+            max_fragment_words: lists.max_fragment_words,
+        })
+    }
+}
+
+/// How a word is looked up in the lists: lower case, without a final full stop.
+fn lookup_key(word: &str) -> String {
+    word.trim_end_matches('.').to_lowercase()
+}
+
+const WORD_LISTS_TOML: &str = include_str!("segment/abbreviations.toml");
+
+static LEXICON: Lazy<Lexicon> = Lazy::new(|| {
+    // The file is compiled in and a unit test parses it, so this cannot fail at run time.
+    Lexicon::parse(WORD_LISTS_TOML).expect("src/segment/abbreviations.toml must parse")
+});
+
+static BLANK_LINE: Lazy<Regex> = Lazy::new(|| Regex::new(r"\n[^\S\n]*\n\s*").unwrap());
+
+/// An enumerated list label at the start of an item: "1.", "1)", "1.)", "a.", "b)".
+static LIST_LABEL: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^(\d{1,3}|[A-Za-z])(\.\)|\)|\.)\s").unwrap());
+
+// ---------------------------------------------------------------------------------------
+// Characters
+// ---------------------------------------------------------------------------------------
+
+fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '…')
+}
+
+/// Quotes and brackets that may close a sentence after its final punctuation.
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '}' | '»' | '›')
+}
+
+/// Quotes and brackets that may open a sentence.
+fn is_opener(c: char) -> bool {
+    matches!(c, '"' | '\'' | '“' | '‘' | '(' | '[' | '{' | '«' | '‹')
+}
+
+/// Bullet glyphs, including the private-use symbol-font glyphs PDFs give for bullets.
+fn is_bullet(c: char) -> bool {
+    matches!(
+        c,
+        '•' | '◦'
+            | '▪'
+            | '▫'
+            | '‣'
+            | '⁃'
+            | '∙'
+            | '●'
+            | '○'
+            | '■'
+            | '□'
+            | '➢'
+            | '►'
+            | '\u{F000}'..='\u{F0FF}'
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Pass 2: list items
+// ---------------------------------------------------------------------------------------
+
+/// Separates list items that share one piece of text: before every bullet glyph that
+/// follows a space, and before each successor of an enumerated label the text starts with
+/// ("1. … 2. … 3. …", "a) … b) …"). Only the exact successor label counts, so a stray
+/// number in a sentence ("aged 9. The") is left to the sentence scanner.
+fn list_items(text: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let mut item_start = 0;
+    let mut previous: Option<char> = None;
+    for (offset, c) in text.char_indices() {
+        if is_bullet(c) && previous.is_some_and(char::is_whitespace) {
+            items.push(&text[item_start..offset]);
+            item_start = offset;
+        }
+        previous = Some(c);
+    }
+    items.push(&text[item_start..]);
+    items
+        .into_iter()
+        .flat_map(split_enumerated)
+        .filter(|item| !item.trim().is_empty())
+        .collect()
+}
+
+/// Splits "1. first 2. second" (or "a) first b) second") before each successive label.
+fn split_enumerated(item: &str) -> Vec<&str> {
+    let body_start = item.len()
+        - item
+            .trim_start_matches(|c: char| is_bullet(c) || c.is_whitespace())
+            .len();
+    let Some(label) = LIST_LABEL.captures(&item[body_start..]) else {
+        return vec![item];
+    };
+    let mut current = label[1].to_string();
+    let separator = label[2].to_string();
+    let mut pieces = Vec::new();
+    let mut piece_start = 0;
+    let mut search_from = body_start + label[0].len();
+    while let Some(next) = successor_label(&current) {
+        let needle = format!("{next}{separator}");
+        let found = item[search_from..]
+            .match_indices(needle.as_str())
+            .map(|(at, _)| search_from + at)
+            .find(|&at| {
+                let before = item[..at].chars().next_back();
+                let after = item[at + needle.len()..].chars().next();
+                before.is_some_and(char::is_whitespace) && after.is_some_and(char::is_whitespace)
+            });
+        let Some(at) = found else { break };
+        pieces.push(&item[piece_start..at]);
+        piece_start = at;
+        search_from = at + needle.len();
+        current = next;
+    }
+    pieces.push(&item[piece_start..]);
+    pieces
+}
+
+/// The label after `label` in an enumerated list: "9" → "10", "a" → "b".
+fn successor_label(label: &str) -> Option<String> {
+    if let Ok(number) = label.parse::<u32>() {
+        return Some((number + 1).to_string());
+    }
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_alphabetic() && !matches!(c, 'z' | 'Z') => {
+            Some(char::from(c as u8 + 1).to_string())
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pass 3: sentences
+// ---------------------------------------------------------------------------------------
+
+/// A run of sentence-final punctuation: "." "?!" "..." "…" ". . . .".
+struct Cluster {
+    /// Index of its first character.
+    start: usize,
+    /// Index just after its last punctuation mark.
+    end: usize,
+    /// Full stops in it, "…" counting three.
+    dots: usize,
+    /// It holds a "!" or "?".
+    exclaims: bool,
+    /// Its dots are spaced (". . .").
+    spaced: bool,
+}
+
+impl Cluster {
+    fn scan(chars: &[char], start: usize) -> Cluster {
+        let mut cluster = Cluster {
+            start,
+            end: start,
+            dots: 0,
+            exclaims: false,
+            spaced: false,
+        };
+        let mut k = start;
+        while k < chars.len() {
+            match chars[k] {
+                '.' => cluster.dots += 1,
+                '…' => cluster.dots += 3,
+                '!' | '?' => cluster.exclaims = true,
+                _ => break,
+            }
+            k += 1;
+            // A spaced ellipsis continues a run of dots: "word . . . ."
+            if chars[k - 1] == '.' && chars.get(k) == Some(&' ') && chars.get(k + 1) == Some(&'.') {
+                cluster.spaced = true;
+                k += 1;
+            }
+        }
+        cluster.end = k;
+        cluster
+    }
+}
+
+/// What to do at a cluster of final punctuation.
+enum Verdict {
+    Continue,
+    /// The sentence ends just before this char index.
+    EndBefore(usize),
+}
+
+/// One item of text being scanned, with the current sentence's start.
+struct Scan<'a> {
+    chars: &'a [char],
+    /// Char index where the current sentence starts.
+    sentence_start: usize,
+    lexicon: &'a Lexicon,
+}
+
+fn split_item(text: &str, lexicon: &Lexicon, out: &mut Vec<String>) {
+    let chars: Vec<char> = text.chars().collect();
+    let offsets: Vec<usize> = text
+        .char_indices()
+        .map(|(offset, _)| offset)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let mut push = |from: usize, to: usize| {
+        let sentence = text[offsets[from]..offsets[to]].trim();
+        if !sentence.is_empty() {
+            out.push(sentence.to_string());
+        }
+    };
+    let mut scan = Scan {
+        chars: &chars,
+        sentence_start: 0,
+        lexicon,
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_terminal(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let cluster = Cluster::scan(&chars, i);
+        if let Verdict::EndBefore(end) = judge(&scan, &cluster) {
+            push(scan.sentence_start, end);
+            scan.sentence_start = end;
+        }
+        i = cluster.end;
+    }
+    push(scan.sentence_start, chars.len());
+}
+
+/// Decides whether a cluster of final punctuation ends the current sentence.
+fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
+    let chars = scan.chars;
+    let at = cluster.start;
+    let close_end = skip(chars, cluster.end, is_closer);
+    let space_end = skip(chars, close_end, char::is_whitespace);
+    let ends_here = Verdict::EndBefore(close_end);
+
+    // An elision in square brackets, "[...]", is never an end.
+    if cluster.dots >= 3
+        && !cluster.exclaims
+        && at > 0
+        && chars[at - 1] == '['
+        && chars.get(cluster.end) == Some(&']')
+    {
+        return Verdict::Continue;
+    }
+    // Nothing follows: the rest of the text is the last sentence anyway.
+    if space_end == chars.len() {
+        return Verdict::Continue;
+    }
+    // No space after: decimals, URLs, e-mail addresses, "U.S.A", "Jr.'s" - or a missing space.
+    if space_end == close_end {
+        return if missing_space_end(scan, cluster) {
+            ends_here
+        } else {
+            Verdict::Continue
+        };
+    }
+
+    let next_at = skip(chars, space_end, is_opener).min(chars.len() - 1);
+    let next = chars[next_at];
+
+    if cluster.dots >= 3 && !cluster.exclaims {
+        return judge_ellipsis(chars, cluster, next, close_end);
+    }
+    if cluster.exclaims {
+        // "Hello!? Is that you?" ends; "Yahoo! in the accounting department" does not.
+        return if next.is_lowercase() {
+            Verdict::Continue
+        } else {
+            ends_here
+        };
+    }
+
+    // A full stop. Followed by lower case it is not an end.
+    if next.is_lowercase() {
+        return Verdict::Continue;
+    }
+    let word = word_before(chars, scan.sentence_start, at);
+    // A list or paragraph label opening the sentence: "1.) The first item", "12. Children".
+    if is_first_word(chars, scan.sentence_start, at, word.len()) && is_list_label(&word) {
+        return Verdict::Continue;
+    }
+    // Closed inside quotes or brackets, or after them: "stop." Then', "(CHUB). The".
+    if close_end > cluster.end || word.last().is_some_and(|&c| is_closer(c)) {
+        return ends_here;
+    }
+    let word_text: String = word.iter().collect();
+    let key = lookup_key(&word_text);
+    let lexicon = scan.lexicon;
+    if lexicon.titles.contains(&key) || lexicon.never_final.contains(&key) {
+        return Verdict::Continue;
+    }
+    if next.is_numeric() {
+        // "p. 55", "No. 3", "para. 12" - but "She has $100.00. 45 of it".
+        let single_lower = word.len() == 1 && word[0].is_lowercase();
+        return if lexicon.before_numbers.contains(&key) || single_lower {
+            Verdict::Continue
+        } else {
+            ends_here
+        };
+    }
+    if lexicon.ambiguous.contains(&key) || is_initial_or_acronym(&word) {
+        let next_word = lookup_key(&word_at(chars, next_at));
+        if !lexicon.sentence_starters.contains(&next_word) || is_fragment(scan, at, lexicon) {
+            return Verdict::Continue;
+        }
+    }
+    ends_here
+}
+
+/// Ellipses: three dots are an omission, four a sentence end with an omission.
+fn judge_ellipsis(chars: &[char], cluster: &Cluster, next: char, close_end: usize) -> Verdict {
+    let at = cluster.start;
+    let attached = at > 0 && !chars[at - 1].is_whitespace();
+    if !next.is_uppercase() {
+        return Verdict::Continue;
+    }
+    // "compounds. . . . The practice": the full stop ends the sentence and the spaced
+    // ellipsis opens the next one.
+    if attached && cluster.dots >= 4 && chars.get(at + 1) == Some(&' ') {
+        return Verdict::EndBefore(at + 1);
+    }
+    // A spaced three-dot ellipsis is an omission within a sentence: "the thing is . . . I".
+    if cluster.dots == 3 && cluster.spaced {
+        return Verdict::Continue;
+    }
+    // "that.... She", "period . . . . Next", "I never meant that... She".
+    Verdict::EndBefore(close_end)
+}
+
+/// A sentence end with no space after it, as PDF text often has: "services.The". Only a
+/// word of two or more letters (or a closing bracket) before a capitalised word counts,
+/// and never inside an e-mail address, a URL or a dotted abbreviation.
+fn missing_space_end(scan: &Scan, cluster: &Cluster) -> bool {
+    let chars = scan.chars;
+    let at = cluster.start;
+    if cluster.end != at + 1 {
+        return false;
+    }
+    let capitalised_next = chars.get(at + 1).is_some_and(|c| c.is_uppercase())
+        && chars.get(at + 2).is_some_and(|c| c.is_lowercase());
+    if !capitalised_next {
+        return false;
+    }
+    let letters_before = chars[..at]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .count();
+    let word_like = letters_before >= 2
+        && chars[at - letters_before..at]
+            .iter()
+            .any(|c| c.is_lowercase());
+    let after_bracket = at > 0 && chars[at - 1] == ')';
+    if !(word_like || after_bracket) {
+        return false;
+    }
+    let token_start = chars[..at]
+        .iter()
+        .rposition(|c| c.is_whitespace())
+        .map_or(0, |p| p + 1);
+    let token_end = chars[at..]
+        .iter()
+        .position(|c| c.is_whitespace())
+        .map_or(chars.len(), |p| at + p);
+    let token: String = chars[token_start..token_end].iter().collect();
+    let lower = token.to_lowercase();
+    if lower.contains('@') || lower.contains("://") || lower.contains("www.") {
+        return false;
+    }
+    let word: String = chars[token_start..at].iter().collect();
+    let key = lookup_key(word.trim_start_matches(is_opener));
+    !(scan.lexicon.titles.contains(&key)
+        || scan.lexicon.never_final.contains(&key)
+        || scan.lexicon.ambiguous.contains(&key))
+}
+
+/// Index of the first char from `from` that is not `skipped`.
+fn skip(chars: &[char], from: usize, skipped: impl Fn(char) -> bool) -> usize {
+    chars[from..]
+        .iter()
+        .position(|&c| !skipped(c))
+        .map_or(chars.len(), |p| from + p)
+}
+
+/// The token just before `at` (back to a space, but not before the sentence's start),
+/// without leading bullets, quotes or brackets: "(U.S" → "U.S".
+fn word_before(chars: &[char], sentence_start: usize, at: usize) -> Vec<char> {
+    let start = chars[sentence_start..at]
+        .iter()
+        .rposition(|c| c.is_whitespace())
+        .map_or(sentence_start, |p| sentence_start + p + 1);
+    let token = &chars[start..at];
+    let lead = token
+        .iter()
+        .take_while(|&&c| is_opener(c) || is_bullet(c))
+        .count();
+    token[lead..].to_vec()
+}
+
+/// Whether the word of length `len` ending at `at` is the sentence's first, bullets aside.
+fn is_first_word(chars: &[char], sentence_start: usize, at: usize, len: usize) -> bool {
+    let first = skip(chars, sentence_start, |c| {
+        c.is_whitespace() || is_bullet(c) || is_opener(c)
+    });
+    first + len == at
+}
+
+/// "1", "12", "2.1", "a", "B", "iv": labels of list items and numbered paragraphs.
+fn is_list_label(word: &[char]) -> bool {
+    let text: String = word.iter().collect();
+    let numbered = !text.is_empty()
+        && text
+            .split('.')
+            .all(|part| (1..=3).contains(&part.len()) && part.chars().all(|c| c.is_ascii_digit()));
+    let lettered = word.len() == 1 && word[0].is_alphabetic();
+    let roman = matches!(
+        text.to_lowercase().as_str(),
+        "i" | "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "xi" | "xii"
+    );
+    numbered || lettered || roman
+}
+
+/// A single letter ("E" in "Jonas E. Smith") or a dotted acronym ("U.S", "a.m", "Ph.D").
+fn is_initial_or_acronym(word: &[char]) -> bool {
+    if word.len() == 1 {
+        return word[0].is_alphabetic();
+    }
+    let text: String = word.iter().collect();
+    text.contains('.')
+        && text.split('.').all(|part| {
+            (1..=2).contains(&part.chars().count()) && part.chars().all(char::is_alphabetic)
+        })
+}
+
+/// The letters (and apostrophes) of the word starting at `at`.
+fn word_at(chars: &[char], at: usize) -> String {
+    chars[at..]
+        .iter()
+        .take_while(|c| c.is_alphabetic() || matches!(c, '\'' | '’'))
+        .collect()
+}
+
+/// Whether the sentence so far is a short phrase opened by a preposition ("At 5 a.m."),
+/// which is not a sentence on its own.
+fn is_fragment(scan: &Scan, at: usize, lexicon: &Lexicon) -> bool {
+    let mut words = scan.chars[scan.sentence_start..at]
+        .split(|c| c.is_whitespace())
+        .filter(|w| !w.is_empty());
+    let Some(first) = words.next() else {
+        return false;
+    };
+    let first: String = first.iter().filter(|c| !is_opener(**c)).collect();
+    let word_count = 1 + words.take(lexicon.max_fragment_words).count();
+    word_count <= lexicon.max_fragment_words
+        && lexicon.fragment_openers.contains(&lookup_key(&first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: &[&str]) {
+        assert_eq!(split(text), expected, "splitting {text:?}");
+    }
+
+    #[test]
+    fn word_lists_parse() {
+        let lexicon = Lexicon::parse(WORD_LISTS_TOML).expect("abbreviations.toml parses");
+        assert!(lexicon.titles.contains("mr"));
+        assert!(lexicon.never_final.contains("e.g"));
+        assert!(lexicon.sentence_starters.contains("the"));
+    }
 }
