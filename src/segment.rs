@@ -111,8 +111,9 @@ static LEXICON: Lazy<Lexicon> = Lazy::new(|| {
 static BLANK_LINE: Lazy<Regex> = Lazy::new(|| Regex::new(r"\n[^\S\n]*\n\s*").unwrap());
 
 /// An enumerated list label at the start of an item: "1.", "1)", "1.)", "a.", "b)".
+/// Capital letters are left out: "J. K. Rowling" is not a list.
 static LIST_LABEL: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(\d{1,3}|[A-Za-z])(\.\)|\)|\.)\s").unwrap());
+    Lazy::new(|| Regex::new(r"^(\d{1,3}|[a-z])(\.\)|\)|\.)\s").unwrap());
 
 // ---------------------------------------------------------------------------------------
 // Characters
@@ -134,22 +135,8 @@ fn is_opener(c: char) -> bool {
 
 /// Bullet glyphs, including the private-use symbol-font glyphs PDFs give for bullets.
 fn is_bullet(c: char) -> bool {
-    matches!(
-        c,
-        '•' | '◦'
-            | '▪'
-            | '▫'
-            | '‣'
-            | '⁃'
-            | '∙'
-            | '●'
-            | '○'
-            | '■'
-            | '□'
-            | '➢'
-            | '►'
-            | '\u{F000}'..='\u{F0FF}'
-    )
+    const BULLETS: &str = "•◦▪▫‣⁃∙●○■□◼◻◆◇❖➢➤►▶✓✔";
+    BULLETS.contains(c) || ('\u{F000}'..='\u{F0FF}').contains(&c)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,7 +207,7 @@ fn successor_label(label: &str) -> Option<String> {
     }
     let mut chars = label.chars();
     match (chars.next(), chars.next()) {
-        (Some(c), None) if c.is_ascii_alphabetic() && !matches!(c, 'z' | 'Z') => {
+        (Some(c), None) if c.is_ascii_lowercase() && c != 'z' => {
             Some(char::from(c as u8 + 1).to_string())
         }
         _ => None,
@@ -431,11 +418,12 @@ fn judge_ellipsis(chars: &[char], cluster: &Cluster, next: char, close_end: usiz
 fn missing_space_end(scan: &Scan, cluster: &Cluster) -> bool {
     let chars = scan.chars;
     let at = cluster.start;
-    if cluster.end != at + 1 {
+    // One stop, or a doubled one from a PDF (". .It", "..It"); never "?!" or an ellipsis.
+    if (cluster.exclaims && cluster.end != at + 1) || cluster.dots > 2 {
         return false;
     }
-    let capitalised_next = chars.get(at + 1).is_some_and(|c| c.is_uppercase())
-        && chars.get(at + 2).is_some_and(|c| c.is_lowercase());
+    let capitalised_next = chars.get(cluster.end).is_some_and(|c| c.is_uppercase())
+        && chars.get(cluster.end + 1).is_some_and(|c| c.is_lowercase());
     if !capitalised_next {
         return false;
     }
@@ -452,14 +440,19 @@ fn missing_space_end(scan: &Scan, cluster: &Cluster) -> bool {
     if !(word_like || after_bracket) {
         return false;
     }
-    let token_start = chars[..at]
+    // The whole token around the stop, looked at no further than MAX_TOKEN chars each
+    // way so that a huge run of text with no spaces stays linear.
+    const MAX_TOKEN: usize = 256;
+    let window_start = at.saturating_sub(MAX_TOKEN);
+    let window_end = (cluster.end + MAX_TOKEN).min(chars.len());
+    let token_start = chars[window_start..at]
         .iter()
         .rposition(|c| c.is_whitespace())
-        .map_or(0, |p| p + 1);
-    let token_end = chars[at..]
+        .map_or(window_start, |p| window_start + p + 1);
+    let token_end = chars[at..window_end]
         .iter()
         .position(|c| c.is_whitespace())
-        .map_or(chars.len(), |p| at + p);
+        .map_or(window_end, |p| at + p);
     let token: String = chars[token_start..token_end].iter().collect();
     let lower = token.to_lowercase();
     if lower.contains('@') || lower.contains("://") || lower.contains("www.") {
@@ -503,18 +496,21 @@ fn is_first_word(chars: &[char], sentence_start: usize, at: usize, len: usize) -
     first + len == at
 }
 
-/// "1", "12", "2.1", "a", "B", "iv": labels of list items and numbered paragraphs.
+/// "1", "12", "2.1", "a", "iv", "IV": labels of list items and numbered paragraphs. A
+/// single capital is left out: at a sentence's start it is more often an initial
+/// ("J. K. Rowling") than a label.
 fn is_list_label(word: &[char]) -> bool {
     let text: String = word.iter().collect();
     let numbered = !text.is_empty()
         && text
             .split('.')
             .all(|part| (1..=3).contains(&part.len()) && part.chars().all(|c| c.is_ascii_digit()));
-    let lettered = word.len() == 1 && word[0].is_alphabetic();
-    let roman = matches!(
-        text.to_lowercase().as_str(),
-        "i" | "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "xi" | "xii"
-    );
+    let lettered = word.len() == 1 && word[0].is_lowercase();
+    let roman = (word.len() >= 2 || word[0].is_lowercase())
+        && matches!(
+            text.to_lowercase().as_str(),
+            "i" | "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "xi" | "xii"
+        );
     numbered || lettered || roman
 }
 
@@ -567,5 +563,326 @@ mod tests {
         assert!(lexicon.titles.contains("mr"));
         assert!(lexicon.never_final.contains("e.g"));
         assert!(lexicon.sentence_starters.contains("the"));
+        assert!(lexicon.max_fragment_words > 0);
+    }
+
+    #[test]
+    fn plain_ends() {
+        check(
+            "Plans are clear. Are they reviewed? Yes! They are.",
+            &[
+                "Plans are clear.",
+                "Are they reviewed?",
+                "Yes!",
+                "They are.",
+            ],
+        );
+        check("", &[]);
+        check("   ", &[]);
+        check("A heading with no stop", &["A heading with no stop"]);
+    }
+
+    #[test]
+    fn repeated_marks_stay_together() {
+        check("Really?! Yes.", &["Really?!", "Yes."]);
+        check("Wait!! Now.", &["Wait!!", "Now."]);
+    }
+
+    #[test]
+    fn lower_case_after_a_stop_is_no_end() {
+        check(
+            "It was sent to the co. for review.",
+            &["It was sent to the co. for review."],
+        );
+        check("‘Why now?’ she asked.", &["‘Why now?’ she asked."]);
+        check(
+            "He works at Acme! in the city.",
+            &["He works at Acme! in the city."],
+        );
+    }
+
+    #[test]
+    fn titles_never_end_a_sentence() {
+        check(
+            "Mr. Jones and Dr. Patel met Cllr. Ahmed in St. Albans.",
+            &["Mr. Jones and Dr. Patel met Cllr. Ahmed in St. Albans."],
+        );
+    }
+
+    #[test]
+    fn latin_abbreviations_never_end_a_sentence() {
+        check(
+            "Some partners, e.g. Schools and GPs, refer late, i.e. After harm.",
+            &["Some partners, e.g. Schools and GPs, refer late, i.e. After harm."],
+        );
+        check(
+            "Support, e.g. children's centres, is good.",
+            &["Support, e.g. children's centres, is good."],
+        );
+        check(
+            "Caseloads are approx. Twenty.",
+            &["Caseloads are approx. Twenty."],
+        );
+    }
+
+    #[test]
+    fn etc_ends_a_sentence_before_a_capital() {
+        check(
+            "They cover housing, health etc. Leaders know this.",
+            &["They cover housing, health etc.", "Leaders know this."],
+        );
+    }
+
+    #[test]
+    fn abbreviations_before_numbers() {
+        check(
+            "See p. 12 and para. 4 of No. 7.",
+            &["See p. 12 and para. 4 of No. 7."],
+        );
+        check(
+            "It started in Jan. 2024 and ended.",
+            &["It started in Jan. 2024 and ended."],
+        );
+        check(
+            "The total was 12. 45 more were seen.",
+            &["The total was 12.", "45 more were seen."],
+        );
+    }
+
+    #[test]
+    fn initials_and_the_pronoun_i() {
+        check("J. K. Rowling wrote it.", &["J. K. Rowling wrote it."]);
+        check(
+            "It was you and I. Did you see Mary B. Cole?",
+            &["It was you and I.", "Did you see Mary B. Cole?"],
+        );
+        check(
+            "They chose Plan B. The rest waited.",
+            &["They chose Plan B.", "The rest waited."],
+        );
+    }
+
+    #[test]
+    fn dotted_acronyms_end_only_before_a_sentence_starter() {
+        check(
+            "She moved to the U.K. Government service.",
+            &["She moved to the U.K. Government service."],
+        );
+        check(
+            "She moved to the U.K. It was cold.",
+            &["She moved to the U.K.", "It was cold."],
+        );
+        check("He holds a Ph.D. in law.", &["He holds a Ph.D. in law."]);
+        check(
+            "They trade as Hart & Co. They are new.",
+            &["They trade as Hart & Co.", "They are new."],
+        );
+    }
+
+    #[test]
+    fn times_of_day() {
+        check(
+            "By 9 a.m. Mrs. Khan had called. The duty team replied at 5 p.m. Mrs. Khan was told.",
+            &[
+                "By 9 a.m. Mrs. Khan had called.",
+                "The duty team replied at 5 p.m.",
+                "Mrs. Khan was told.",
+            ],
+        );
+    }
+
+    #[test]
+    fn numbers_money_and_decimals() {
+        check(
+            "Spending rose by £1.2m. It is now 3.5% of the budget.",
+            &["Spending rose by £1.2m.", "It is now 3.5% of the budget."],
+        );
+        check(
+            "Visits were made under section 47. Most were timely.",
+            &["Visits were made under section 47.", "Most were timely."],
+        );
+        check(
+            "The visit ended on 12 March 2024. Leaders were told.",
+            &["The visit ended on 12 March 2024.", "Leaders were told."],
+        );
+    }
+
+    #[test]
+    fn ends_inside_quotes_and_brackets() {
+        check(
+            "He said \"stop.\" Then he left.",
+            &["He said \"stop.\"", "Then he left."],
+        );
+        check(
+            "Staff call it ‘the hub.’ It is busy.",
+            &["Staff call it ‘the hub.’", "It is busy."],
+        );
+        check(
+            "It was reviewed (see the plan.) at the panel.",
+            &["It was reviewed (see the plan.) at the panel."],
+        );
+        check(
+            "Contacts go to the hub (CHUB). Decisions are quick.",
+            &["Contacts go to the hub (CHUB).", "Decisions are quick."],
+        );
+        check(
+            "Practice is ‘good’. Staff agree.",
+            &["Practice is ‘good’.", "Staff agree."],
+        );
+    }
+
+    #[test]
+    fn next_sentence_opening_with_a_quote_or_bracket() {
+        check(
+            "Leaders agreed. “We will act,” they said.",
+            &["Leaders agreed.", "“We will act,” they said."],
+        );
+        check(
+            "Leaders agreed. (The plan is new.)",
+            &["Leaders agreed.", "(The plan is new.)"],
+        );
+    }
+
+    #[test]
+    fn emails_and_urls() {
+        check(
+            "Write to help.desk@council.gov.uk. Staff reply.",
+            &["Write to help.desk@council.gov.uk.", "Staff reply."],
+        );
+        check(
+            "See www.gov.uk/Guidance.Page today. Or https://a.example.org/X.Html now.",
+            &[
+                "See www.gov.uk/Guidance.Page today.",
+                "Or https://a.example.org/X.Html now.",
+            ],
+        );
+    }
+
+    #[test]
+    fn missing_space_after_a_stop() {
+        check(
+            "Plans are reviewed.They are shared.Children know them.",
+            &[
+                "Plans are reviewed.",
+                "They are shared.",
+                "Children know them.",
+            ],
+        );
+        check(
+            "It is in place. .It helps.",
+            &["It is in place. .", "It helps."],
+        );
+        check(
+            "Thresholds (MASH).Most are right.",
+            &["Thresholds (MASH).", "Most are right."],
+        );
+        // Not a missing space: a decimal, a name, an abbreviation.
+        check(
+            "Rates were 3.5 and Jane.Doe@x.org wrote e.g.Nothing.",
+            &["Rates were 3.5 and Jane.Doe@x.org wrote e.g.Nothing."],
+        );
+    }
+
+    #[test]
+    fn ellipses() {
+        check(
+            "I never said that... She left.",
+            &["I never said that...", "She left."],
+        );
+        check(
+            "I never said that…. She left.",
+            &["I never said that….", "She left."],
+        );
+        check("It was … well, fine.", &["It was … well, fine."]);
+        check("Wait . . . I see.", &["Wait . . . I see."]);
+        check(
+            "It ended. . . . Then more.",
+            &["It ended.", ". . . Then more."],
+        );
+        check(
+            "\"It [...] helps\" (Smith 3).",
+            &["\"It [...] helps\" (Smith 3)."],
+        );
+    }
+
+    #[test]
+    fn enumerated_lists_in_one_block() {
+        check(
+            "1) Plans 2) Reviews 3) Visits",
+            &["1) Plans", "2) Reviews", "3) Visits"],
+        );
+        check("a. Plans. b. Reviews.", &["a. Plans.", "b. Reviews."]);
+        check("9.) Plans 10.) Reviews", &["9.) Plans", "10.) Reviews"]);
+        // Only the successor of the opening label starts an item.
+        check("1. Plans cover 3. Things", &["1. Plans cover 3.", "Things"]);
+    }
+
+    #[test]
+    fn paragraph_numbers_stay_with_their_sentence() {
+        check(
+            "12. Children are seen. They are safe.",
+            &["12. Children are seen.", "They are safe."],
+        );
+        check(
+            "2.1. Leaders know. Staff know.",
+            &["2.1. Leaders know.", "Staff know."],
+        );
+        check("iv. Leaders know.", &["iv. Leaders know."]);
+    }
+
+    #[test]
+    fn bullets_run_together_are_separated() {
+        check(
+            "• Plans are clear • Reviews are timely",
+            &["• Plans are clear", "• Reviews are timely"],
+        );
+        check(
+            "\u{F06E} One item \u{F06E} Another",
+            &["\u{F06E} One item", "\u{F06E} Another"],
+        );
+        check("◼ 1. First ◼ 2. Second", &["◼ 1. First", "◼ 2. Second"]);
+    }
+
+    #[test]
+    fn blank_lines_are_hard_breaks() {
+        check(
+            "A heading\n\nA paragraph follows",
+            &["A heading", "A paragraph follows"],
+        );
+        check("One line\nruns on.", &["One line\nruns on."]);
+    }
+
+    #[test]
+    fn sentences_never_span_blocks() {
+        let block = |text: &str| Block {
+            kind: crate::types::BlockKind::Bullet,
+            text: text.to_string(),
+            section: "What needs to improve".to_string(),
+            judgement_area: crate::types::JudgementArea::Leaders,
+            in_improvement_list: true,
+        };
+        let blocks = [
+            block("The quality of plans for"),
+            block("children in need. Reviews."),
+        ];
+        let sentences = segment(&blocks);
+        let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["The quality of plans for", "children in need.", "Reviews."]
+        );
+        assert_eq!(
+            sentences.iter().map(|s| s.no).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(sentences.iter().all(|s| s.in_improvement_list));
+    }
+
+    #[test]
+    fn long_text_without_spaces_is_handled() {
+        let text = "a.".repeat(50_000) + " End.";
+        assert_eq!(split(&text).len(), 1);
+        let many = "Children are safe. ".repeat(20_000);
+        assert_eq!(split(&many).len(), 20_000);
     }
 }
