@@ -136,7 +136,8 @@ fn is_opener(c: char) -> bool {
 /// Bullet glyphs, including the private-use symbol-font glyphs PDFs give for bullets.
 fn is_bullet(c: char) -> bool {
     const BULLETS: &str = "•◦▪▫‣⁃∙●○■□◼◻◆◇❖➢➤►▶✓✔";
-    BULLETS.contains(c) || ('\u{F000}'..='\u{F0FF}').contains(&c)
+    // Every bullet lies above U+2000: most characters are ruled out by one comparison.
+    c >= '\u{2000}' && (BULLETS.contains(c) || ('\u{F000}'..='\u{F0FF}').contains(&c))
 }
 
 // ---------------------------------------------------------------------------------------

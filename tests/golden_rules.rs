@@ -124,3 +124,37 @@ fn labelled_sentence_recovered_after_its_predecessor() {
     // sentence and quotations holding several sentences.
     assert!(rate >= 0.95, "only {:.2}% recovered", rate * 100.0);
 }
+
+/// The splitter runs on about 100,000 sentences a batch: time that many real sentences,
+/// joined five to a block as paragraphs are.
+#[test]
+fn splits_a_batch_of_100k_sentences_quickly() {
+    let rows = labelled_sentences();
+    let sentences: Vec<&str> = rows
+        .iter()
+        .map(|row| row.text.trim())
+        .filter(|text| text.ends_with('.'))
+        .collect();
+    let blocks: Vec<String> = sentences
+        .chunks(5)
+        .map(|chunk| chunk.join(" "))
+        .cycle()
+        .take(20_000)
+        .collect();
+    let started = std::time::Instant::now();
+    let produced: usize = blocks.iter().map(|block| split(block).len()).sum();
+    let elapsed = started.elapsed();
+    println!(
+        "split {} blocks into {produced} sentences in {:.2?} ({:.0} sentences/s)",
+        blocks.len(),
+        elapsed,
+        produced as f64 / elapsed.as_secs_f64()
+    );
+    assert!(
+        produced >= 99_000,
+        "only {produced} sentences from 20,000 blocks"
+    );
+    // Unoptimised test builds on a shared machine: a loose bound that still catches
+    // quadratic work or per-call compilation.
+    assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
+}
