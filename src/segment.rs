@@ -370,6 +370,8 @@ fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
     if close_end > cluster.end || word.last().is_some_and(|&c| is_closer(c)) {
         return ends_here;
     }
+    // Of "Jan.-Dec" or "a.m./p.m" the lists need only the last part.
+    let word = last_part(&word);
     let word_text: String = word.iter().collect();
     let key = lookup_key(&word_text);
     let lexicon = scan.lexicon;
@@ -488,6 +490,17 @@ fn word_before(chars: &[char], sentence_start: usize, at: usize) -> Vec<char> {
         .take_while(|&&c| is_opener(c) || is_bullet(c))
         .count();
     token[lead..].to_vec()
+}
+
+/// The part of a compound token after its last hyphen, dash or slash: "Jan.-Dec" → "Dec".
+fn last_part(word: &[char]) -> &[char] {
+    match word
+        .iter()
+        .rposition(|c| matches!(c, '-' | '–' | '—' | '/'))
+    {
+        Some(p) if p + 1 < word.len() => &word[p + 1..],
+        _ => word,
+    }
 }
 
 /// Whether the word of length `len` ending at `at` is the sentence's first, bullets aside.
@@ -633,6 +646,24 @@ mod tests {
     }
 
     #[test]
+    fn months_versus_and_dates() {
+        check(
+            "Figures for Jan.-Dec. 2023 show Leeds vs. Bradford. Both improved.",
+            &[
+                "Figures for Jan.-Dec. 2023 show Leeds vs. Bradford.",
+                "Both improved.",
+            ],
+        );
+        check(
+            "The visit ran from 4 Sept. to 15 Sept. Inspectors met staff.",
+            &[
+                "The visit ran from 4 Sept. to 15 Sept.",
+                "Inspectors met staff.",
+            ],
+        );
+    }
+
+    #[test]
     fn etc_ends_a_sentence_before_a_capital() {
         check(
             "They cover housing, health etc. Leaders know this.",
@@ -695,6 +726,22 @@ mod tests {
                 "The duty team replied at 5 p.m.",
                 "Mrs. Khan was told.",
             ],
+        );
+    }
+
+    #[test]
+    fn compound_abbreviations_are_judged_by_their_last_part() {
+        check(
+            "Figures cover Apr.-Dec. Leaders agree.",
+            &["Figures cover Apr.-Dec.", "Leaders agree."],
+        );
+        check(
+            "Figures cover Apr.-Dec. 2023 only.",
+            &["Figures cover Apr.-Dec. 2023 only."],
+        );
+        check(
+            "Duty runs 9 a.m./p.m. Monday to Friday.",
+            &["Duty runs 9 a.m./p.m. Monday to Friday."],
         );
     }
 
