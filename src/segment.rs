@@ -387,7 +387,7 @@ fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
             ends_here
         };
     }
-    if lexicon.ambiguous.contains(&key) || is_initial_or_acronym(&word) {
+    if lexicon.ambiguous.contains(&key) || is_initial_or_acronym(word) {
         let next_word = lookup_key(&word_at(chars, next_at));
         if !lexicon.sentence_starters.contains(&next_word) || is_fragment(scan, at, lexicon) {
             return Verdict::Continue;
