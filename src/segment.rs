@@ -316,7 +316,7 @@ fn split_item(text: &str, lexicon: &Lexicon, out: &mut Vec<String>) {
 fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
     let chars = scan.chars;
     let at = cluster.start;
-    let close_end = skip(chars, cluster.end, is_closer);
+    let close_end = skip_closers(chars, cluster.end);
     let space_end = skip(chars, close_end, char::is_whitespace);
     let ends_here = Verdict::EndBefore(close_end);
 
@@ -349,8 +349,9 @@ fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
         return judge_ellipsis(chars, cluster, next, close_end);
     }
     if cluster.exclaims {
-        // "Hello!? Is that you?" ends; "Yahoo! in the accounting department" does not.
-        return if next.is_lowercase() {
+        // "Hello!? Is that you?" ends; "Yahoo! in the accounting department" and
+        // "and -- voila! -- you have cake" do not.
+        return if next.is_lowercase() || matches!(next, '-' | '–' | '—') {
             Verdict::Continue
         } else {
             ends_here
@@ -441,7 +442,14 @@ fn missing_space_end(scan: &Scan, cluster: &Cluster) -> bool {
             .iter()
             .any(|c| c.is_lowercase());
     let after_bracket = at > 0 && chars[at - 1] == ')';
-    if !(word_like || after_bracket) {
+    // "bought 1,000.That", but not a paragraph number opening the sentence ("12.Children").
+    let after_number = at > 0
+        && chars[at - 1].is_ascii_digit()
+        && chars[scan.sentence_start..at]
+            .iter()
+            .skip_while(|c| c.is_whitespace() || is_bullet(**c) || is_opener(**c))
+            .any(|c| c.is_whitespace());
+    if !(word_like || after_bracket || after_number) {
         return false;
     }
     // The whole token around the stop, looked at no further than MAX_TOKEN chars each
@@ -467,6 +475,25 @@ fn missing_space_end(scan: &Scan, cluster: &Cluster) -> bool {
     !(scan.lexicon.titles.contains(&key)
         || scan.lexicon.never_final.contains(&key)
         || scan.lexicon.ambiguous.contains(&key))
+}
+
+/// Index just after the quotes, brackets and reference marks ("[12]") that close a
+/// sentence after its final punctuation.
+fn skip_closers(chars: &[char], from: usize) -> usize {
+    let mut k = from;
+    loop {
+        k = skip(chars, k, is_closer);
+        let digits = chars.get(k + 1..).map_or(0, |rest| {
+            rest.iter().take_while(|c| c.is_ascii_digit()).count()
+        });
+        let reference = chars.get(k) == Some(&'[')
+            && (1..=3).contains(&digits)
+            && chars.get(k + 1 + digits) == Some(&']');
+        if !reference {
+            return k;
+        }
+        k += digits + 2;
+    }
 }
 
 /// Index of the first char from `from` that is not `skipped`.
@@ -786,6 +813,26 @@ mod tests {
     }
 
     #[test]
+    fn reference_marks_after_the_stop() {
+        check(
+            "It was founded in 1901.[1] The council grew.[12][13] Then it merged.",
+            &[
+                "It was founded in 1901.[1]",
+                "The council grew.[12][13]",
+                "Then it merged.",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_dash_after_an_exclamation_goes_on() {
+        check(
+            "Mix it and -- voila! -- you have cake.",
+            &["Mix it and -- voila! -- you have cake."],
+        );
+    }
+
+    #[test]
     fn next_sentence_opening_with_a_quote_or_bracket() {
         check(
             "Leaders agreed. “We will act,” they said.",
@@ -829,6 +876,10 @@ mod tests {
         check(
             "Thresholds (MASH).Most are right.",
             &["Thresholds (MASH).", "Most are right."],
+        );
+        check(
+            "It cost 1,000.That is a lot. 12.Children are seen.",
+            &["It cost 1,000.", "That is a lot.", "12.Children are seen."],
         );
         // Not a missing space: a decimal, a name, an abbreviation.
         check(
