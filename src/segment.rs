@@ -62,6 +62,7 @@ struct WordLists {
     titles: Vec<String>,
     never_final: Vec<String>,
     before_numbers: Vec<String>,
+    usually_final: Vec<String>,
     ambiguous: Vec<String>,
     sentence_starters: Vec<String>,
     fragment_openers: Vec<String>,
@@ -73,6 +74,7 @@ struct Lexicon {
     titles: HashSet<String>,
     never_final: HashSet<String>,
     before_numbers: HashSet<String>,
+    usually_final: HashSet<String>,
     ambiguous: HashSet<String>,
     sentence_starters: HashSet<String>,
     fragment_openers: HashSet<String>,
@@ -89,6 +91,7 @@ impl Lexicon {
             titles: set(lists.titles),
             never_final: set(lists.never_final),
             before_numbers: set(lists.before_numbers),
+            usually_final: set(lists.usually_final),
             ambiguous: set(lists.ambiguous),
             sentence_starters: set(lists.sentence_starters),
             fragment_openers: set(lists.fragment_openers),
@@ -383,6 +386,13 @@ fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
         // "p. 55", "No. 3", "para. 12" - but "She has $100.00. 45 of it".
         let single_lower = word.len() == 1 && word[0].is_lowercase();
         return if lexicon.before_numbers.contains(&key) || single_lower {
+            Verdict::Continue
+        } else {
+            ends_here
+        };
+    }
+    if lexicon.usually_final.contains(&key) {
+        return if is_fragment(scan, at, lexicon) {
             Verdict::Continue
         } else {
             ends_here
@@ -766,10 +776,15 @@ mod tests {
             "Figures cover Apr.-Dec. 2023 only.",
             &["Figures cover Apr.-Dec. 2023 only."],
         );
+    }
+
+    #[test]
+    fn times_usually_end_a_sentence() {
         check(
-            "Duty runs 9 a.m./p.m. Monday to Friday.",
-            &["Duty runs 9 a.m./p.m. Monday to Friday."],
+            "The panel meets at 3 p.m. Bring the plans.",
+            &["The panel meets at 3 p.m.", "Bring the plans."],
         );
+        check("By 9 a.m. Staff had met.", &["By 9 a.m. Staff had met."]);
     }
 
     #[test]
