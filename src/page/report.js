@@ -1,0 +1,256 @@
+// report.html: sorting and filtering the heat map, the one-theme lists, sortable tables,
+// and the evidence panel that lists the sentences behind a figure on demand.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("page-data").textContent);
+  var STANCE_LABELS = ["strengths", "weaknesses", "recommendations", "context"];
+
+  // ---- Heat map: filter by name and grade, sort by name, grade or a theme's balance.
+  var table = document.getElementById("hm");
+  var tbody = table.tBodies[0];
+  var rows = Array.prototype.slice.call(tbody.rows);
+  var filterBox = document.getElementById("hm-filter");
+  var gradeBox = document.getElementById("hm-grade");
+  var sortBox = document.getElementById("hm-sort");
+  var countBox = document.getElementById("hm-count");
+
+  function balances(row) {
+    if (!row._b) {
+      row._b = row.getAttribute("data-b").split(",").map(function (v) {
+        return v === "" ? null : Number(v);
+      });
+    }
+    return row._b;
+  }
+
+  function compare(key) {
+    var desc = /-desc$/.test(key);
+    var base = key.replace(/-desc$/, "");
+    var byName = function (a, b) {
+      return a.getAttribute("data-name") < b.getAttribute("data-name") ? -1 : 1;
+    };
+    if (base === "name") return byName;
+    if (base === "grade") {
+      return function (a, b) {
+        // Ungraded authorities last either way.
+        var ga = Number(a.getAttribute("data-grade")) || 9;
+        var gb = Number(b.getAttribute("data-grade")) || 9;
+        if (ga === 9 || gb === 9) return ga === gb ? byName(a, b) : ga === 9 ? 1 : -1;
+        return (desc ? gb - ga : ga - gb) || byName(a, b);
+      };
+    }
+    var t = Number(base.slice(1));
+    return function (a, b) {
+      // Authorities without sentences on the theme go last either way.
+      var va = balances(a)[t], vb = balances(b)[t];
+      if (va === null || vb === null) return va === vb ? byName(a, b) : va === null ? 1 : -1;
+      return (desc ? vb - va : va - vb) || byName(a, b);
+    };
+  }
+
+  function applyHeatMap() {
+    var needle = filterBox.value.trim().toLowerCase();
+    var grade = gradeBox.value;
+    var shown = 0;
+    rows.sort(compare(sortBox.value));
+    rows.forEach(function (row) {
+      var ok = (!needle || row.getAttribute("data-name").indexOf(needle) >= 0) &&
+        (grade === "" || row.getAttribute("data-grade") === grade);
+      row.hidden = !ok;
+      if (ok) shown++;
+      tbody.appendChild(row);
+    });
+    countBox.textContent = shown + " of " + rows.length + " authorities";
+    var sorted = sortBox.value.replace(/-desc$/, "");
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      th.classList.toggle("sorted", th.getAttribute("data-sort") === sorted);
+    });
+  }
+  filterBox.addEventListener("input", applyHeatMap);
+  gradeBox.addEventListener("change", applyHeatMap);
+  sortBox.addEventListener("change", applyHeatMap);
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+    var key = th.getAttribute("data-sort");
+    if (!key) return;
+    th.addEventListener("click", function () {
+      // A theme's first click shows the most criticised first; a second click reverses.
+      var next = sortBox.value === key ? key + "-desc" : key;
+      if (!sortBox.querySelector("option[value='" + next + "']")) next = key;
+      sortBox.value = next;
+      applyHeatMap();
+    });
+  });
+  applyHeatMap();
+
+  // ---- Counting sentences, the same way the CSVs count them.
+  function matching(r, t, s) {
+    var reports = {};
+    if (r === "L") {
+      data.latest.forEach(function (i) { reports[i] = true; });
+    } else {
+      reports[Number(r)] = true;
+    }
+    var stance = s === "" ? null : data.stances.indexOf(s);
+    return data.sentences.filter(function (x) {
+      if (!reports[x[0]] || x[3].indexOf(t) < 0) return false;
+      // "" = the sentences behind a balance: everything but context.
+      return stance === null ? x[2] !== 3 : x[2] === stance;
+    });
+  }
+
+  // ---- One theme: who was told to improve it, who does it well.
+  var focusBox = document.getElementById("focus-theme");
+  function countsFor(r, t) {
+    var n = [0, 0, 0, 0];
+    matching(String(r), t, "").forEach(function (x) { n[x[2]]++; });
+    return n;
+  }
+  function focusItem(list, r, t, stanceText, n, detail) {
+    var li = document.createElement("li");
+    var name = document.createElement("span");
+    name.textContent = data.reports[r][0] + " ";
+    li.appendChild(name);
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "ev";
+    b.setAttribute("data-r", String(r));
+    b.setAttribute("data-t", String(t));
+    b.setAttribute("data-s", stanceText);
+    b.textContent = String(n);
+    li.appendChild(b);
+    var small = document.createElement("small");
+    small.textContent = " " + detail;
+    li.appendChild(small);
+    list.appendChild(li);
+  }
+  function applyFocus() {
+    var t = Number(focusBox.value);
+    var improve = [], well = [];
+    data.latest.forEach(function (r) {
+      var n = countsFor(r, t);
+      if (n[1] + n[2] > 0) improve.push([r, n]);
+      if (n[0] > 0) well.push([r, n]);
+    });
+    improve.sort(function (a, b) {
+      return (b[1][1] + b[1][2]) - (a[1][1] + a[1][2]) || (a[0] - b[0]);
+    });
+    well.sort(function (a, b) { return b[1][0] - a[1][0] || (a[0] - b[0]); });
+    var improveList = document.getElementById("focus-improve");
+    var wellList = document.getElementById("focus-well");
+    improveList.textContent = "";
+    wellList.textContent = "";
+    improve.forEach(function (e) {
+      var n = e[1];
+      if (n[2] > 0) {
+        focusItem(improveList, e[0], t, "recommendation", n[2],
+          "recommendation" + (n[2] > 1 ? "s" : "") + (n[1] ? ", " + n[1] + " weakness" + (n[1] > 1 ? "es" : "") : ""));
+      } else {
+        focusItem(improveList, e[0], t, "weakness", n[1], "weakness" + (n[1] > 1 ? "es" : ""));
+      }
+    });
+    well.forEach(function (e) {
+      focusItem(wellList, e[0], t, "strength", e[1][0], "strength" + (e[1][0] > 1 ? "s" : ""));
+    });
+    if (!improve.length) improveList.innerHTML = "<li class=\"note\">none</li>";
+    if (!well.length) wellList.innerHTML = "<li class=\"note\">none</li>";
+  }
+  focusBox.addEventListener("change", applyFocus);
+  applyFocus();
+
+  // ---- Sortable tables (themes overall).
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable-table"), function (tt) {
+    Array.prototype.forEach.call(tt.tHead.rows[0].cells, function (th, col) {
+      th.classList.add("sortable");
+      th.addEventListener("click", function () {
+        var numeric = th.getAttribute("data-k") === "num";
+        var desc = !th.classList.contains("desc");
+        Array.prototype.forEach.call(tt.tHead.rows[0].cells, function (h) {
+          h.classList.remove("desc", "asc", "sorted");
+        });
+        th.classList.add(desc ? "desc" : "asc", "sorted");
+        var body = tt.tBodies[0];
+        var list = Array.prototype.slice.call(body.rows);
+        list.sort(function (a, b) {
+          var x = a.cells[col], y = b.cells[col];
+          var d = numeric
+            ? Number(x.getAttribute("data-v")) - Number(y.getAttribute("data-v"))
+            : x.textContent.localeCompare(y.textContent);
+          return desc ? -d : d;
+        });
+        list.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+
+  // ---- Evidence panel: the sentences behind a figure, rendered on click.
+  var panel = document.getElementById("evidence");
+  var panelTitle = document.getElementById("ev-title");
+  var panelBody = document.getElementById("ev-body");
+  var lastFocus = null;
+
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function showEvidence(button) {
+    var r = button.getAttribute("data-r");
+    var t = Number(button.getAttribute("data-t"));
+    var s = button.getAttribute("data-s");
+    var found = matching(r, t, s);
+    var theme = data.themes[t][1];
+    var where = r === "L"
+      ? "latest report of every authority"
+      : data.reports[Number(r)][0] + ", " + data.reports[Number(r)][1] + " " + data.reports[Number(r)][2];
+    var what = s === "" ? "Strengths, weaknesses and recommendations" : STANCE_LABELS[data.stances.indexOf(s)];
+    panelTitle.textContent = what.charAt(0).toUpperCase() + what.slice(1) + " about " + theme;
+    panelBody.textContent = "";
+    panelBody.appendChild(el("p", "ev-where", where + ": " + found.length + " sentence" + (found.length === 1 ? "" : "s")));
+    [0, 1, 2, 3].forEach(function (stance) {
+      var group = found.filter(function (x) { return x[2] === stance; });
+      if (!group.length) return;
+      panelBody.appendChild(el("h3", "ev-stance k " + "swrc".charAt(stance), STANCE_LABELS[stance] + " (" + group.length + ")"));
+      var list = el("ol", "ev-list");
+      group.forEach(function (x) {
+        var li = el("li", "ev-item " + "swrc".charAt(stance));
+        li.appendChild(el("q", "", x[5]));
+        var rep = data.reports[x[0]];
+        var meta = (r === "L" ? rep[0] + ", " : "") + rep[1] + " " + rep[2] + ", sentence " + x[1];
+        if (data.sections[x[4]]) meta += ", under \u201c" + data.sections[x[4]] + "\u201d";
+        li.appendChild(el("small", "", meta));
+        list.appendChild(li);
+      });
+      panelBody.appendChild(list);
+    });
+    lastFocus = button;
+    panel.hidden = false;
+    document.getElementById("ev-close").focus();
+  }
+
+  function hideEvidence() {
+    panel.hidden = true;
+    if (lastFocus) lastFocus.focus();
+  }
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("button.ev") : null;
+    if (button) {
+      showEvidence(button);
+    } else if (e.target === panel || e.target.id === "ev-close") {
+      hideEvidence();
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !panel.hidden) hideEvidence();
+  });
+
+  // Printing shows every authority, whatever the filter.
+  window.addEventListener("beforeprint", function () {
+    rows.forEach(function (row) { row.hidden = false; });
+  });
+  window.addEventListener("afterprint", applyHeatMap);
+
+  document.body.setAttribute("data-ready", "1");
+})();
