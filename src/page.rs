@@ -156,6 +156,15 @@ impl<'a> View<'a> {
     }
 }
 
+/// "inspection of 2023-05-04", or "inspection, undated".
+fn describe(view: &View, i: usize) -> String {
+    let kind = view.report_of(i).report.facts.kind.as_str();
+    match view.summary_of(i).date {
+        Some(d) => format!("{kind} of {d}"),
+        None => format!("{kind}, undated"),
+    }
+}
+
 fn has_grades(g: &Grades) -> bool {
     grade_list(g).iter().any(Option::is_some)
 }
@@ -343,7 +352,6 @@ fn heat_map(html: &mut String, view: &View) {
     html.push_str("</tr></thead>\n<tbody>\n");
     for a in &view.authorities {
         let rs = view.summary_of(a.latest);
-        let lr = view.report_of(a.latest);
         let grades = a
             .graded
             .map(|g| grade_list(&view.report_of(g).report.facts.grades))
@@ -362,14 +370,19 @@ fn heat_map(html: &mut String, view: &View) {
         let _ = write!(
             html,
             "<tr data-name=\"{}\" data-grade=\"{}\" data-b=\"{}\"><th class=\"an\" scope=\"row\">\
-             <a href=\"#a{}\">{}</a><small>{} {}</small></th>",
+             <a href=\"#a{}\" title=\"{}\">{}</a><small>{}{}</small></th>",
             esc(&a.name.to_lowercase()),
             grades[0].map_or(0, Grade::number),
             balances.join(","),
             a.no,
             esc(a.name),
-            esc(lr.report.facts.kind.as_str()),
-            esc(&write::date(rs.date))
+            esc(a.name),
+            esc(&describe(view, a.latest)),
+            if a.reports.len() > 1 {
+                format!(" · {} reports", a.reports.len())
+            } else {
+                String::new()
+            }
         );
         let graded_note = match a.graded {
             Some(g) if g != a.latest => format!(
@@ -584,9 +597,8 @@ fn profiles(html: &mut String, view: &View) {
         used.sort_by_key(|&t| (rs.themes[t].counts.balance(), t));
         let _ = write!(
             html,
-            "<h4>Themes of the latest report ({} of {}), most criticised first</h4>\n",
-            esc(view.report_of(a.latest).report.facts.kind.as_str()),
-            esc(&write::date(rs.date))
+            "<h4>Themes of the latest report ({}), most criticised first</h4>\n",
+            esc(&describe(view, a.latest))
         );
         if used.is_empty() {
             html.push_str("<p class=\"note\">No sentence of this report was given a theme.</p>\n");

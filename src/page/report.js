@@ -98,13 +98,20 @@
     });
   }
 
+  // Stance counts per report and theme, from one pass over the sentences.
+  var countIndex = {};
+  data.sentences.forEach(function (x) {
+    x[3].forEach(function (t) {
+      var key = x[0] + ":" + t;
+      (countIndex[key] = countIndex[key] || [0, 0, 0, 0])[x[2]]++;
+    });
+  });
+  function countsFor(r, t) {
+    return countIndex[r + ":" + t] || [0, 0, 0, 0];
+  }
+
   // ---- One theme: who was told to improve it, who does it well.
   var focusBox = document.getElementById("focus-theme");
-  function countsFor(r, t) {
-    var n = [0, 0, 0, 0];
-    matching(String(r), t, "").forEach(function (x) { n[x[2]]++; });
-    return n;
-  }
   function focusItem(list, r, t, stanceText, n, detail) {
     var li = document.createElement("li");
     var name = document.createElement("span");
@@ -251,6 +258,30 @@
     rows.forEach(function (row) { row.hidden = false; });
   });
   window.addEventListener("afterprint", applyHeatMap);
+
+  // ---- Self-check (open the page with #self-check): every figure must equal what its
+  // sentences add up to. The browser test relies on this; mismatches go to console.error.
+  function selfCheck() {
+    var checked = 0, wrong = 0;
+    Array.prototype.forEach.call(document.querySelectorAll("button.ev"), function (b) {
+      var found = matching(b.getAttribute("data-r"), Number(b.getAttribute("data-t")), b.getAttribute("data-s"));
+      var expected = b.getAttribute("data-s") === ""
+        ? found.reduce(function (sum, x) { return sum + (x[2] === 0 ? 1 : -1); }, 0)
+        : found.length;
+      checked++;
+      if (String(expected) !== b.textContent.trim()) {
+        wrong++;
+        console.error("figure " + b.textContent + " (r=" + b.getAttribute("data-r") + " t=" +
+          b.getAttribute("data-t") + " s=" + b.getAttribute("data-s") + ") but its sentences give " + expected);
+      }
+    });
+    var out = document.createElement("pre");
+    out.id = "self-check";
+    out.hidden = true;
+    out.textContent = "checked " + checked + " figures, " + wrong + " wrong";
+    document.body.appendChild(out);
+  }
+  if (location.hash === "#self-check") selfCheck();
 
   document.body.setAttribute("data-ready", "1");
 })();
