@@ -523,9 +523,9 @@ fn themes_overall(html: &mut String, view: &View) {
             );
         }
         let b = sum.balance();
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<td data-v=\"{b}\" class=\"hc {}\">{b}</td></tr>\n",
+            "<td data-v=\"{b}\" class=\"hc {}\">{b}</td></tr>",
             heat_class(b)
         );
     }
@@ -595,9 +595,10 @@ fn profiles(html: &mut String, view: &View) {
             .filter(|&t| rs.themes[t].counts.total() > 0)
             .collect();
         used.sort_by_key(|&t| (rs.themes[t].counts.balance(), t));
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<h4>Themes of the latest report ({}), most criticised first</h4>\n",
+            "<div class=\"pbody\"><div class=\"pcol\">\
+             <h4>Themes of the latest report ({}), most criticised first</h4>",
             esc(&describe(view, a.latest))
         );
         if used.is_empty() {
@@ -640,9 +641,9 @@ fn profiles(html: &mut String, view: &View) {
                         let _ = write!(html, "<span class=\"{class} zero\">0</span>");
                     }
                 }
-                let _ = write!(
+                let _ = writeln!(
                     html,
-                    "</td><td class=\"hc {}\">{}</td></tr>\n",
+                    "</td><td class=\"hc {}\">{}</td></tr>",
                     heat_class(c.balance()),
                     c.balance()
                 );
@@ -650,10 +651,13 @@ fn profiles(html: &mut String, view: &View) {
             html.push_str("</tbody></table>\n");
         }
 
+        html.push_str("</div>");
         if a.reports.len() > 1 {
+            html.push_str("<div class=\"pcol\">");
             trend(html, view, a);
+            html.push_str("</div>");
         }
-        html.push_str("</article>\n");
+        html.push_str("</div></article>\n");
     }
     html.push_str("</section>\n");
 }
@@ -715,10 +719,13 @@ fn trend(html: &mut String, view: &View, a: &AuthorityView) {
             d if d < 0 => ("down", format!("▼ {d}")),
             _ => ("flat", "= 0".to_string()),
         };
-        let _ = write!(html, "<td class=\"chg {class}\">{text}</td></tr>\n");
+        let _ = writeln!(html, "<td class=\"chg {class}\">{text}</td></tr>");
     }
     html.push_str("</tbody></table>\n");
 }
+
+/// See [`PageData::sentences`].
+type SentenceRow<'a> = (usize, usize, usize, Vec<usize>, usize, &'a str);
 
 #[derive(Serialize)]
 struct PageData<'a> {
@@ -732,7 +739,7 @@ struct PageData<'a> {
     sections: Vec<&'a str>,
     /// [report, sentence no, stance index, [theme indices], section index, text]; only
     /// sentences with a theme, as only they stand behind a figure.
-    sentences: Vec<(usize, usize, usize, Vec<usize>, usize, &'a str)>,
+    sentences: Vec<SentenceRow<'a>>,
 }
 
 fn page_data<'a>(view: &View<'a>) -> PageData<'a> {

@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 use ofsted_themes::taxonomy::Taxonomy;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ofsted-themes");
-const BROWSERS: &[&str] = &["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+const BROWSERS: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+];
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
 
 fn project(rel: &str) -> PathBuf {
@@ -98,7 +103,9 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
         .find(start)
         .unwrap_or_else(|| panic!("no {start:?} in the page"));
     let rest = &text[from + start.len()..];
-    &rest[..rest.find(end).unwrap_or_else(|| panic!("no {end:?} after {start:?}"))]
+    &rest[..rest
+        .find(end)
+        .unwrap_or_else(|| panic!("no {end:?} after {start:?}"))]
 }
 
 /// Data rows of authorities.csv: one per authority.
@@ -142,7 +149,11 @@ fn check_rendered_page(out: &Path) {
         "cells: {authorities} authorities × {themes} themes"
     );
     let head = between(heat_map, "<thead>", "</thead>");
-    assert_eq!(head.matches("class=\"rot th ").count(), themes, "theme columns");
+    assert_eq!(
+        head.matches("class=\"rot th ").count(),
+        themes,
+        "theme columns"
+    );
 }
 
 #[test]
@@ -162,7 +173,10 @@ fn report_on_the_seeds_renders_in_chromium() {
     );
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
-    assert!(png.len() > 20_000, "a screenshot of a drawn page, not a blank one");
+    assert!(
+        png.len() > 20_000,
+        "a screenshot of a drawn page, not a blank one"
+    );
     eprintln!("screenshot: {}", shot.display());
 }
 
