@@ -156,10 +156,46 @@ fn check_rendered_page(out: &Path) {
     );
 }
 
+/// Opens the evidence behind the first heat-map figure of authorities.csv's first row (via the
+/// page's #ev= link) and checks it lists as many sentences as the CSV counts.
+fn check_evidence_panel(out: &Path) {
+    let text = std::fs::read_to_string(out.join("authorities.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let first = reader.records().next().expect("an authority").unwrap();
+    let name = first[0].to_lowercase();
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let row = between(&page, &format!("<tr data-name=\"{name}\""), "</tr>");
+    let r = between(row, "data-r=\"", "\"");
+    let t: usize = between(row, "data-t=\"", "\"").parse().unwrap();
+    let theme = &Taxonomy::bundled().themes[t].id;
+    let count = |part: &str| -> usize {
+        let col = header
+            .iter()
+            .position(|h| *h == format!("{theme}_{part}"))
+            .unwrap();
+        first[col].parse().unwrap()
+    };
+    let expected = count("strengths") + count("weaknesses") + count("recommendations");
+    assert!(expected > 0, "the first figure has sentences behind it");
+
+    let url = format!("file://{}#ev={r},{t},", out.join("report.html").display());
+    let dom = chromium(&url, &["--dump-dom".to_string()]);
+    assert!(
+        dom.contains("<div id=\"evidence\" class=\"evidence\" role=\"dialog\""),
+        "the evidence panel is open (not hidden)"
+    );
+    let listed = between(&dom, "<div id=\"ev-body\">", "<footer>")
+        .matches("class=\"ev-item ")
+        .count();
+    assert_eq!(listed, expected, "sentences listed for {name}, {theme}");
+}
+
 #[test]
 fn report_on_the_seeds_renders_in_chromium() {
     let out = run(&project("seeds"));
     check_rendered_page(out.path());
+    check_evidence_panel(out.path());
 
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-seeds.png");
     let _ = std::fs::remove_file(&shot);

@@ -202,6 +202,11 @@
     return e;
   }
 
+  // "inspection of 2023-05-04", or "inspection, undated" (as the page's Rust side writes it).
+  function describeReport(rep) {
+    return rep[2] ? rep[1] + " of " + rep[2] : rep[1] + ", undated";
+  }
+
   function showEvidence(button) {
     var r = button.getAttribute("data-r");
     var t = Number(button.getAttribute("data-t"));
@@ -210,7 +215,7 @@
     var theme = data.themes[t][1];
     var where = r === "L"
       ? "latest report of every authority"
-      : data.reports[Number(r)][0] + ", " + data.reports[Number(r)][1] + " " + data.reports[Number(r)][2];
+      : data.reports[Number(r)][0] + ", " + describeReport(data.reports[Number(r)]);
     var what = s === "" ? "Strengths, weaknesses and recommendations" : STANCE_LABELS[data.stances.indexOf(s)];
     panelTitle.textContent = what.charAt(0).toUpperCase() + what.slice(1) + " about " + theme;
     panelBody.textContent = "";
@@ -224,7 +229,7 @@
         var li = el("li", "ev-item " + "swrc".charAt(stance));
         li.appendChild(el("q", "", x[5]));
         var rep = data.reports[x[0]];
-        var meta = (r === "L" ? rep[0] + ", " : "") + rep[1] + " " + rep[2] + ", sentence " + x[1];
+        var meta = (r === "L" ? rep[0] + ", " : "") + describeReport(rep) + ", sentence " + x[1];
         if (data.sections[x[4]]) meta += ", under \u201c" + data.sections[x[4]] + "\u201d";
         li.appendChild(el("small", "", meta));
         list.appendChild(li);
@@ -234,11 +239,33 @@
     lastFocus = button;
     panel.hidden = false;
     document.getElementById("ev-close").focus();
+    setHash("#ev=" + r + "," + t + "," + s);
   }
 
   function hideEvidence() {
     panel.hidden = true;
+    setHash("");
     if (lastFocus) lastFocus.focus();
+  }
+
+  // The open evidence list is in the address (#ev=REPORT,THEME,STANCE), so it can be shared.
+  function setHash(hash) {
+    try {
+      history.replaceState(null, "", location.pathname + location.search + hash);
+    } catch (e) {
+      // Some browsers refuse this for file:// pages; the panel works all the same.
+    }
+  }
+  function openFromHash() {
+    var m = /^#ev=(L|\d+),(\d+),([a-z]*)$/.exec(location.hash);
+    if (!m || Number(m[2]) >= data.themes.length) return;
+    if (m[1] !== "L" && Number(m[1]) >= data.reports.length) return;
+    var b = document.createElement("button");
+    b.setAttribute("data-r", m[1]);
+    b.setAttribute("data-t", m[2]);
+    b.setAttribute("data-s", m[3]);
+    showEvidence(b);
+    lastFocus = null;
   }
 
   document.addEventListener("click", function (e) {
@@ -282,6 +309,7 @@
     document.body.appendChild(out);
   }
   if (location.hash === "#self-check") selfCheck();
+  openFromHash();
 
   document.body.setAttribute("data-ready", "1");
 })();
