@@ -449,6 +449,46 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         assert!(e.to_string().contains("is not a folder"), "{e}");
     }
 
+    /// On a real run over the seeds, every figure printed is the balance in authorities.csv.
+    #[test]
+    fn figures_agree_with_a_real_run() {
+        let out = tempfile::tempdir().unwrap();
+        let args = crate::cmd::run::RunArgs {
+            paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")],
+            out: out.path().to_path_buf(),
+            quiet: true,
+            ..Default::default()
+        };
+        crate::cmd::run::execute(args).unwrap();
+        let results = load(out.path()).unwrap();
+        assert!(!results.rows.is_empty());
+        let text = compare(out.path(), &[], &[], false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.len(),
+            results.rows.len() + 3,
+            "title, header, rows, key"
+        );
+        let mut non_zero = 0;
+        for (row, line) in results.rows.iter().zip(&lines[2..]) {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            let figures = &cells[cells.len() - results.theme_ids.len()..];
+            for (&(balance, any), figure) in row.balances.iter().zip(figures) {
+                let expected = match (any, balance) {
+                    (false, _) => "·".to_string(),
+                    (true, b) if b > 0 => format!("+{b}"),
+                    (true, b) => b.to_string(),
+                };
+                assert_eq!(*figure, expected, "{line}");
+                non_zero += usize::from(balance != 0);
+            }
+        }
+        assert!(
+            non_zero > 0,
+            "some figure is not zero, so the check means something"
+        );
+    }
+
     #[test]
     fn abbreviations_are_unique() {
         let a = abbreviations(&["early_help", "education", "exploitation_missing", "edu"]);
