@@ -12,6 +12,7 @@
 //! | classify | [`classify`] | sentences → [`types::Label`]s |
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
 //! | write | [`write`] | summary → CSV files |
+//! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |
 //!
 //! [`pipeline`] composes them; [`cmd`] holds one module per subcommand.
 

@@ -3,8 +3,8 @@
 //! Four sheets, each with a frozen header row, an autofilter and set column widths:
 //! - **Reports**: reports.csv, one row per report;
 //! - **Authorities**: authorities.csv's rows (each authority's latest report, or every report
-//!   with `--all-reports`), the grades beside the name, then one column per theme holding its
-//!   balance, coloured as a heat map by conditional formatting;
+//!   with `--all-reports`), the grades beside the name, the report's date, kind and id, then one
+//!   column per theme holding its balance, coloured as a heat map by conditional formatting;
 //! - **Themes**: themes.csv without the example sentences, plus the balance;
 //! - **Sentences**: sentences.csv's rows, plus one column per theme that holds the sentence's
 //!   stance when the sentence is about that theme, so "all recommendations about permanence"
@@ -58,13 +58,13 @@ pub const REPORT_COUNT_COLUMNS: &[&str] = &[
     "classifier",
 ];
 
-/// The Authorities sheet's leading columns; GRADE_COLUMNS follow, then one per theme (its name).
-pub const AUTHORITY_COLUMNS: &[&str] = &[
-    "local_authority",
-    "report_date",
-    "document_kind",
-    "report_id",
-];
+/// The Authorities sheet: the name, GRADE_COLUMNS beside it, then these, then one column per
+/// theme (its name).
+pub const AUTHORITY_NAME_COLUMN: &str = "local_authority";
+pub const AUTHORITY_REPORT_COLUMNS: &[&str] = &["report_date", "document_kind", "report_id"];
+
+/// The heat map's colour scale saturates at this balance either side of zero, as the page's does.
+const HEAT_SATURATION: i32 = 5;
 
 pub const THEME_COLUMNS: &[&str] = &[
     "report_id",
@@ -296,8 +296,9 @@ fn authorities_sheet(
 ) -> Result<(), XlsxError> {
     sheet.set_name(AUTHORITIES_SHEET)?;
     let rows = summary.authority_rows(all_reports);
-    let mut columns = strings(AUTHORITY_COLUMNS);
+    let mut columns = vec![AUTHORITY_NAME_COLUMN.to_string()];
     columns.extend(strings(GRADE_COLUMNS));
+    columns.extend(strings(AUTHORITY_REPORT_COLUMNS));
     let first_theme = columns.len();
     columns.extend(taxonomy.themes.iter().map(|t| t.name.clone()));
     header(sheet, &columns, Some(first_theme), 1, rows.len(), styles)?;
@@ -305,14 +306,14 @@ fn authorities_sheet(
     for (i, rs) in rows.iter().enumerate() {
         let row = i as u32 + 1;
         let lr = &reports[rs.index];
-        let texts = [
-            rs.authority.clone(),
+        let report = [
             write::date(rs.date),
             lr.report.facts.kind.as_str().to_string(),
             lr.report.id.clone(),
         ];
         let mut col = 0u16;
-        for text in texts.iter().chain(&write::grade_cells(lr)) {
+        let name = std::slice::from_ref(&rs.authority);
+        for text in name.iter().chain(&write::grade_cells(lr)).chain(&report) {
             write_text(sheet, row, col, text)?;
             col += 1;
         }
@@ -322,20 +323,21 @@ fn authorities_sheet(
         }
     }
     sheet.set_column_width(0, 30)?;
-    sheet.set_column_width(1, 11)?;
-    sheet.set_column_width(2, 15)?;
-    sheet.set_column_width(3, 14)?;
-    let first_grade = AUTHORITY_COLUMNS.len() as u16;
-    let last_grade = first_grade + GRADE_COLUMNS.len() as u16 - 1;
-    sheet.set_column_range_width(first_grade, last_grade, 12)?;
-    grade_colours(sheet, rows.len(), first_grade, last_grade)?;
+    let last_grade = GRADE_COLUMNS.len() as u16;
+    sheet.set_column_range_width(1, last_grade, 12)?;
+    grade_colours(sheet, rows.len(), 1, last_grade)?;
+    for (c, width) in [11, 15, 14].into_iter().enumerate() {
+        sheet.set_column_width(last_grade + 1 + c as u16, width)?;
+    }
     if !taxonomy.themes.is_empty() && !rows.is_empty() {
         let first = first_theme as u16;
         let last = (columns.len() - 1) as u16;
         sheet.set_column_range_width(first, last, 6)?;
         // Red below zero, white at zero, green above: the balance's sign is what matters.
         let heat = ConditionalFormat3ColorScale::new()
+            .set_minimum(ConditionalFormatType::Number, -HEAT_SATURATION)
             .set_midpoint(ConditionalFormatType::Number, 0)
+            .set_maximum(ConditionalFormatType::Number, HEAT_SATURATION)
             .set_minimum_color(Color::RGB(colours::NEGATIVE))
             .set_midpoint_color(Color::RGB(colours::NEUTRAL))
             .set_maximum_color(Color::RGB(colours::POSITIVE));

@@ -123,9 +123,6 @@ fn check_against_csvs(dir: &Path) {
     let sheet_header = &sheet_rows[0];
     let leading = [
         "local_authority",
-        "report_date",
-        "document_kind",
-        "report_id",
         "overall_effectiveness",
         "impact_of_leaders",
         "help_and_protection",
@@ -133,6 +130,9 @@ fn check_against_csvs(dir: &Path) {
         "care_leavers",
         "adoption",
         "lscb",
+        "report_date",
+        "document_kind",
+        "report_id",
     ];
     assert_eq!(&sheet_header[..leading.len()], leading);
     let theme_names: Vec<&str> = taxonomy.themes.iter().map(|t| t.name.as_str()).collect();
