@@ -857,6 +857,165 @@ pub fn esc(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate;
+    use crate::types::{
+        BlockKind, Date, DocumentKind, InputFormat, JudgementArea, Label, Report, ReportFacts,
+        Sentence, ThemeScore,
+    };
+
+    /// A made-up labelled report: `sentences` are (text, stance, theme ids).
+    fn report(
+        id: &str,
+        authority: &str,
+        kind: DocumentKind,
+        date: (u16, u8, u8),
+        overall: Option<Grade>,
+        sentences: &[(&str, Stance, &[&str])],
+    ) -> LabelledReport {
+        let facts = ReportFacts {
+            local_authority: Some(authority.to_string()),
+            kind,
+            end_date: Some(Date {
+                year: date.0,
+                month: date.1,
+                day: date.2,
+            }),
+            grades: Grades {
+                overall_effectiveness: overall,
+                ..Grades::default()
+            },
+            ..ReportFacts::default()
+        };
+        LabelledReport {
+            report: Report {
+                id: id.to_string(),
+                source: PathBuf::from(format!("{id}.txt")),
+                sha256: id.to_string(),
+                format: InputFormat::Text,
+                facts,
+                sentences: sentences
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (text, _, _))| Sentence {
+                        no: i + 1,
+                        text: text.to_string(),
+                        section: "Findings".to_string(),
+                        judgement_area: JudgementArea::None,
+                        in_improvement_list: false,
+                        block_kind: BlockKind::Paragraph,
+                    })
+                    .collect(),
+            },
+            labels: sentences
+                .iter()
+                .map(|(_, stance, themes)| Label {
+                    stance: *stance,
+                    stance_score: 0.9,
+                    themes: themes
+                        .iter()
+                        .map(|id| ThemeScore {
+                            id: id.to_string(),
+                            score: 0.8,
+                        })
+                        .collect(),
+                    evidence: Vec::new(),
+                })
+                .collect(),
+            classifier: "rules".to_string(),
+        }
+    }
+
+    fn render_all(mut reports: Vec<LabelledReport>) -> String {
+        let taxonomy = Taxonomy::bundled();
+        aggregate::sort_reports(&mut reports);
+        let summary = aggregate::summarise(&reports, &taxonomy);
+        render(&reports, &summary, &taxonomy)
+    }
+
+    #[test]
+    fn hostile_text_stays_text() {
+        let html = render_all(vec![report(
+            "r1",
+            "<b>Evil\" & Co",
+            DocumentKind::Inspection,
+            (2023, 5, 4),
+            Some(Grade::Good),
+            &[(
+                "Plans are weak </script><script>alert(1)</script> <!-- \u{2028}",
+                Stance::Weakness,
+                &["planning"],
+            )],
+        )]);
+        assert!(!html.contains("<script>alert"), "no injected script");
+        assert!(!html.contains("<b>Evil"), "no injected markup");
+        assert!(html.contains("&lt;b&gt;Evil&quot; &amp; Co"));
+        // The embedded data still parses and holds the text unchanged.
+        let start = html
+            .find("<script type=\"application/json\" id=\"page-data\">")
+            .unwrap();
+        let json = &html[start..];
+        let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
+        let data: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            data["sentences"][0][5],
+            "Plans are weak </script><script>alert(1)</script> <!-- \u{2028}"
+        );
+        assert_eq!(
+            html.matches("</script>").count(),
+            3,
+            "only the page's own scripts close"
+        );
+    }
+
+    #[test]
+    fn several_reports_show_change_in_date_order_and_latest_grades() {
+        let html = render_all(vec![
+            report(
+                "late",
+                "Northshire",
+                DocumentKind::FocusedVisit,
+                (2024, 3, 1),
+                None,
+                &[(
+                    "Early help is now strong.",
+                    Stance::Strength,
+                    &["early_help"],
+                )],
+            ),
+            report(
+                "early",
+                "Northshire",
+                DocumentKind::Inspection,
+                (2019, 6, 1),
+                Some(Grade::Inadequate),
+                &[
+                    ("Early help is weak.", Stance::Weakness, &["early_help"]),
+                    (
+                        "Improve early help.",
+                        Stance::Recommendation,
+                        &["early_help"],
+                    ),
+                ],
+            ),
+        ]);
+        let trend = &html[html.find("<h4>Change over time</h4>").unwrap()..];
+        let trend = &trend[..trend.find("</table>").unwrap()];
+        let first = trend.find("2019-06-01").unwrap();
+        let second = trend.find("2024-03-01").unwrap();
+        assert!(first < second, "date order");
+        // Early help went from -2 to +1.
+        assert!(trend.contains("▲ +3"), "{trend}");
+        // The heat map shows the latest report (the focused visit), with the grades of the
+        // latest graded report, saying where they come from.
+        let row = &html[html.find("<tr data-name=\"northshire\"").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains("focused visit of 2024-03-01"));
+        assert!(
+            row.contains("class=\"g g4\""),
+            "inadequate from 2019: {row}"
+        );
+        assert!(row.contains("from the inspection of 2019-06-01"));
+    }
 
     #[test]
     fn script_json_cannot_close_the_script_element() {

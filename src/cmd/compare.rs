@@ -212,8 +212,8 @@ pub fn compare(
     let results = load(dir)?;
     if results.rows.is_empty() {
         bail!(
-            "{} has no authorities: {AUTHORITIES_CSV} is empty",
-            dir.join(AUTHORITIES_CSV).display()
+            "{} has no authorities: its {AUTHORITIES_CSV} has no rows (the run found no report)",
+            dir.display()
         );
     }
 
