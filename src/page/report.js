@@ -302,6 +302,36 @@
           b.getAttribute("data-t") + " s=" + b.getAttribute("data-s") + ") but its sentences give " + expected);
       }
     });
+    // Sorting: every option puts the rows in its order.
+    Array.prototype.forEach.call(sortBox.options, function (option) {
+      sortBox.value = option.value;
+      applyHeatMap();
+      var order = Array.prototype.slice.call(tbody.rows);
+      var cmp = compare(option.value);
+      for (var i = 1; i < order.length; i++) {
+        checked++;
+        if (cmp(order[i - 1], order[i]) > 0) {
+          wrong++;
+          console.error("sort " + option.value + ": row " + i + " out of order");
+        }
+      }
+    });
+    // Filtering: a name filter keeps exactly the matching rows.
+    if (rows.length) {
+      var name = rows[0].getAttribute("data-name");
+      filterBox.value = name;
+      applyHeatMap();
+      var shown = rows.filter(function (row) { return !row.hidden; });
+      checked++;
+      if (!shown.length || shown.some(function (row) { return row.getAttribute("data-name").indexOf(name) < 0; })) {
+        wrong++;
+        console.error("filter " + name + " shows the wrong rows");
+      }
+      filterBox.value = "";
+    }
+    sortBox.value = "name";
+    applyHeatMap();
+
     var out = document.createElement("pre");
     out.id = "self-check";
     out.hidden = true;
