@@ -230,7 +230,7 @@ fn intro(html: &mut String, view: &View) {
         "<header class=\"top\">\n<h1>Ofsted themes in children's social care</h1>\n\
          <p class=\"lede\">{} authorities, {} reports{}, {} sentences labelled by stance and theme \
          (classifier: {}).</p>\n\
-         <nav><a href=\"#heatmap\">Heat map</a> <a href=\"#focus\">One theme</a> \
+         <nav><a href=\"#heatmap\">Heat map</a> <a href=\"#focus\">Improve / done well</a> \
          <a href=\"#themes\">Themes overall</a> <a href=\"#profiles\">Authority profiles</a></nav>\n\
          <p class=\"how\">Each figure is the <b>balance</b> of a theme in an authority's latest report: \
          sentences praising it (strengths) minus those criticising it (weaknesses) or asking for \
@@ -421,22 +421,43 @@ fn heat_map(html: &mut String, view: &View) {
     html.push_str("</tbody></table></div>\n</section>\n");
 }
 
-/// "Which authorities were told to improve X, and which do X well": one theme at a time,
-/// filled in by the script from the heat map's own rows.
+/// "Which authorities were told to improve X, and which do Y well": a theme for each list,
+/// filled in by the script from the embedded sentences.
 fn theme_focus(html: &mut String, view: &View) {
+    // Each list opens on the theme it has most of: most recommendations, most strengths.
+    let totals = view.theme_totals();
+    let most = |stance: Stance| {
+        (0..totals.len())
+            .max_by_key(|&t| (totals[t].0.get(stance), std::cmp::Reverse(t)))
+            .unwrap_or(0)
+    };
+    let (most_recommended, most_praised) = (most(Stance::Recommendation), most(Stance::Strength));
+    let options = |html: &mut String, selected: usize| {
+        for (t, theme) in view.taxonomy.themes.iter().enumerate() {
+            let _ = write!(
+                html,
+                "<option value=\"{t}\"{}>{}</option>",
+                if t == selected { " selected" } else { "" },
+                esc(&theme.name)
+            );
+        }
+    };
     html.push_str(
-        "<section id=\"focus\">\n<h2>One theme across authorities</h2>\n\
-         <div class=\"controls\"><label>Theme <select id=\"focus-theme\">",
+        "<section id=\"focus\">\n<h2>Who was told to improve a theme, who does one well</h2>\n\
+         <div class=\"focus-cols\"><div><h3>Told to improve \
+         <select id=\"focus-improve-theme\" aria-label=\"theme to improve\">",
     );
-    for (t, theme) in view.taxonomy.themes.iter().enumerate() {
-        let _ = write!(html, "<option value=\"{t}\">{}</option>", esc(&theme.name));
-    }
+    options(html, most_recommended);
     html.push_str(
-        "</select></label></div>\n<div class=\"focus-cols\">\
-         <div><h3>Told to improve</h3><p class=\"note\">Authorities whose latest report has \
-         recommendations or weaknesses on this theme, most first.</p><ol id=\"focus-improve\"></ol></div>\
-         <div><h3>Done well</h3><p class=\"note\">Authorities whose latest report has strengths \
-         on this theme, most first.</p><ol id=\"focus-well\"></ol></div></div>\n</section>\n",
+        "</select></h3><p class=\"note\">Authorities whose latest report makes recommendations \
+         (or finds weaknesses) on this theme, most recommendations first.</p>\
+         <ol id=\"focus-improve\"></ol></div><div><h3>Done well \
+         <select id=\"focus-well-theme\" aria-label=\"theme done well\">",
+    );
+    options(html, most_praised);
+    html.push_str(
+        "</select></h3><p class=\"note\">Authorities whose latest report finds strengths on \
+         this theme, most first.</p><ol id=\"focus-well\"></ol></div></div>\n</section>\n",
     );
 }
 

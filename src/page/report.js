@@ -110,59 +110,53 @@
     return countIndex[r + ":" + t] || [0, 0, 0, 0];
   }
 
-  // ---- One theme: who was told to improve it, who does it well.
-  var focusBox = document.getElementById("focus-theme");
-  function focusItem(list, r, t, stanceText, n, detail) {
+  // ---- Who was told to improve a theme, who does a theme well.
+  var improveBox = document.getElementById("focus-improve-theme");
+  var wellBox = document.getElementById("focus-well-theme");
+  var STANCE_WORDS = [["strength", "strengths"], ["weakness", "weaknesses"], ["recommendation", "recommendations"]];
+  // One list item: the authority, then a clickable count for each stance in `stances`.
+  function focusItem(list, r, t, n, stances) {
     var li = document.createElement("li");
-    var name = document.createElement("span");
-    name.textContent = data.reports[r][0] + " ";
-    li.appendChild(name);
-    var b = document.createElement("button");
-    b.type = "button";
-    b.className = "ev";
-    b.setAttribute("data-r", String(r));
-    b.setAttribute("data-t", String(t));
-    b.setAttribute("data-s", stanceText);
-    b.textContent = String(n);
-    li.appendChild(b);
-    var small = document.createElement("small");
-    small.textContent = " " + detail;
-    li.appendChild(small);
+    li.appendChild(document.createTextNode(data.reports[r][0]));
+    stances.forEach(function (stance) {
+      if (!n[stance]) return;
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "ev";
+      b.setAttribute("data-r", String(r));
+      b.setAttribute("data-t", String(t));
+      b.setAttribute("data-s", data.stances[stance]);
+      b.textContent = String(n[stance]);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(b);
+      var small = document.createElement("small");
+      small.textContent = " " + STANCE_WORDS[stance][n[stance] > 1 ? 1 : 0];
+      li.appendChild(small);
+    });
     list.appendChild(li);
   }
-  function applyFocus() {
-    var t = Number(focusBox.value);
-    var improve = [], well = [];
-    data.latest.forEach(function (r) {
-      var n = countsFor(r, t);
-      if (n[1] + n[2] > 0) improve.push([r, n]);
-      if (n[0] > 0) well.push([r, n]);
-    });
-    improve.sort(function (a, b) {
-      return (b[1][1] + b[1][2]) - (a[1][1] + a[1][2]) || (a[0] - b[0]);
-    });
-    well.sort(function (a, b) { return b[1][0] - a[1][0] || (a[0] - b[0]); });
-    var improveList = document.getElementById("focus-improve");
-    var wellList = document.getElementById("focus-well");
-    improveList.textContent = "";
-    wellList.textContent = "";
-    improve.forEach(function (e) {
-      var n = e[1];
-      if (n[2] > 0) {
-        focusItem(improveList, e[0], t, "recommendation", n[2],
-          "recommendation" + (n[2] > 1 ? "s" : "") + (n[1] ? ", " + n[1] + " weakness" + (n[1] > 1 ? "es" : "") : ""));
-      } else {
-        focusItem(improveList, e[0], t, "weakness", n[1], "weakness" + (n[1] > 1 ? "es" : ""));
-      }
-    });
-    well.forEach(function (e) {
-      focusItem(wellList, e[0], t, "strength", e[1][0], "strength" + (e[1][0] > 1 ? "s" : ""));
-    });
-    if (!improve.length) improveList.innerHTML = "<li class=\"note\">none</li>";
-    if (!well.length) wellList.innerHTML = "<li class=\"note\">none</li>";
+  function fillList(listId, t, keep, order, stances) {
+    var list = document.getElementById(listId);
+    list.textContent = "";
+    var entries = data.latest
+      .map(function (r) { return [r, countsFor(r, t)]; })
+      .filter(function (e) { return keep(e[1]); });
+    entries.sort(function (a, b) { return order(a[1], b[1]) || a[0] - b[0]; });
+    entries.forEach(function (e) { focusItem(list, e[0], t, e[1], stances); });
+    if (!entries.length) list.appendChild(el("li", "note", "none"));
   }
-  focusBox.addEventListener("change", applyFocus);
-  applyFocus();
+  function applyFocus() {
+    fillList("focus-improve", Number(improveBox.value),
+      function (n) { return n[1] + n[2] > 0; },
+      function (a, b) { return b[2] - a[2] || b[1] - a[1]; },
+      [2, 1]);
+    fillList("focus-well", Number(wellBox.value),
+      function (n) { return n[0] > 0; },
+      function (a, b) { return b[0] - a[0] || (b[0] - b[1] - b[2]) - (a[0] - a[1] - a[2]); },
+      [0]);
+  }
+  improveBox.addEventListener("change", applyFocus);
+  wellBox.addEventListener("change", applyFocus);
 
   // ---- Sortable tables (themes overall).
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable-table"), function (tt) {
@@ -338,6 +332,7 @@
     out.textContent = "checked " + checked + " figures, " + wrong + " wrong";
     document.body.appendChild(out);
   }
+  applyFocus();
   if (location.hash === "#self-check") selfCheck();
   openFromHash();
 
