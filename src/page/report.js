@@ -113,6 +113,7 @@
   // ---- Who was told to improve a theme, who does a theme well.
   var improveBox = document.getElementById("focus-improve-theme");
   var wellBox = document.getElementById("focus-well-theme");
+  var FOCUS_SHOWN = 12;
   var STANCE_WORDS = [["strength", "strengths"], ["weakness", "weaknesses"], ["recommendation", "recommendations"]];
   // One list item: the authority, then a clickable count for each stance in `stances`.
   function focusItem(list, r, t, n, stances) {
@@ -144,6 +145,21 @@
     entries.sort(function (a, b) { return order(a[1], b[1]) || a[0] - b[0]; });
     entries.forEach(function (e) { focusItem(list, e[0], t, e[1], stances); });
     if (!entries.length) list.appendChild(el("li", "note", "none"));
+    // The first few at a glance; the rest one click away.
+    var more = list.nextElementSibling;
+    if (more && more.classList.contains("more")) more.remove();
+    if (entries.length > FOCUS_SHOWN) {
+      list.classList.add("clipped");
+      var button = el("button", "more", "show all " + entries.length);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        list.classList.remove("clipped");
+        button.remove();
+      });
+      list.parentNode.insertBefore(button, list.nextSibling);
+    } else {
+      list.classList.remove("clipped");
+    }
   }
   function applyFocus() {
     fillList("focus-improve", Number(improveBox.value),
