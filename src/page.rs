@@ -141,12 +141,13 @@ impl<'a> View<'a> {
         for a in &self.authorities {
             for (t, ts) in self.summary_of(a.latest).themes.iter().enumerate() {
                 let (sum, authorities) = &mut totals[t];
+                let c = &ts.counts;
+                sum.strengths += c.strengths;
+                sum.weaknesses += c.weaknesses;
+                sum.recommendations += c.recommendations;
+                sum.context += c.context;
                 for stance in Stance::ALL {
-                    let n = ts.counts.get(stance);
-                    for _ in 0..n {
-                        sum.add(stance);
-                    }
-                    if n > 0 {
+                    if c.get(stance) > 0 {
                         authorities[stance.index()] += 1;
                     }
                 }
@@ -300,6 +301,17 @@ fn figure(html: &mut String, value: &str, r: &str, t: usize, s: &str, class: &st
          title=\"{}\">{}</button>",
         esc(title),
         esc(value)
+    );
+}
+
+/// A clickable count of authorities: reveals the same sentences as [`figure`] over every
+/// latest report, and counts the authorities they come from.
+fn authorities_figure(html: &mut String, n: usize, t: usize, stance: Stance) {
+    let _ = write!(
+        html,
+        "<button type=\"button\" class=\"ev\" data-r=\"L\" data-t=\"{t}\" data-s=\"{}\" \
+         data-count=\"authorities\" title=\"authorities: click to read the sentences\">{n}</button>",
+        stance.as_str()
     );
 }
 
@@ -496,12 +508,9 @@ fn themes_overall(html: &mut String, view: &View) {
                 "big",
                 "sentences: click to read them",
             );
-            let _ = write!(
-                html,
-                " sentences in {} of {} authorities</li>",
-                authorities[stance.index()],
-                view.authorities.len()
-            );
+            html.push_str(" sentences in ");
+            authorities_figure(html, authorities[stance.index()], t, stance);
+            let _ = write!(html, " of {} authorities</li>", view.authorities.len());
         }
         html.push_str("</ol></div>");
     }
@@ -537,18 +546,31 @@ fn themes_overall(html: &mut String, view: &View) {
             } else {
                 html.push('0');
             }
-            let _ = write!(
-                html,
-                "</td><td data-v=\"{0}\" class=\"muted\">{0}</td>",
-                authorities[stance.index()]
-            );
+            let a = authorities[stance.index()];
+            let _ = write!(html, "</td><td data-v=\"{a}\" class=\"muted\">");
+            if a > 0 {
+                authorities_figure(html, a, t, stance);
+            } else {
+                html.push('0');
+            }
+            html.push_str("</td>");
         }
         let b = sum.balance();
-        let _ = writeln!(
-            html,
-            "<td data-v=\"{b}\" class=\"hc {}\">{b}</td></tr>",
-            heat_class(b)
-        );
+        let _ = write!(html, "<td data-v=\"{b}\" class=\"hc {}\">", heat_class(b));
+        if sum.strengths + sum.weaknesses + sum.recommendations > 0 {
+            figure(
+                html,
+                &b.to_string(),
+                "L",
+                t,
+                "",
+                "",
+                "click to read the sentences",
+            );
+        } else {
+            html.push_str(&b.to_string());
+        }
+        html.push_str("</td></tr>\n");
     }
     html.push_str("</tbody></table>\n<p class=\"note\">Sentences in each authority's latest report; \
                    \"Authorities\": how many have at least one such sentence. Click a column heading to sort.</p>\n</section>\n");

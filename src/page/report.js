@@ -229,7 +229,14 @@
     var what = s === "" ? "Strengths, weaknesses and recommendations" : STANCE_LABELS[data.stances.indexOf(s)];
     panelTitle.textContent = what.charAt(0).toUpperCase() + what.slice(1) + " about " + theme;
     panelBody.textContent = "";
-    panelBody.appendChild(el("p", "ev-where", where + ": " + found.length + " sentence" + (found.length === 1 ? "" : "s")));
+    var summary = where + ": " + found.length + " sentence" + (found.length === 1 ? "" : "s");
+    if (r === "L") {
+      var from = {};
+      found.forEach(function (x) { from[x[0]] = true; });
+      var n = Object.keys(from).length;
+      summary += " from " + n + " authorit" + (n === 1 ? "y" : "ies");
+    }
+    panelBody.appendChild(el("p", "ev-where", summary));
     [0, 1, 2, 3].forEach(function (stance) {
       var group = found.filter(function (x) { return x[2] === stance; });
       if (!group.length) return;
@@ -302,9 +309,16 @@
     var checked = 0, wrong = 0;
     Array.prototype.forEach.call(document.querySelectorAll("button.ev"), function (b) {
       var found = matching(b.getAttribute("data-r"), Number(b.getAttribute("data-t")), b.getAttribute("data-s"));
-      var expected = b.getAttribute("data-s") === ""
-        ? found.reduce(function (sum, x) { return sum + (x[2] === 0 ? 1 : -1); }, 0)
-        : found.length;
+      var expected;
+      if (b.getAttribute("data-count") === "authorities") {
+        var seen = {};
+        found.forEach(function (x) { seen[x[0]] = true; });
+        expected = Object.keys(seen).length;
+      } else if (b.getAttribute("data-s") === "") {
+        expected = found.reduce(function (sum, x) { return sum + (x[2] === 0 ? 1 : -1); }, 0);
+      } else {
+        expected = found.length;
+      }
       checked++;
       if (String(expected) !== b.textContent.trim()) {
         wrong++;
@@ -345,7 +359,7 @@
     var out = document.createElement("pre");
     out.id = "self-check";
     out.hidden = true;
-    out.textContent = "checked " + checked + " figures, " + wrong + " wrong";
+    out.textContent = "checked " + checked + " figures and orders, " + wrong + " wrong";
     document.body.appendChild(out);
   }
   applyFocus();
