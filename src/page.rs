@@ -1011,6 +1011,30 @@ mod tests {
     }
 
     #[test]
+    fn the_page_needs_no_network() {
+        let html = render_all(vec![report(
+            "r1",
+            "Northshire",
+            DocumentKind::Inspection,
+            (2023, 5, 4),
+            Some(Grade::Good),
+            &[(
+                "Leaders know their services well.",
+                Stance::Strength,
+                &["leadership"],
+            )],
+        )]);
+        for remote in [
+            "src=", "<link", "@import", "url(", "http://", "https://", "fetch(",
+        ] {
+            assert!(
+                !html.contains(remote),
+                "report.html must not load anything: {remote}"
+            );
+        }
+    }
+
+    #[test]
     fn several_reports_show_change_in_date_order_and_latest_grades() {
         let html = render_all(vec![
             report(
