@@ -5,8 +5,10 @@
 //! figure is clicked, so the page stays light at 150 authorities and 60,000 sentences.
 //!
 //! Figures come from each authority's latest report, as in authorities.csv; the "change over
-//! time" tables use all of an authority's reports, as in themes.csv. The same input gives a
-//! byte-identical page (no timestamps, ordered data only).
+//! time" tables use all of an authority's reports, as in themes.csv. The grades beside an
+//! authority are those of its latest graded report (focused visits carry none), marked as such
+//! when that is not the latest report. The same input gives a byte-identical page (no
+//! timestamps, ordered data only).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -235,8 +237,8 @@ fn intro(html: &mut String, view: &View) {
          <a href=\"#themes\">Themes overall</a> <a href=\"#profiles\">Authority profiles</a></nav>\n\
          <p class=\"how\">Each figure is the <b>balance</b> of a theme in an authority's latest report: \
          sentences praising it (strengths) minus those criticising it (weaknesses) or asking for \
-         improvement (recommendations), as in authorities.csv. Click any number to read the sentences \
-         behind it.</p>\n</header>\n",
+         improvement (recommendations), as in authorities.csv. Grades are those of the authority's \
+         latest graded inspection. Click any number to read the sentences behind it.</p>\n</header>\n",
         view.authorities.len(),
         view.summary.reports.len(),
         esc(&span),
