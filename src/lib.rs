@@ -12,6 +12,7 @@
 //! | classify | [`classify`] | sentences → [`types::Label`]s |
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
 //! | write | [`write`] | summary → CSV files |
+//! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |
 //!
 //! [`pipeline`] composes them; [`cmd`] holds one module per subcommand.
 
@@ -23,9 +24,11 @@ pub mod error;
 pub mod facts;
 pub mod html;
 pub mod ingest;
+pub mod page;
 pub mod pdf;
 pub mod pipeline;
 pub mod segment;
 pub mod taxonomy;
 pub mod types;
+pub mod workbook;
 pub mod write;

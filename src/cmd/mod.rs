@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its arguments and usage text beside its code.
 //! `main.rs` only parses the command line and calls `execute`.
 
+pub mod compare;
 pub mod eval;
 pub mod run;
 

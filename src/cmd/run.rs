@@ -11,12 +11,15 @@ use crate::aggregate;
 use crate::classify::RulesClassifier;
 use crate::cmd::{exit, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
 use crate::ingest;
+use crate::page;
 use crate::pipeline;
 use crate::taxonomy::Taxonomy;
+use crate::workbook;
 use crate::write;
 
 /// Read reports (PDF, text, HTML), label every sentence by stance and theme, and write
-/// sentences.csv, reports.csv, themes.csv, authorities.csv and errors.csv.
+/// sentences.csv, reports.csv, themes.csv, authorities.csv and errors.csv, with the same
+/// figures as a workbook (ofsted-themes.xlsx) and a page to read in a browser (report.html).
 ///
 /// Exit status: 0 when every input was used, 2 when some were skipped (see errors.csv),
 /// 1 when nothing could be done.
@@ -92,6 +95,8 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
         &taxonomy,
         args.all_reports,
     )?;
+    workbook::write_workbook(&args.out, &reports, &summary, &taxonomy, args.all_reports)?;
+    page::write_page(&args.out, &reports, &summary, &taxonomy)?;
 
     let sentences: usize = reports.iter().map(|r| r.labels.len()).sum();
     let seconds = start.elapsed().as_secs_f64();

@@ -1,0 +1,497 @@
+//! `ofsted-themes compare`: a quick look at an earlier run's results in the terminal.
+//!
+//! Reads authorities.csv (and reports.csv, for each authority's number of reports) from a
+//! results folder, so it works on any earlier run without the reports themselves.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use crate::cmd::{exit, EXIT_OK};
+use crate::write::{AUTHORITIES_CSV, REPORTS_CSV};
+
+/// Print a compact table of authorities × themes from a results folder: the balance of each
+/// theme (strengths − weaknesses − recommendations) in each authority's latest report.
+/// "·" marks a theme with no strength, weakness or recommendation.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// A folder written by `ofsted-themes run` (holding authorities.csv).
+    #[arg(value_name = "OUTPUT_DIR")]
+    pub dir: PathBuf,
+
+    /// Only this authority (case-insensitive; a part of the name also matches). Repeatable.
+    #[arg(long = "authority", value_name = "NAME")]
+    pub authorities: Vec<String>,
+
+    /// Only this theme, by id (e.g. early_help). Repeatable.
+    #[arg(long = "theme", value_name = "ID")]
+    pub themes: Vec<String>,
+}
+
+pub fn execute(args: CompareArgs) -> Result<ExitCode> {
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = compare(&args.dir, &args.authorities, &args.themes, colour)?;
+    print!("{text}");
+    Ok(exit(EXIT_OK))
+}
+
+/// One row of authorities.csv, reduced to what the table shows.
+struct Row {
+    authority: String,
+    date: String,
+    kind: String,
+    grade: String,
+    /// Per theme: (balance, whether any strength, weakness or recommendation was counted).
+    balances: Vec<(i64, bool)>,
+}
+
+struct Results {
+    theme_ids: Vec<String>,
+    rows: Vec<Row>,
+    /// Lower-case authority → number of reports, when reports.csv is there.
+    report_counts: Option<BTreeMap<String, usize>>,
+}
+
+/// Reads a CSV written by `run`, dropping its byte-order mark.
+fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("{}, row {}", path.display(), i + 2))?;
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok((header, rows))
+}
+
+fn load(dir: &Path) -> Result<Results> {
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    let path = dir.join(AUTHORITIES_CSV);
+    if !path.is_file() {
+        bail!(
+            "{} holds no results: there is no {AUTHORITIES_CSV} (make one with `ofsted-themes run REPORTS --out {}`)",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let (header, records) = read_csv(&path)?;
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{}: no column {name:?}", path.display()))
+    };
+    let authority = column("local_authority")?;
+    let date = column("report_date")?;
+    let kind = column("document_kind")?;
+    let grade = column("overall_effectiveness")?;
+    // Themes are whatever the run's taxonomy had: every THEME_balance column.
+    let mut theme_ids = Vec::new();
+    let mut theme_columns = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        if let Some(id) = h.strip_suffix("_balance") {
+            let parts = ["strengths", "weaknesses", "recommendations"]
+                .map(|p| header.iter().position(|x| *x == format!("{id}_{p}")));
+            theme_ids.push(id.to_string());
+            theme_columns.push((i, parts));
+        }
+    }
+    let number = |row: &[String], col: usize, line: usize| -> Result<i64> {
+        let cell = row.get(col).map(String::as_str).unwrap_or("");
+        cell.trim().parse::<i64>().with_context(|| {
+            format!(
+                "{}, row {line}, column {}: {cell:?} is not a number",
+                path.display(),
+                header[col]
+            )
+        })
+    };
+    let mut rows = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        let line = i + 2;
+        let mut balances = Vec::new();
+        for (col, parts) in &theme_columns {
+            let balance = number(record, *col, line)?;
+            let mut any = balance != 0;
+            for part in parts.iter().flatten() {
+                any |= number(record, *part, line)? != 0;
+            }
+            balances.push((balance, any));
+        }
+        let cell = |c: usize| record.get(c).cloned().unwrap_or_default();
+        rows.push(Row {
+            authority: cell(authority),
+            date: cell(date),
+            kind: cell(kind),
+            grade: cell(grade),
+            balances,
+        });
+    }
+    let reports_path = dir.join(REPORTS_CSV);
+    let report_counts = if reports_path.is_file() {
+        let (header, records) = read_csv(&reports_path)?;
+        let col = header
+            .iter()
+            .position(|h| h == "local_authority")
+            .with_context(|| {
+                format!("{}: no column \"local_authority\"", reports_path.display())
+            })?;
+        let mut counts = BTreeMap::new();
+        for r in &records {
+            let name = r.get(col).map(|s| s.to_lowercase()).unwrap_or_default();
+            *counts.entry(name).or_insert(0) += 1;
+        }
+        Some(counts)
+    } else {
+        None
+    };
+    Ok(Results {
+        theme_ids,
+        rows,
+        report_counts,
+    })
+}
+
+/// Short column headers for theme ids: the initials of their words ("early_help" → "EH"),
+/// or the first two letters of a one-word id, made unique with a digit.
+fn abbreviations(ids: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        let words: Vec<&str> = id.split('_').filter(|w| !w.is_empty()).collect();
+        let base: String = if words.len() > 1 {
+            words
+                .iter()
+                .filter_map(|w| w.chars().next())
+                .collect::<String>()
+        } else {
+            id.chars().take(2).collect::<String>()
+        }
+        .to_uppercase();
+        let mut abbr = base.clone();
+        let mut n = 2;
+        while out.contains(&abbr) {
+            abbr = format!("{base}{n}");
+            n += 1;
+        }
+        out.push(abbr);
+    }
+    out
+}
+
+/// Short grade names that fit a column.
+fn short_grade(grade: &str) -> &str {
+    match grade {
+        "requires improvement" => "req. impr.",
+        "" => "-",
+        other => other,
+    }
+}
+
+/// The table as text. `colour`: ANSI colours for positive and negative balances.
+pub fn compare(
+    dir: &Path,
+    authorities: &[String],
+    themes: &[String],
+    colour: bool,
+) -> Result<String> {
+    let results = load(dir)?;
+    if results.rows.is_empty() {
+        bail!(
+            "{} has no authorities: its {AUTHORITIES_CSV} has no rows (the run found no report)",
+            dir.display()
+        );
+    }
+
+    // Themes: all, or those asked for, in the order asked.
+    let mut theme_columns: Vec<usize> = Vec::new();
+    for id in themes {
+        match results.theme_ids.iter().position(|t| t == id) {
+            Some(i) if !theme_columns.contains(&i) => theme_columns.push(i),
+            Some(_) => {}
+            None => bail!(
+                "unknown theme id {id:?}; the themes in {} are: {}",
+                dir.display(),
+                results.theme_ids.join(", ")
+            ),
+        }
+    }
+    if themes.is_empty() {
+        theme_columns = (0..results.theme_ids.len()).collect();
+    }
+
+    // Authorities: all, or those matching a name (whole name first, else part of it).
+    let rows: Vec<&Row> = if authorities.is_empty() {
+        results.rows.iter().collect()
+    } else {
+        let mut chosen: Vec<bool> = vec![false; results.rows.len()];
+        for wanted in authorities {
+            let wanted_lc = wanted.trim().to_lowercase();
+            let exact: Vec<usize> = (0..results.rows.len())
+                .filter(|&i| results.rows[i].authority.to_lowercase() == wanted_lc)
+                .collect();
+            let found = if exact.is_empty() {
+                (0..results.rows.len())
+                    .filter(|&i| {
+                        results.rows[i]
+                            .authority
+                            .to_lowercase()
+                            .contains(&wanted_lc)
+                    })
+                    .collect()
+            } else {
+                exact
+            };
+            if found.is_empty() {
+                let mut names: Vec<&str> =
+                    results.rows.iter().map(|r| r.authority.as_str()).collect();
+                names.dedup();
+                let shown = names.len().min(20);
+                bail!(
+                    "no authority in {} matches {wanted:?}; it has: {}{}",
+                    dir.display(),
+                    names[..shown].join(", "),
+                    if names.len() > shown { ", ..." } else { "" }
+                );
+            }
+            for i in found {
+                chosen[i] = true;
+            }
+        }
+        results
+            .rows
+            .iter()
+            .zip(chosen)
+            .filter_map(|(r, c)| c.then_some(r))
+            .collect()
+    };
+
+    let ids: Vec<&str> = theme_columns
+        .iter()
+        .map(|&i| results.theme_ids[i].as_str())
+        .collect();
+    // Full ids as headers when they fit, else abbreviations with a key underneath.
+    let full_width: usize = ids.iter().map(|id| id.len() + 2).sum();
+    let use_ids = full_width <= 100;
+    let headers: Vec<String> = if use_ids {
+        ids.iter().map(|s| s.to_string()).collect()
+    } else {
+        abbreviations(&ids)
+    };
+    let widths: Vec<usize> = headers.iter().map(|h| h.len().max(3)).collect();
+    let name_width = rows
+        .iter()
+        .map(|r| r.authority.chars().count())
+        .max()
+        .unwrap_or(9)
+        .clamp(9, 36);
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Balance of each theme (strengths − weaknesses − recommendations); · = none. From {}",
+        dir.join(AUTHORITIES_CSV).display()
+    );
+    let _ = write!(
+        out,
+        "{:<name_width$}  {:<10}  {:<14}  {:<11}",
+        "authority", "date", "kind", "grade"
+    );
+    if results.report_counts.is_some() {
+        out.push_str("  reps");
+    }
+    for (h, w) in headers.iter().zip(&widths) {
+        let _ = write!(out, " {h:>w$}");
+    }
+    out.push('\n');
+    for row in rows {
+        let name: String = if row.authority.chars().count() > name_width {
+            let cut: String = row.authority.chars().take(name_width - 1).collect();
+            format!("{cut}…")
+        } else {
+            row.authority.clone()
+        };
+        let kind: String = row.kind.chars().take(14).collect();
+        let _ = write!(
+            out,
+            "{name:<name_width$}  {:<10}  {kind:<14}  {:<11}",
+            if row.date.is_empty() { "-" } else { &row.date },
+            short_grade(&row.grade)
+        );
+        if let Some(counts) = &results.report_counts {
+            let n = counts
+                .get(&row.authority.to_lowercase())
+                .copied()
+                .unwrap_or(0);
+            let _ = write!(out, "  {n:>4}");
+        }
+        for (&t, w) in theme_columns.iter().zip(&widths) {
+            let (balance, any) = row.balances[t];
+            let cell = if !any {
+                "·".to_string()
+            } else if balance > 0 {
+                format!("+{balance}")
+            } else {
+                balance.to_string()
+            };
+            let pad = w.saturating_sub(cell.chars().count());
+            let paint = match (colour, any, balance) {
+                (true, true, b) if b > 0 => "\x1b[32m",
+                (true, true, b) if b < 0 => "\x1b[31m",
+                _ => "",
+            };
+            let reset = if paint.is_empty() { "" } else { "\x1b[0m" };
+            let _ = write!(out, " {}{paint}{cell}{reset}", " ".repeat(pad));
+        }
+        out.push('\n');
+    }
+    if !use_ids {
+        out.push_str("Key:");
+        for (h, id) in headers.iter().zip(&ids) {
+            let _ = write!(out, " {h}={id}");
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A results folder in the shape `run` writes, with made-up figures.
+    fn results_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let authorities = "\u{feff}local_authority,report_id,document_kind,report_date,\
+overall_effectiveness,early_help_strengths,early_help_weaknesses,early_help_recommendations,early_help_balance,\
+management_oversight_strengths,management_oversight_weaknesses,management_oversight_recommendations,management_oversight_balance\n\
+Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
+\"Bournemouth, Christchurch and Poole\",bbb,focused visit,2024-01-10,,0,0,0,0,1,1,0,0\n";
+        std::fs::write(dir.path().join(AUTHORITIES_CSV), authorities).unwrap();
+        let reports = "\u{feff}report_id,local_authority\nzzz,Northshire\naaa,Northshire\nbbb,\"Bournemouth, Christchurch and Poole\"\n";
+        std::fs::write(dir.path().join(REPORTS_CSV), reports).unwrap();
+        dir
+    }
+
+    #[test]
+    fn prints_balances_grades_and_report_counts() {
+        let dir = results_dir();
+        let text = compare(dir.path(), &[], &[], false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].contains("early_help") && lines[1].contains("management_oversight"));
+        let north = lines.iter().find(|l| l.starts_with("Northshire")).unwrap();
+        assert!(north.contains("good"), "{north}");
+        assert!(
+            north.ends_with("+2   -3") || north.split_whitespace().rev().take(2).eq(["-3", "+2"]),
+            "{north}"
+        );
+        assert_eq!(
+            north.split_whitespace().nth(4),
+            Some("2"),
+            "two reports: {north}"
+        );
+        // Zero balance with sentences is 0; no sentences at all is "·".
+        let bcp = lines.iter().find(|l| l.starts_with("Bournemouth")).unwrap();
+        assert!(bcp.split_whitespace().rev().take(2).eq(["0", "·"]), "{bcp}");
+    }
+
+    #[test]
+    fn filters_authorities_case_insensitively_and_themes_by_id() {
+        let dir = results_dir();
+        let text = compare(
+            dir.path(),
+            &["NORTHSHIRE".to_string()],
+            &["management_oversight".to_string()],
+            false,
+        )
+        .unwrap();
+        assert!(text.contains("Northshire"));
+        assert!(!text.contains("Bournemouth"));
+        assert!(!text.contains("early_help"));
+        assert!(text.lines().nth(2).unwrap().trim_end().ends_with("-3"));
+        // Part of a name matches too.
+        let text = compare(dir.path(), &["christchurch".to_string()], &[], false).unwrap();
+        assert!(text.contains("Bournemouth") && !text.contains("Northshire"));
+    }
+
+    #[test]
+    fn clear_errors_for_unknown_theme_authority_and_empty_folder() {
+        let dir = results_dir();
+        let e = compare(dir.path(), &[], &["permanance".to_string()], false).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown theme id \"permanance\""),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("early_help"),
+            "lists the known ids: {e}"
+        );
+        let e = compare(dir.path(), &["Westshire".to_string()], &[], false).unwrap_err();
+        assert!(e.to_string().contains("no authority"), "{e}");
+        let empty = tempfile::tempdir().unwrap();
+        let e = compare(empty.path(), &[], &[], false).unwrap_err();
+        assert!(e.to_string().contains("holds no results"), "{e}");
+        let e = compare(&empty.path().join("missing"), &[], &[], false).unwrap_err();
+        assert!(e.to_string().contains("is not a folder"), "{e}");
+    }
+
+    /// On a real run over the seeds, every figure printed is the balance in authorities.csv.
+    #[test]
+    fn figures_agree_with_a_real_run() {
+        let out = tempfile::tempdir().unwrap();
+        let args = crate::cmd::run::RunArgs {
+            paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")],
+            out: out.path().to_path_buf(),
+            quiet: true,
+            ..Default::default()
+        };
+        crate::cmd::run::execute(args).unwrap();
+        let results = load(out.path()).unwrap();
+        assert!(!results.rows.is_empty());
+        let text = compare(out.path(), &[], &[], false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.len(),
+            results.rows.len() + 3,
+            "title, header, rows, key"
+        );
+        let mut non_zero = 0;
+        for (row, line) in results.rows.iter().zip(&lines[2..]) {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            let figures = &cells[cells.len() - results.theme_ids.len()..];
+            for (&(balance, any), figure) in row.balances.iter().zip(figures) {
+                let expected = match (any, balance) {
+                    (false, _) => "·".to_string(),
+                    (true, b) if b > 0 => format!("+{b}"),
+                    (true, b) => b.to_string(),
+                };
+                assert_eq!(*figure, expected, "{line}");
+                non_zero += usize::from(balance != 0);
+            }
+        }
+        assert!(
+            non_zero > 0,
+            "some figure is not zero, so the check means something"
+        );
+    }
+
+    #[test]
+    fn abbreviations_are_unique() {
+        let a = abbreviations(&["early_help", "education", "exploitation_missing", "edu"]);
+        assert_eq!(a, ["EH", "ED", "EM", "ED2"]);
+    }
+}

@@ -1,0 +1,493 @@
+//! The Excel workbook `ofsted-themes.xlsx`, written next to the CSVs from the same data.
+//!
+//! Four sheets, each with a frozen header row, an autofilter and set column widths:
+//! - **Reports**: reports.csv, one row per report;
+//! - **Authorities**: authorities.csv's rows (each authority's latest report, or every report
+//!   with `--all-reports`), the grades beside the name, the report's date, kind and id, then one
+//!   column per theme holding its balance, coloured as a heat map by conditional formatting;
+//! - **Themes**: themes.csv without the example sentences, plus the balance;
+//! - **Sentences**: sentences.csv's rows, plus one column per theme that holds the sentence's
+//!   stance when the sentence is about that theme, so "all recommendations about permanence"
+//!   is one filter on the Permanence column.
+//!
+//! Cells are written as strings or numbers, never formulas, so free text needs no leading `'`
+//! here (the CSVs add one). The creation date in the document properties is fixed so the same
+//! input gives a byte-identical file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{
+    Color, ConditionalFormat3ColorScale, ConditionalFormatCell, ConditionalFormatCellRule,
+    ConditionalFormatType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError,
+};
+
+use crate::aggregate::Summary;
+use crate::taxonomy::Taxonomy;
+use crate::types::{LabelledReport, Stance};
+use crate::write::{self, GRADE_COLUMNS};
+
+pub const WORKBOOK_FILE: &str = "ofsted-themes.xlsx";
+
+pub const REPORTS_SHEET: &str = "Reports";
+pub const AUTHORITIES_SHEET: &str = "Authorities";
+pub const THEMES_SHEET: &str = "Themes";
+pub const SENTENCES_SHEET: &str = "Sentences";
+
+/// Columns of the Reports sheet: those of reports.csv, in the same order.
+pub const REPORT_COLUMNS: &[&str] = &[
+    "report_id",
+    "source_file",
+    "local_authority",
+    "document_kind",
+    "start_date",
+    "end_date",
+    "published",
+    "report_date",
+    "lead_inspector",
+    // GRADE_COLUMNS follow, then REPORT_COUNT_COLUMNS.
+];
+pub const REPORT_COUNT_COLUMNS: &[&str] = &[
+    "sentences",
+    "strengths",
+    "weaknesses",
+    "recommendations",
+    "context",
+    "classifier",
+];
+
+/// The Authorities sheet: the name, GRADE_COLUMNS beside it, then these, then one column per
+/// theme (its name).
+pub const AUTHORITY_NAME_COLUMN: &str = "local_authority";
+pub const AUTHORITY_REPORT_COLUMNS: &[&str] = &["report_date", "document_kind", "report_id"];
+
+/// The heat map's colour scale saturates at this balance either side of zero, as the page's does.
+const HEAT_SATURATION: i32 = 5;
+
+pub const THEME_COLUMNS: &[&str] = &[
+    "report_id",
+    "local_authority",
+    "document_kind",
+    "report_date",
+    "theme",
+    "theme_name",
+    "strengths",
+    "weaknesses",
+    "recommendations",
+    "context",
+    "total",
+    "balance",
+];
+
+/// The Sentences sheet's leading columns; one column per theme (its name) follows.
+pub const SENTENCE_COLUMNS: &[&str] = &[
+    "local_authority",
+    "report_date",
+    "document_kind",
+    "report_id",
+    "sentence_no",
+    "section",
+    "stance",
+    "themes",
+    "text",
+];
+
+/// Heat-map and grade colours, shared in spirit with report.html's legend.
+mod colours {
+    pub const NEGATIVE: u32 = 0xD7301F;
+    pub const NEUTRAL: u32 = 0xFFFFFF;
+    pub const POSITIVE: u32 = 0x1A9850;
+    pub const HEADER: u32 = 0xE8EEF4;
+    /// Grade fills: outstanding, good, requires improvement, inadequate.
+    pub const GRADES: [(&str, u32); 4] = [
+        ("outstanding", 0x1A9850),
+        ("good", 0x91CF60),
+        ("requires improvement", 0xFEE08B),
+        ("inadequate", 0xF46D43),
+    ];
+    /// Stance fills in the Sentences sheet, indexed by `Stance::index`.
+    pub const STANCES: [u32; 4] = [0xC7E9C0, 0xFCBBA1, 0xFDD49E, 0xEEEEEE];
+}
+
+/// The fixed creation date written into the document properties, for reproducible files.
+const FIXED_CREATION_DATE: (u16, u8, u8) = (2024, 1, 1);
+
+/// Writes `ofsted-themes.xlsx` into `dir` atomically and returns its path.
+pub fn write_workbook(
+    dir: &Path,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+    all_reports: bool,
+) -> Result<PathBuf> {
+    let path = dir.join(WORKBOOK_FILE);
+    let bytes = build(reports, summary, taxonomy, all_reports)
+        .with_context(|| format!("cannot build the workbook {}", path.display()))?;
+    write::atomic_write(&path, |out: &mut dyn Write| {
+        out.write_all(&bytes)?;
+        Ok(())
+    })?;
+    Ok(path)
+}
+
+/// The workbook's bytes.
+pub fn build(
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+    all_reports: bool,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let (year, month, day) = FIXED_CREATION_DATE;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title("Ofsted themes: children's social care reports compared")
+            .set_author("ofsted-themes")
+            .set_creation_datetime(&ExcelDateTime::from_ymd(year, month, day)?),
+    );
+    let styles = Styles::new();
+    reports_sheet(workbook.add_worksheet(), reports, summary, &styles)?;
+    authorities_sheet(
+        workbook.add_worksheet(),
+        reports,
+        summary,
+        taxonomy,
+        all_reports,
+        &styles,
+    )?;
+    themes_sheet(
+        workbook.add_worksheet(),
+        reports,
+        summary,
+        taxonomy,
+        &styles,
+    )?;
+    sentences_sheet(
+        workbook.add_worksheet(),
+        reports,
+        summary,
+        taxonomy,
+        &styles,
+    )?;
+    workbook.save_to_buffer()
+}
+
+struct Styles {
+    header: Format,
+    /// Rotated header for the narrow theme columns.
+    header_rotated: Format,
+    wrap: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let header = Format::new()
+            .set_bold()
+            .set_background_color(Color::RGB(colours::HEADER))
+            .set_border_bottom(FormatBorder::Thin)
+            .set_align(FormatAlign::Top);
+        Styles {
+            header_rotated: header.clone().set_rotation(60),
+            header,
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+/// Writes the header row, freezes it (and `frozen_columns` columns) and sets the autofilter
+/// over `rows` data rows.
+fn header(
+    sheet: &mut Worksheet,
+    columns: &[String],
+    rotated_from: Option<usize>,
+    frozen_columns: u16,
+    rows: usize,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    for (c, name) in columns.iter().enumerate() {
+        let format = match rotated_from {
+            Some(first) if c >= first => &styles.header_rotated,
+            _ => &styles.header,
+        };
+        sheet.write_string_with_format(0, c as u16, name, format)?;
+    }
+    sheet.set_freeze_panes(1, frozen_columns)?;
+    let last_col = columns.len().saturating_sub(1) as u16;
+    sheet.autofilter(0, 0, rows as u32, last_col)?;
+    Ok(())
+}
+
+fn strings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn reports_sheet(
+    sheet: &mut Worksheet,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(REPORTS_SHEET)?;
+    let mut columns = strings(REPORT_COLUMNS);
+    columns.extend(strings(GRADE_COLUMNS));
+    columns.extend(strings(REPORT_COUNT_COLUMNS));
+    header(sheet, &columns, None, 0, summary.reports.len(), styles)?;
+    for (i, rs) in summary.reports.iter().enumerate() {
+        let row = i as u32 + 1;
+        let lr = &reports[rs.index];
+        let f = &lr.report.facts;
+        let texts = [
+            lr.report.id.clone(),
+            lr.report.source.display().to_string(),
+            rs.authority.clone(),
+            f.kind.as_str().to_string(),
+            write::date(f.start_date),
+            write::date(f.end_date),
+            write::date(f.published),
+            write::date(rs.date),
+            f.lead_inspector.clone().unwrap_or_default(),
+        ];
+        let mut col = 0u16;
+        for text in texts.iter().chain(&write::grade_cells(lr)) {
+            write_text(sheet, row, col, text)?;
+            col += 1;
+        }
+        let c = &rs.stance_counts;
+        for n in [
+            c.total(),
+            c.strengths,
+            c.weaknesses,
+            c.recommendations,
+            c.context,
+        ] {
+            sheet.write_number(row, col, n as f64)?;
+            col += 1;
+        }
+        write_text(sheet, row, col, &lr.classifier)?;
+    }
+    let widths = [14.0, 40.0, 26.0, 16.0, 11.0, 11.0, 11.0, 11.0, 22.0];
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    let first_grade = REPORT_COLUMNS.len() as u16;
+    sheet.set_column_range_width(
+        first_grade,
+        first_grade + GRADE_COLUMNS.len() as u16 - 1,
+        14,
+    )?;
+    grade_colours(
+        sheet,
+        summary.reports.len(),
+        first_grade,
+        first_grade + GRADE_COLUMNS.len() as u16 - 1,
+    )?;
+    Ok(())
+}
+
+fn authorities_sheet(
+    sheet: &mut Worksheet,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+    all_reports: bool,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(AUTHORITIES_SHEET)?;
+    let rows = summary.authority_rows(all_reports);
+    let mut columns = vec![AUTHORITY_NAME_COLUMN.to_string()];
+    columns.extend(strings(GRADE_COLUMNS));
+    columns.extend(strings(AUTHORITY_REPORT_COLUMNS));
+    let first_theme = columns.len();
+    columns.extend(taxonomy.themes.iter().map(|t| t.name.clone()));
+    header(sheet, &columns, Some(first_theme), 1, rows.len(), styles)?;
+    sheet.set_row_height(0, 120)?;
+    for (i, rs) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        let lr = &reports[rs.index];
+        let report = [
+            write::date(rs.date),
+            lr.report.facts.kind.as_str().to_string(),
+            lr.report.id.clone(),
+        ];
+        let mut col = 0u16;
+        let name = std::slice::from_ref(&rs.authority);
+        for text in name.iter().chain(&write::grade_cells(lr)).chain(&report) {
+            write_text(sheet, row, col, text)?;
+            col += 1;
+        }
+        for ts in &rs.themes {
+            sheet.write_number(row, col, ts.counts.balance() as f64)?;
+            col += 1;
+        }
+    }
+    sheet.set_column_width(0, 30)?;
+    let last_grade = GRADE_COLUMNS.len() as u16;
+    sheet.set_column_range_width(1, last_grade, 12)?;
+    grade_colours(sheet, rows.len(), 1, last_grade)?;
+    for (c, width) in [11, 15, 14].into_iter().enumerate() {
+        sheet.set_column_width(last_grade + 1 + c as u16, width)?;
+    }
+    if !taxonomy.themes.is_empty() && !rows.is_empty() {
+        let first = first_theme as u16;
+        let last = (columns.len() - 1) as u16;
+        sheet.set_column_range_width(first, last, 6)?;
+        // Red below zero, white at zero, green above: the balance's sign is what matters.
+        let heat = ConditionalFormat3ColorScale::new()
+            .set_minimum(ConditionalFormatType::Number, -HEAT_SATURATION)
+            .set_midpoint(ConditionalFormatType::Number, 0)
+            .set_maximum(ConditionalFormatType::Number, HEAT_SATURATION)
+            .set_minimum_color(Color::RGB(colours::NEGATIVE))
+            .set_midpoint_color(Color::RGB(colours::NEUTRAL))
+            .set_maximum_color(Color::RGB(colours::POSITIVE));
+        sheet.add_conditional_format(1, first, rows.len() as u32, last, &heat)?;
+    }
+    Ok(())
+}
+
+fn themes_sheet(
+    sheet: &mut Worksheet,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(THEMES_SHEET)?;
+    let rows = summary.reports.len() * taxonomy.themes.len();
+    header(sheet, &strings(THEME_COLUMNS), None, 0, rows, styles)?;
+    let mut row = 1u32;
+    for rs in &summary.reports {
+        let lr = &reports[rs.index];
+        for (theme, ts) in taxonomy.themes.iter().zip(&rs.themes) {
+            let texts = [
+                lr.report.id.as_str(),
+                rs.authority.as_str(),
+                lr.report.facts.kind.as_str(),
+                &write::date(rs.date),
+                theme.id.as_str(),
+                theme.name.as_str(),
+            ];
+            let mut col = 0u16;
+            for text in texts {
+                write_text(sheet, row, col, text)?;
+                col += 1;
+            }
+            let c = &ts.counts;
+            for n in [
+                c.strengths as f64,
+                c.weaknesses as f64,
+                c.recommendations as f64,
+                c.context as f64,
+                c.total() as f64,
+                c.balance() as f64,
+            ] {
+                sheet.write_number(row, col, n)?;
+                col += 1;
+            }
+            row += 1;
+        }
+    }
+    let widths = [
+        14.0, 26.0, 15.0, 11.0, 20.0, 30.0, 10.0, 11.0, 15.0, 9.0, 7.0, 8.0,
+    ];
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    Ok(())
+}
+
+fn sentences_sheet(
+    sheet: &mut Worksheet,
+    reports: &[LabelledReport],
+    summary: &Summary,
+    taxonomy: &Taxonomy,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(SENTENCES_SHEET)?;
+    let rows: usize = summary
+        .reports
+        .iter()
+        .map(|rs| reports[rs.index].labels.len())
+        .sum();
+    let mut columns = strings(SENTENCE_COLUMNS);
+    let first_theme = columns.len();
+    columns.extend(taxonomy.themes.iter().map(|t| t.name.clone()));
+    header(sheet, &columns, Some(first_theme), 0, rows, styles)?;
+    sheet.set_row_height(0, 120)?;
+    let mut row = 1u32;
+    for rs in &summary.reports {
+        let lr = &reports[rs.index];
+        let r = &lr.report;
+        let date = write::date(rs.date);
+        for (s, label) in r.sentences.iter().zip(&lr.labels) {
+            write_text(sheet, row, 0, &rs.authority)?;
+            write_text(sheet, row, 1, &date)?;
+            write_text(sheet, row, 2, r.facts.kind.as_str())?;
+            write_text(sheet, row, 3, &r.id)?;
+            sheet.write_number(row, 4, s.no as f64)?;
+            write_text(sheet, row, 5, &s.section)?;
+            write_text(sheet, row, 6, label.stance.as_str())?;
+            let themes: Vec<&str> = label.themes.iter().map(|t| t.id.as_str()).collect();
+            write_text(sheet, row, 7, &themes.join(";"))?;
+            sheet.write_string_with_format(row, 8, &s.text, &styles.wrap)?;
+            for theme in &label.themes {
+                if let Some(t) = taxonomy.themes.iter().position(|x| x.id == theme.id) {
+                    sheet.write_string(row, (first_theme + t) as u16, label.stance.as_str())?;
+                }
+            }
+            row += 1;
+        }
+    }
+    let widths = [24.0, 11.0, 13.0, 14.0, 6.0, 24.0, 14.0, 22.0, 90.0];
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    if !taxonomy.themes.is_empty() {
+        let first = first_theme as u16;
+        let last = (columns.len() - 1) as u16;
+        sheet.set_column_range_width(first, last, 6)?;
+        if rows > 0 {
+            let stance_rule = |stance: Stance| {
+                let fill = colours::STANCES[stance.index()];
+                ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::EqualTo(stance.as_str()))
+                    .set_format(Format::new().set_background_color(Color::RGB(fill)))
+            };
+            for stance in Stance::ALL {
+                let rule = stance_rule(stance);
+                // The stance column and the theme columns alike.
+                sheet.add_conditional_format(1, 6, rows as u32, 6, &rule)?;
+                sheet.add_conditional_format(1, first, rows as u32, last, &rule)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Colours grade cells by grade.
+fn grade_colours(
+    sheet: &mut Worksheet,
+    rows: usize,
+    first_col: u16,
+    last_col: u16,
+) -> Result<(), XlsxError> {
+    if rows == 0 {
+        return Ok(());
+    }
+    for (grade, fill) in colours::GRADES {
+        let rule = ConditionalFormatCell::new()
+            .set_rule(ConditionalFormatCellRule::EqualTo(grade))
+            .set_format(Format::new().set_background_color(Color::RGB(fill)));
+        sheet.add_conditional_format(1, first_col, rows as u32, last_col, &rule)?;
+    }
+    Ok(())
+}
+
+/// Writes a text cell, leaving empty strings as empty cells (so filters show "(Blanks)").
+fn write_text(sheet: &mut Worksheet, row: u32, col: u16, text: &str) -> Result<(), XlsxError> {
+    if !text.is_empty() {
+        sheet.write_string(row, col, text)?;
+    }
+    Ok(())
+}
