@@ -47,9 +47,24 @@ pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>
         out.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    make_readable(tmp.as_file())
+        .with_context(|| format!("cannot set permissions on {}", path.display()))?;
     tmp.as_file().sync_all().ok();
     tmp.persist(path)
         .with_context(|| format!("cannot move the finished file into {}", path.display()))?;
+    Ok(())
+}
+
+/// Temporary files are created private (0600); a finished output is an ordinary file that
+/// others may read, as if created with the default umask.
+#[cfg(unix)]
+fn make_readable(file: &fs::File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn make_readable(_file: &fs::File) -> io::Result<()> {
     Ok(())
 }
 
@@ -382,6 +397,12 @@ mod tests {
 
         atomic_write(&path, |out| Ok(out.write_all(b"new")?)).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "outputs must be readable by others");
+        }
     }
 
     #[test]
