@@ -66,13 +66,15 @@ pub fn make_date(year: u32, month: u8, day: u32) -> Option<Date> {
 const DAY: &str = r"(\d{1,2})(?:st|nd|rd|th)?";
 const MONTH: &str = r"([A-Za-z]{3,9})\.?";
 const YEAR: &str = r"(\d{4})";
+/// Between day and month: "15 May", "15 of May".
+const OF: &str = r"\s+(?:of\s+)?";
 /// What stands between the two ends of a range.
 const RANGE_JOIN: &str = r"\s*(?:to|until|till|and|[-–—‒])\s*";
 
 /// "18 to 22 March 2024", "18 March to 22 March 2024", "27 November 2017 – 7 December 2017".
 static WORD_RANGE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&format!(
-        r"(?i)^{DAY}(?:\s+{MONTH}(?:,?\s+{YEAR})?)?{RANGE_JOIN}{DAY}\s+{MONTH},?\s+{YEAR}\b"
+        r"(?i)^{DAY}(?:{OF}{MONTH}(?:,?\s+{YEAR})?)?{RANGE_JOIN}(?:the\s+)?{DAY}{OF}{MONTH},?\s+{YEAR}\b"
     ))
     .expect("valid date range regex")
 });
@@ -87,7 +89,7 @@ static NUMERIC_RANGE: Lazy<Regex> = Lazy::new(|| {
 
 /// "18 March 2024", "18th March, 2024".
 static WORD_DATE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(&format!(r"(?i)^{DAY}\s+{MONTH},?\s+{YEAR}\b")).expect("valid date regex")
+    Regex::new(&format!(r"(?i)^{DAY}{OF}{MONTH},?\s+{YEAR}\b")).expect("valid date regex")
 });
 
 static NUMERIC_DATE: Lazy<Regex> =
@@ -188,6 +190,7 @@ mod tests {
                 (d(2019, 12, 28), d(2020, 1, 3)),
             ),
             ("1st to 5th Sept 2019", (d(2019, 9, 1), d(2019, 9, 5))),
+            ("15 and 16 of May 2018", (d(2018, 5, 15), d(2018, 5, 16))),
         ];
         for (text, want) in cases {
             assert_eq!(range_at(text), Some(want), "{text}");

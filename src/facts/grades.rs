@@ -98,7 +98,7 @@ const TABLE_LABELS: &[(Judgement, &str)] = &[
     (Judgement::Adoption, r"adoption performance"),
     (
         Judgement::Lscb,
-        r"effectiveness of the local safeguarding children board(?: \(lscb\))?(?: is| are)?",
+        r"(?:effectiveness of )?the local safeguarding children(?:'?s)?(?: board)?(?: \(lscb\))?(?: is| are)?",
     ),
 ];
 

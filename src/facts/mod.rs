@@ -58,14 +58,7 @@ pub fn extract(doc: &RawDocument, blocks: &[Block]) -> ReportFacts {
         _ => lead_inspector(&raw_pages),
     };
     let grades = match kind {
-        DocumentKind::Inspection => {
-            let graded = grades::from_report(&opening);
-            if graded == Grades::default() {
-                grades::from_report(&whole)
-            } else {
-                graded
-            }
-        }
+        DocumentKind::Inspection => inspection_grades(&opening, &whole),
         DocumentKind::NewsArticle => grades::from_prose(&raw_pages.join("\n")),
         // Visits and joint inspections are not graded; what they say of grades is
         // about an earlier inspection.
@@ -80,6 +73,28 @@ pub fn extract(doc: &RawDocument, blocks: &[Block]) -> ReportFacts {
         lead_inspector,
         grades,
     }
+}
+
+/// SIF reports that include the review of the Local Safeguarding Children Board say so
+/// in their title.
+static LSCB_REVIEW_TITLE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)review of the effectiveness of the local safeguarding children'?s? board")
+        .expect("valid regex")
+});
+
+/// An inspection's grades: the judgement table on the opening pages, else judgement
+/// headings anywhere. The LSCB's grade heads its own section, further in.
+fn inspection_grades(opening: &str, whole: &str) -> Grades {
+    let mut graded = grades::from_report(opening);
+    if graded == Grades::default() {
+        graded = grades::from_report(whole);
+    }
+    // Only SIF reports (the only ones grading adoption) reviewed an LSCB.
+    let is_sif = LSCB_REVIEW_TITLE.is_match(opening) || graded.adoption.is_some();
+    if graded.lscb.is_none() && is_sif {
+        graded.lscb = grades::from_report(whole).lscb;
+    }
+    graded
 }
 
 /// Titles that say what kind of document this is. The earliest in the title region wins,
@@ -178,7 +193,7 @@ static DATES_LABEL: Lazy<Regex> = Lazy::new(|| {
 /// Where a letter gives the visit's dates in a sentence: "…focused visit to Bury local
 /// authority children's services on 25 and 26 July 2018", "Between 10 and 14 June 2019".
 static ON_OR_BETWEEN_DATE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)\b(?:on|between|from)\s+\d").expect("valid regex"));
+    Lazy::new(|| Regex::new(r"(?i)\b(?:on|between|from)\s+(?:the\s+)?\d").expect("valid regex"));
 static VISIT_WORD: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?i)\b(?:visit|inspection|inspected|inspectors|took place|carried out)")
         .expect("valid regex")
@@ -281,15 +296,31 @@ fn as_person_name(text: &str) -> Option<String> {
     PERSON_NAME.is_match(&name).then_some(name)
 }
 
-/// The lead inspector: "Lead inspector: Jane Smith", else the letter's signature.
+/// A letter's sign-off, typing slips included ("Your sincerely").
+static SIGN_OFF: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)^\s*yours?\s+(?:sincerely|faithfully|truly)\b").expect("valid regex")
+});
+
+/// The title under a signature.
+static INSPECTOR_TITLE_LINE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:her|his) majesty'?s\s+(?:\w+\s+)?inspector|hmi|ofsted inspector|senior hmi)\b")
+        .expect("valid regex")
+});
+
+/// The lead inspector: "Lead inspector: Jane Smith", else the letter's signature (the
+/// name under "Yours sincerely", or above "His Majesty's Inspector" at the end).
 fn lead_inspector(raw_pages: &[String]) -> Option<String> {
-    let lines: Vec<&str> = raw_pages.iter().flat_map(|p| p.lines()).collect();
-    let next_nonempty = |from: usize| lines[from..].iter().find(|l| !l.trim().is_empty());
+    let lines: Vec<String> = raw_pages
+        .iter()
+        .flat_map(|p| p.lines())
+        .map(text::flatten)
+        .filter(|l| !l.is_empty())
+        .collect();
     for (i, line) in lines.iter().enumerate() {
         if let Some(label) = LEAD_INSPECTOR_LABEL.find(line) {
             let rest = line[label.end()..].trim();
             let candidate = if rest.is_empty() {
-                next_nonempty(i + 1).copied().unwrap_or("")
+                lines.get(i + 1).map_or("", String::as_str)
             } else {
                 rest
             };
@@ -298,11 +329,16 @@ fn lead_inspector(raw_pages: &[String]) -> Option<String> {
             }
         }
     }
-    lines
+    let signed = lines
         .iter()
-        .position(|l| l.trim().to_lowercase().starts_with("yours sincerely"))
-        .and_then(|i| next_nonempty(i + 1))
-        .and_then(|line| as_person_name(line))
+        .rposition(|l| SIGN_OFF.is_match(l))
+        .and_then(|i| as_person_name(lines.get(i + 1)?));
+    signed.or_else(|| {
+        let title = lines
+            .iter()
+            .rposition(|l| INSPECTOR_TITLE_LINE.is_match(l))?;
+        as_person_name(lines.get(title.checked_sub(1)?)?)
+    })
 }
 
 #[cfg(test)]
@@ -346,14 +382,20 @@ mod tests {
     fn sif_report_front_page() {
         let page = "  1 \n\nLondon Borough of Lewisham \n\nInspection of services for children in need of help and \n\
             protection, children looked after and care leavers \n\nInspection date: 27 November 2017 \u{2013} 7 December 2017 \n\n\
-            Report published: 30 January 2018 \n\nChildren\u{2019}s services in Lewisham are good \n";
-        let f = extract(&doc(InputFormat::Pdf, &[page]), &[]);
+            Report published: 30 January 2018 \n\nChildren\u{2019}s services in Lewisham are good \n\n\
+            2.1 Adoption performance  Outstanding \n";
+        let narrative = "Children in care and care leavers are good at sport. The board met.";
+        let lscb = "The Local Safeguarding Children Board is inadequate \n\nExecutive summary";
+        let f = extract(&doc(InputFormat::Pdf, &[page, narrative, lscb]), &[]);
         assert_eq!(f.kind, DocumentKind::Inspection);
         assert_eq!(f.local_authority.as_deref(), Some("Lewisham"));
         assert_eq!(f.start_date, Some(d(2017, 11, 27)));
         assert_eq!(f.end_date, Some(d(2017, 12, 7)));
         assert_eq!(f.published, Some(d(2018, 1, 30)));
         assert_eq!(f.grades.overall_effectiveness, Some(Grade::Good));
+        assert_eq!(f.grades.adoption, Some(Grade::Outstanding));
+        assert_eq!(f.grades.lscb, Some(Grade::Inadequate));
+        assert_eq!(f.grades.children_in_care, None);
     }
 
     #[test]
@@ -427,6 +469,28 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_reads_as_nothing_without_panicking() {
+        let odd = [
+            "",
+            "on 3",
+            "Inspection dates: ",
+            "Inspection of \u{130}stanbul \u{e4}\u{f6} on the 31 of",
+            "Lead inspector: \u{130}I\u{307}, HMI",
+            "Children's services in",
+            "Focused visit to on 12/13/2020 to 40/02/2021",
+            "Yours sincerely",
+            "\u{2019}\u{2019} – — on between from 1 2 3",
+        ];
+        for text in odd {
+            for format in [InputFormat::Pdf, InputFormat::Text] {
+                let f = extract(&doc(format, &[text, text]), &[]);
+                assert_eq!(f.start_date, None, "{text:?}");
+                assert_eq!(f.grades, Grades::default(), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn lead_inspector_forms() {
         for (line, want) in [
             ("Lead inspector: Marcie Taylor", "Marcie Taylor"),
@@ -450,5 +514,16 @@ mod tests {
         }
         let narrative = "keep in touch meetings with the lead inspector: attended by the director";
         assert_eq!(lead_inspector(&[narrative.to_string()]), None);
+        let slip =
+            "next inspection or visit.\n\nYour sincerely\n\nLynn Radley\nHer Majesty's Inspector\n";
+        assert_eq!(
+            lead_inspector(&[slip.to_string()]).as_deref(),
+            Some("Lynn Radley")
+        );
+        let unsigned = "visit.\nKim Jones\nHis Majesty's Inspector\n";
+        assert_eq!(
+            lead_inspector(&[unsigned.to_string()]).as_deref(),
+            Some("Kim Jones")
+        );
     }
 }
