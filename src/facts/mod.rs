@@ -25,8 +25,8 @@ use regex::Regex;
 
 use crate::types::{Block, Date, DocumentKind, Grades, InputFormat, RawDocument, ReportFacts};
 
-/// How far into page 1 a report's title is looked for: letters open with Ofsted's address
-/// and the recipient's before the title.
+/// How far into the opening pages a report's title is looked for: letters open with
+/// Ofsted's address and the recipient's before the title.
 const TITLE_REGION_CHARS: usize = 2000;
 
 /// Extracts the facts of a report from its raw pages and cleaned blocks.
@@ -40,11 +40,11 @@ pub fn extract(doc: &RawDocument, blocks: &[Block]) -> ReportFacts {
             .join("\n")];
     }
     let pages: Vec<String> = raw_pages.iter().map(|p| text::flatten(p)).collect();
-    let first_page = pages.first().map(String::as_str).unwrap_or("");
     let whole = pages.join(" ");
     let opening = pages.iter().take(2).cloned().collect::<Vec<_>>().join(" ");
 
-    let kind = document_kind(doc.format, first_page, &whole);
+    // A cover page may hold little or nothing: the title is looked for in the opening.
+    let kind = document_kind(doc.format, &opening, &whole);
     let (start_date, end_date) = match kind {
         DocumentKind::NewsArticle | DocumentKind::Other => (None, None),
         _ => visit_dates(&opening).unzip(),
@@ -65,7 +65,7 @@ pub fn extract(doc: &RawDocument, blocks: &[Block]) -> ReportFacts {
         _ => Grades::default(),
     };
     ReportFacts {
-        local_authority: local_authority(kind, first_page, &whole),
+        local_authority: local_authority(kind, &opening, &whole),
         kind,
         start_date,
         end_date,
@@ -119,7 +119,7 @@ static NEWS_SUBJECT: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?i)\b(?:ofsted|inspector|inspection|inspectorate)").expect("valid news regex")
 });
 
-fn document_kind(format: InputFormat, first_page: &str, whole: &str) -> DocumentKind {
+fn document_kind(format: InputFormat, opening: &str, whole: &str) -> DocumentKind {
     let is_plain_text = matches!(format, InputFormat::Text | InputFormat::Html);
     if is_plain_text && !REPORT_FURNITURE.is_match(whole) {
         return if NEWS_SUBJECT.is_match(whole) {
@@ -128,7 +128,7 @@ fn document_kind(format: InputFormat, first_page: &str, whole: &str) -> Document
             DocumentKind::Other
         };
     }
-    let title_region = text::head(first_page, TITLE_REGION_CHARS);
+    let title_region = text::head(opening, TITLE_REGION_CHARS);
     let Some(title) = TITLE.captures(title_region) else {
         return DocumentKind::Other;
     };
@@ -156,11 +156,11 @@ static TITLE_NAMING_AUTHORITY: Lazy<Regex> = Lazy::new(|| {
 /// How far after the title words the authority's name is looked for.
 const TITLE_NAME_WINDOW_CHARS: usize = 110;
 
-fn local_authority(kind: DocumentKind, first_page: &str, whole: &str) -> Option<String> {
+fn local_authority(kind: DocumentKind, opening: &str, whole: &str) -> Option<String> {
     if kind == DocumentKind::NewsArticle || kind == DocumentKind::Other {
         return authority::most_named(whole, whole);
     }
-    let title_region = text::head(first_page, TITLE_REGION_CHARS);
+    let title_region = text::head(opening, TITLE_REGION_CHARS);
     let titles: Vec<regex::Match> = TITLE_NAMING_AUTHORITY.find_iter(title_region).collect();
     for title in &titles {
         let window = text::head(&title_region[title.end()..], TITLE_NAME_WINDOW_CHARS);
@@ -231,7 +231,9 @@ fn visit_dates(opening: &str) -> Option<(Date, Date)> {
 }
 
 static PUBLISHED_LABEL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\b(?:report published|publication date|date of publication|date published|published)\s*:?\s*")
+    Regex::new(
+        r"(?i)\b(?:(?:report published|publication date|date of publication|date published)\s*:?|published\s*:)\s*",
+    )
         .expect("valid published label regex")
 });
 
@@ -261,9 +263,12 @@ static LEAD_INSPECTOR_LABEL: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"(?i)\blead inspectors?\s*:\s*").expect("valid regex"));
 
 /// A person's name as reports print it: "Jane Smith", "Fiona J Millns",
-/// "Paula Thomson-Jones", "Máire O'Neill", "Brenda McLaughlin".
+/// "Paula Thomson-Jones", "Máire O'Neill", "Brenda McLaughlin", "Ana de Souza".
 static PERSON_NAME: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"^\p{Lu}[\p{L}'’\-]*\.?(?:\s+\p{Lu}[\p{L}'’\-]*\.?){1,4}$").expect("valid regex")
+    Regex::new(
+        r"^\p{Lu}[\p{L}'’\-]*\.?(?:\s+(?:(?:de|del|della|di|da|du|van|von|der|den|le|la|bin|al)\s+)?\p{Lu}[\p{L}'’\-]*\.?){1,4}$",
+    )
+    .expect("valid regex")
 });
 
 /// Cuts the title that follows an inspector's name: ", His Majesty's Inspector", "HMI".
@@ -497,6 +502,7 @@ mod tests {
             ("Lead inspector: Neil Penswick HMI", "Neil Penswick"),
             ("Lead inspector: Karen Wareing (HMI)", "Karen Wareing"),
             ("Lead inspector: Fiona J Millns", "Fiona J Millns"),
+            ("Lead inspector: Ana de Souza, HMI", "Ana de Souza"),
             (
                 "Lead inspectors: Rebecca Quested, His Majesty's Inspector, and Matthew Reed",
                 "Rebecca Quested",
