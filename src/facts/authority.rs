@@ -130,6 +130,26 @@ mod tests {
         assert_eq!(current, 153);
     }
 
+    /// Every canonical name, as the list spells it.
+    fn canonical_names() -> Vec<String> {
+        MATCHER.canonical.values().flatten().cloned().collect()
+    }
+
+    #[test]
+    fn every_authority_is_found_in_every_kind_of_title() {
+        for name in canonical_names() {
+            for title in [
+                format!("Inspection of {name} local authority children's services"),
+                format!("Focused visit to {name} children\u{2019}s services"),
+                format!("London Borough of {name}"),
+                format!("{name} Metropolitan Borough Council"),
+                format!("INSPECTION OF {} COUNCIL", name.to_uppercase()),
+            ] {
+                assert_eq!(normalise(&title).as_deref(), Some(name.as_str()), "{title}");
+            }
+        }
+    }
+
     #[test]
     fn official_titles_reduce_to_the_authority() {
         let cases = [

@@ -103,9 +103,9 @@ const TABLE_LABELS: &[(Judgement, &str)] = &[
 ];
 
 /// SIF reports state the overall judgement in a sentence: "Children's services in
-/// Darlington Borough Council are inadequate", "Children's services in Walsall requires
-/// improvement to be good", "The overall judgement is that children's services require
-/// improvement". Words (the authority's name) may stand between these and the grade.
+/// <authority> are inadequate", "Children's services in <authority> requires improvement
+/// to be good", "The overall judgement is that children's services require improvement".
+/// Words (the authority's name) may stand between these and the grade.
 static OVERALL_SENTENCE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?i)\b(?:children'?s services in|the overall judgement is)\b")
         .expect("valid overall sentence regex")
@@ -322,8 +322,8 @@ mod tests {
 
     #[test]
     fn sif_table_and_overall_sentences() {
-        let table = "Children's services in Darlington Borough Council are inadequate There are \
-            widespread failures. 1. Children who need help and protection Inadequate 2. Children \
+        let table = "Children's services in Southtown Borough Council are inadequate Services \
+            fail children. 1. Children who need help and protection Inadequate 2. Children \
             looked after and achieving permanence Requires improvement 2.1 Adoption performance \
             Good 2.2 Experiences and progress of care leavers Good 3. Leadership, management and \
             governance Inadequate The effectiveness of the Local Safeguarding Children Board \
@@ -337,9 +337,9 @@ mod tests {
         assert_eq!(g.impact_of_leaders, Some(Grade::Inadequate));
         assert_eq!(g.lscb, Some(Grade::RequiresImprovement));
 
-        let walsall = "Children's services in Walsall requires improvement to be good 1. Children";
+        let sif = "Children's services in Northtown requires improvement to be good 1. Children";
         assert_eq!(
-            from_report(walsall).overall_effectiveness,
+            from_report(sif).overall_effectiveness,
             Some(Grade::RequiresImprovement)
         );
         for (early, want) in [
@@ -373,8 +373,8 @@ mod tests {
 
     #[test]
     fn news_article_verdicts() {
-        let text = "Children's services in Northtown have been rated by Ofsted as 'good' with \
-            the inspectorate praising the 'outstanding' service for children in care and care \
+        let text = "Ofsted has rated children's services in Northtown as 'good', and singled out \
+            the 'outstanding' work of the leaving care team for children in care and care \
             leavers. The experiences and progress of children who need help and protection was \
             rated as requiring improvement to be good. The impact of leaders on social work \
             practice with children and families is inadequate and the experiences and progress \
