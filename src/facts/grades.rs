@@ -89,11 +89,11 @@ const TABLE_LABELS: &[(Judgement, &str)] = &[
     ),
     (
         Judgement::ChildrenInCare,
-        r"experiences and progress of children in care(?: and care leavers)?",
+        r"experiences (?:and progress )?of children in care(?: and care leavers)?",
     ),
     (
         Judgement::CareLeavers,
-        r"experiences and progress of (?:children )?care leavers",
+        r"experiences (?:and progress )?of (?:children )?care leavers",
     ),
     (Judgement::Adoption, r"adoption performance"),
     (
@@ -143,6 +143,45 @@ pub fn from_report(text: &str) -> Grades {
     }
     if grades.overall_effectiveness.is_none() {
         grades.overall_effectiveness = overall_sentence(text);
+    }
+    grades
+}
+
+/// Grades from the judgement headings in a report's body ("The experiences and progress
+/// of children in care: good"), for a judgement whose table row could not be read. A
+/// heading's grade ends it: what follows starts a new paragraph, so "protection: good
+/// practice was seen" is not a heading.
+pub fn from_headings(text: &str) -> Grades {
+    let mut grades = Grades::default();
+    for (judgement, label) in TABLE_REGEXES.iter() {
+        if *judgement == Judgement::Overall || slot(&mut grades, *judgement).is_some() {
+            continue;
+        }
+        let found = label.find_iter(text).find_map(|m| {
+            // "…protection: good", "…protection is: Good", "…protection is outstanding".
+            let rest = text[m.end()..].trim_start();
+            let after_is = ["is ", "is:", "are ", "are:"].iter().find_map(|verb| {
+                rest.get(..verb.len())
+                    .filter(|w| w.eq_ignore_ascii_case(verb))
+                    .map(|_| &rest[verb.len() - 1..])
+            });
+            let after_verb = after_is.unwrap_or(rest).trim_start();
+            let after_colon = after_verb.strip_prefix(':');
+            if after_is.is_none() && after_colon.is_none() {
+                return None;
+            }
+            let value = after_colon.unwrap_or(after_verb).trim_start();
+            let (grade, len) = grade_at(value)?;
+            let after_grade = value[len..].trim_start();
+            let next = after_grade
+                .trim_start_matches('.')
+                .trim_start()
+                .chars()
+                .next();
+            let ends_heading = next.is_none_or(|c| c.is_uppercase() || c.is_ascii_digit());
+            ends_heading.then_some(grade)
+        });
+        *slot(&mut grades, *judgement) = found;
     }
     grades
 }
@@ -362,6 +401,24 @@ mod tests {
                 "{early}"
             );
         }
+    }
+
+    #[test]
+    fn body_headings_give_grades_but_narrative_colons_do_not() {
+        let body = "The experiences and progress of children who need help and protection: \
+            requires improvement to be good 1. Children are seen. The experiences and progress \
+            of children in care and care leavers: good practice was seen in some teams.";
+        let g = from_headings(body);
+        assert_eq!(g.help_and_protection, Some(Grade::RequiresImprovement));
+        assert_eq!(g.children_in_care, None);
+        assert_eq!(g.overall_effectiveness, None);
+        let body = "The impact of leaders on social work practice with children and families is \
+            outstanding 1. Leaders are. The experiences of children in care is: Good 12. Care. \
+            The experiences and progress of care leavers are good at cooking.";
+        let g = from_headings(body);
+        assert_eq!(g.impact_of_leaders, Some(Grade::Outstanding));
+        assert_eq!(g.children_in_care, Some(Grade::Good));
+        assert_eq!(g.care_leavers, None);
     }
 
     #[test]

@@ -82,12 +82,27 @@ static LSCB_REVIEW_TITLE: Lazy<Regex> = Lazy::new(|| {
         .expect("valid regex")
 });
 
-/// An inspection's grades: the judgement table on the opening pages, else judgement
-/// headings anywhere. The LSCB's grade heads its own section, further in.
+/// An inspection's grades: the judgement table on the opening pages, else the table
+/// anywhere; a judgement the table does not give is taken from its heading in the body.
+/// The LSCB's grade heads its own section, further in.
 fn inspection_grades(opening: &str, whole: &str) -> Grades {
     let mut graded = grades::from_report(opening);
     if graded == Grades::default() {
         graded = grades::from_report(whole);
+    }
+    let headings = grades::from_headings(whole);
+    for (slot, heading) in [
+        (&mut graded.impact_of_leaders, headings.impact_of_leaders),
+        (
+            &mut graded.help_and_protection,
+            headings.help_and_protection,
+        ),
+        (&mut graded.children_in_care, headings.children_in_care),
+        (&mut graded.care_leavers, headings.care_leavers),
+    ] {
+        if slot.is_none() {
+            *slot = heading;
+        }
     }
     // Only SIF reports (the only ones grading adoption) reviewed an LSCB.
     let is_sif = LSCB_REVIEW_TITLE.is_match(opening) || graded.adoption.is_some();
