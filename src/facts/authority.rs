@@ -23,7 +23,18 @@ static MATCHER: Lazy<AuthorityMatcher> = Lazy::new(|| AuthorityMatcher::parse(AU
 /// other punctuation a space, single spaces. Case is kept; see [`AuthorityMatcher::find`].
 fn match_form(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let is_apostrophe = matches!(ch, '\'' | '\u{2019}' | '\u{2018}');
+        if is_apostrophe && matches!(chars.peek(), Some('s' | 'S')) {
+            // A possessive "Kent's" names Kent; "St Helen's" is listed as "St Helen".
+            let mut after = chars.clone();
+            after.next();
+            if after.peek().is_none_or(|c| !c.is_alphanumeric()) {
+                chars.next();
+                continue;
+            }
+        }
         match ch {
             '\'' | '\u{2019}' | '\u{2018}' | '.' => {}
             '&' => out.push_str(" and "),
@@ -163,6 +174,8 @@ mod tests {
             ("City of Bradford Metropolitan District Council", "Bradford"),
             ("St. Helens Metropolitan Borough Council", "St Helens"),
             ("Leaders at St Helen's have gained", "St Helens"),
+            ("Ofsted rated Kent\u{2019}s children's services", "Kent"),
+            ("Brighton & Hove's services", "Brighton and Hove"),
             ("Telford & Wrekin Council", "Telford and Wrekin"),
             (
                 "BOURNEMOUTH, CHRISTCHURCH AND POOLE COUNCIL",

@@ -274,8 +274,9 @@ fn published_date(raw_pages: &[String], opening: &str) -> Option<Date> {
         .find_map(|line| dates::date_at(line.trim()))
 }
 
-static LEAD_INSPECTOR_LABEL: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)\blead inspectors?\s*:\s*").expect("valid regex"));
+static LEAD_INSPECTOR_LABEL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)\blead (?:social care )?inspectors?\s*:\s*").expect("valid regex")
+});
 
 /// A person's name as reports print it: "Jane Smith", "Fiona J Hart",
 /// "Paula Grant-Jones", "Siobhán O'Neill", "Ian McDonald", "Ana de Souza".
