@@ -312,9 +312,36 @@ fn strip_inspector_title(text: &str) -> &str {
     text[..cut].trim()
 }
 
+/// Words in the names of bodies, not people: a joint letter is signed by "Ofsted", "Care
+/// Quality Commission", "HMI Constabulary".
+const NOT_IN_A_PERSONS_NAME: &[&str] = &[
+    "ofsted",
+    "commission",
+    "constabulary",
+    "inspectorate",
+    "inspector",
+    "inspectors",
+    "majesty",
+    "majesty's",
+    "council",
+    "police",
+    "probation",
+    "services",
+    "service",
+    "children",
+    "children's",
+    "borough",
+    "county",
+    "director",
+    "yours",
+];
+
 fn as_person_name(text: &str) -> Option<String> {
     let name = text::flatten(strip_inspector_title(text.trim()));
-    PERSON_NAME.is_match(&name).then_some(name)
+    let names_a_body = name
+        .split_whitespace()
+        .any(|w| NOT_IN_A_PERSONS_NAME.contains(&w.to_lowercase().as_str()));
+    (PERSON_NAME.is_match(&name) && !names_a_body).then_some(name)
 }
 
 /// A letter's sign-off, typing slips included ("Your sincerely").
@@ -542,6 +569,8 @@ mod tests {
             lead_inspector(&[slip.to_string()]).as_deref(),
             Some("Lynn Ford")
         );
+        let joint = "Yours sincerely\n\nOfsted Care Quality Commission HMI Constabulary\n";
+        assert_eq!(lead_inspector(&[joint.to_string()]), None);
         let unsigned = "visit.\nKim Jones\nHis Majesty's Inspector\n";
         assert_eq!(
             lead_inspector(&[unsigned.to_string()]).as_deref(),
