@@ -8,12 +8,12 @@
 //!
 //! | fact | where it is read |
 //! |---|---|
-//! | kind | the title near the top of page 1 ("Inspection of", "Focused visit to"); a text or HTML file with no report furniture is a news article |
+//! | kind | the earliest title on the opening pages ("Inspection of", "Focused visit to", "Monitoring visit to", "Joint targeted area inspection"); a text or HTML file with no report furniture is a news article |
 //! | authority | the title ("Inspection of Barnet local authority"), else the name above it ("London Borough of Bexley"), else the authority named most often |
 //! | start, end | "Inspection dates:" and like labels, else "…visit to … on 25 and 26 July 2018" |
 //! | published | "Report published:", else a letter's date line |
-//! | lead inspector | "Lead inspector:", else the signature under "Yours sincerely" |
-//! | grades | the judgement table of an inspection ([`grades::from_report`]); the verdicts a news article states ([`grades::from_prose`]) |
+//! | lead inspector | "Lead inspector:", else the signature under "Yours sincerely" or above "His Majesty's Inspector" |
+//! | grades | inspections: the judgement table, else body headings, the LSCB from its section ([`grades`]); news: the verdicts the article states ([`grades::from_prose`]); visits: none |
 
 pub mod authority;
 pub mod dates;
@@ -121,10 +121,11 @@ static TITLE: Lazy<Regex> = Lazy::new(|| {
     .expect("valid title regex")
 });
 
-/// Furniture of an Ofsted report or letter that a news article does not have.
+/// Furniture of an Ofsted report or letter that a news article does not have. (Not "His
+/// Majesty's Inspector": articles quote inspectors by title.)
 static REPORT_FURNITURE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)inspection dates?\s*:|dates? of (?:the )?(?:inspection|visit)\s*:|lead inspector\s*:|yours sincerely|judgement\s+grade|\b(?:her|his) majesty'?s inspectors?\b|\bdear (?:mr|mrs|ms|miss|dr)\b",
+        r"(?i)inspection dates?\s*:|dates? of (?:the )?(?:inspection|visit)\s*:|lead inspector\s*:|yours sincerely|judgement\s+grade|\bdear (?:mr|mrs|ms|miss|dr)\b",
     )
     .expect("valid furniture regex")
 });
@@ -496,6 +497,18 @@ mod tests {
         assert_eq!(f.grades.overall_effectiveness, Some(Grade::Inadequate));
         assert_eq!(f.grades.care_leavers, Some(Grade::RequiresImprovement));
         assert_eq!(f.start_date, None);
+    }
+
+    #[test]
+    fn a_news_article_quoting_an_inspector_is_still_news() {
+        let article = "Following an inspection of Kent County Council's children's services, \
+            His Majesty's Inspector Jo Bloggs said leaders were ambitious. Ofsted rated the \
+            council's children's services as outstanding.";
+        let f = extract(&doc(InputFormat::Html, &[article]), &[]);
+        assert_eq!(f.kind, DocumentKind::NewsArticle);
+        assert_eq!(f.local_authority.as_deref(), Some("Kent"));
+        assert_eq!(f.grades.overall_effectiveness, Some(Grade::Outstanding));
+        assert_eq!(f.lead_inspector, None);
     }
 
     #[test]
