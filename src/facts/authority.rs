@@ -96,6 +96,13 @@ pub fn normalise(text: &str) -> Option<String> {
     MATCHER.find(text).into_iter().next()
 }
 
+/// The canonical name for a whole name given in any case or listed spelling
+/// ("telford & wrekin", "COUNTY DURHAM", "Hull"): for names typed by people or read
+/// from other datasets, where the capital-letter rule of running text does not apply.
+pub fn canonical(name: &str) -> Option<String> {
+    MATCHER.canonical.get(&key(name))?.clone()
+}
+
 /// Every authority named in `text`, in order of appearance.
 pub fn all_named(text: &str) -> Vec<String> {
     MATCHER.find(text)
@@ -201,6 +208,23 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(normalise(text).as_deref(), Some(want), "{text}");
         }
+    }
+
+    #[test]
+    fn whole_names_in_any_case_have_a_canonical_form() {
+        assert_eq!(
+            canonical("telford & wrekin").as_deref(),
+            Some("Telford and Wrekin")
+        );
+        assert_eq!(canonical("COUNTY DURHAM").as_deref(), Some("Durham"));
+        assert_eq!(
+            canonical("kingston upon hull").as_deref(),
+            Some("Kingston upon Hull")
+        );
+        assert_eq!(canonical("st. helens").as_deref(), Some("St Helens"));
+        assert_eq!(canonical("reading").as_deref(), Some("Reading"));
+        assert_eq!(canonical("London Borough of Barnet"), None);
+        assert_eq!(canonical("newcastle-under-lyme"), None);
     }
 
     #[test]
