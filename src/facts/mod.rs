@@ -247,10 +247,11 @@ fn visit_dates(opening: &str) -> Option<(Date, Date)> {
 }
 
 static PUBLISHED_LABEL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(
-        r"(?i)\b(?:(?:report published|publication date|date of publication|date published)\s*:?|published\s*:)\s*",
-    )
-        .expect("valid published label regex")
+    Regex::new(concat!(
+        r"(?i)\b(?:(?:report published|publication date|date of publication|date published)",
+        r"\s*:?|published\s*:)\s*",
+    ))
+    .expect("valid published label regex")
 });
 
 /// A line that is nothing but a date: the date of a letter.
