@@ -13,7 +13,8 @@
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
 //! | write | [`write`] | summary → CSV files |
 //!
-//! [`pipeline`] composes them; [`cmd`] holds one module per subcommand.
+//! [`pipeline`] composes them; [`store`] keeps every processed report between runs, so a
+//! run only reads and labels what is new; [`cmd`] holds one module per subcommand.
 
 pub mod aggregate;
 pub mod classify;
@@ -26,6 +27,7 @@ pub mod ingest;
 pub mod pdf;
 pub mod pipeline;
 pub mod segment;
+pub mod store;
 pub mod taxonomy;
 pub mod types;
 pub mod write;
