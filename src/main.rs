@@ -18,6 +18,7 @@ struct Cli {
 enum Command {
     Run(cmd::run::RunArgs),
     Eval(cmd::eval::EvalArgs),
+    Forget(cmd::forget::ForgetArgs),
 }
 
 fn main() -> ExitCode {
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(Default::default())) {
         Command::Run(args) => cmd::run::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
+        Command::Forget(args) => cmd::forget::execute(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -2,6 +2,7 @@
 //! `main.rs` only parses the command line and calls `execute`.
 
 pub mod eval;
+pub mod forget;
 pub mod run;
 
 use std::process::ExitCode;
