@@ -206,32 +206,33 @@ fn update_store(
     }
 
     let times = pipeline::StageTimes::default();
-    let save = |report: LabelledReport| lock().save(&report, &labeller);
-    work.errors.extend(pipeline::run_batch_each(
-        &plan.new, classifier, quiet, &times, save,
-    )?);
-    work.errors.extend(pipeline::run_batch_each(
-        &plan.reread,
-        classifier,
-        quiet,
-        &times,
-        save,
-    )?);
-    let failed: HashSet<&PathBuf> = work.errors.iter().map(|e| &e.path).collect();
-    work.new = plan.new.iter().filter(|p| !failed.contains(p)).count();
-    work.reread = plan.reread.iter().filter(|p| !failed.contains(p)).count();
+    let to_read: Vec<PathBuf> = plan.new.iter().chain(&plan.reread).cloned().collect();
+    if !to_read.is_empty() {
+        let save = |report: LabelledReport| lock().save(&report, &labeller);
+        let failed = pipeline::run_batch_each(&to_read, classifier, quiet, &times, save)?;
+        let failed_paths: HashSet<&PathBuf> = failed.iter().map(|e| &e.path).collect();
+        let stored = |paths: &[PathBuf]| paths.iter().filter(|p| !failed_paths.contains(p)).count();
+        work.new = stored(&plan.new);
+        work.reread = stored(&plan.reread);
+        work.errors.extend(failed);
+    }
 
-    let bar = pipeline::progress_bar(plan.relabel.len(), quiet, "re-labelling");
-    plan.relabel.par_iter().try_for_each(|sha| -> Result<()> {
-        let stored = lock().load(sha)?;
-        let relabelled = pipeline::label(stored.report, classifier, &times);
-        lock().save_labels(&relabelled, &labeller)?;
-        bar.inc(1);
-        Ok(())
-    })?;
-    bar.finish_and_clear();
-    work.relabelled = plan.relabel.len();
+    if !plan.relabel.is_empty() {
+        let bar = pipeline::progress_bar(plan.relabel.len(), quiet, "re-labelling");
+        plan.relabel.par_iter().try_for_each(|sha| -> Result<()> {
+            let stored = lock().load(sha)?;
+            let relabelled = pipeline::label(stored.report, classifier, &times);
+            lock().save_labels(&relabelled, &labeller)?;
+            bar.inc(1);
+            Ok(())
+        })?;
+        bar.finish_and_clear();
+        work.relabelled = plan.relabel.len();
+    }
 
+    // Input order, whichever step found the problem, so errors.csv does not depend on
+    // what earlier runs had already stored.
+    work.errors.sort_by(|a, b| a.path.cmp(&b.path));
     let store = store
         .into_inner()
         .expect("a thread saving to the store panicked");
