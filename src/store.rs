@@ -301,41 +301,7 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let found = self.schema_version()?;
-        if found > SCHEMA_VERSION {
-            bail!(
-                "it was written by a newer ofsted-themes (store schema version {found}; this \
-                 one reads up to {SCHEMA_VERSION}): use that version, or give this one a new \
-                 store with --store FILE"
-            );
-        }
-        if found == 0 {
-            let tables: i64 = self.conn.query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                [],
-                |row| row.get(0),
-            )?;
-            if tables > 0 {
-                bail!(
-                    "it is an SQLite file but not an ofsted-themes store (it has tables and no \
-                     schema version): move it out of the way, or give another file with \
-                     --store FILE"
-                );
-            }
-        }
-        for version in found..SCHEMA_VERSION {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(MIGRATIONS[version as usize])
-                .with_context(|| {
-                    format!(
-                        "upgrading the store from schema version {version} to {}",
-                        version + 1
-                    )
-                })?;
-            tx.pragma_update(None, "user_version", version + 1)?;
-            tx.commit()?;
-        }
-        Ok(())
+        migrate(&mut self.conn, MIGRATIONS)
     }
 
     /// The number of reports stored.
@@ -612,6 +578,47 @@ impl Store {
     }
 }
 
+/// Brings a database from its `user_version` up to `migrations.len()`, one transaction per
+/// step, so a failed step leaves the store at the previous version.
+fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
+    let newest = migrations.len() as u32;
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > newest {
+        bail!(
+            "it was written by a newer ofsted-themes (store schema version {found}; this one \
+             reads up to {newest}): use that version, or give this one a new store with \
+             --store FILE"
+        );
+    }
+    if found == 0 {
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |row| row.get(0),
+        )?;
+        if tables > 0 {
+            bail!(
+                "it is an SQLite file but not an ofsted-themes store (it has tables and no \
+                 schema version): move it out of the way, or give another file with \
+                 --store FILE"
+            );
+        }
+    }
+    for version in found..newest {
+        let tx = conn.transaction()?;
+        tx.execute_batch(migrations[version as usize])
+            .with_context(|| {
+                format!(
+                    "upgrading the store from schema version {version} to {}",
+                    version + 1
+                )
+            })?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 /// Writes the labels of a report whose sentences are stored (within the caller's transaction).
 fn write_labels(tx: &Transaction, report: &Report, labels: &[Label]) -> Result<()> {
     let mut update = tx.prepare_cached(
@@ -847,6 +854,42 @@ mod tests {
         );
         drop(first);
         Store::open(&path).expect("free again once the first is dropped");
+    }
+
+    #[test]
+    fn an_older_schema_is_upgraded_in_place_keeping_its_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .save(&sample(SHA_A, "in/a.pdf"), &labeller("v1"))
+            .unwrap();
+        // A later build's schema: this one's plus a step that adds a column and fills it.
+        let mut later: Vec<&str> = MIGRATIONS.to_vec();
+        later.push(
+            "ALTER TABLE reports ADD COLUMN note TEXT NOT NULL DEFAULT '';
+             UPDATE reports SET note = 'upgraded';",
+        );
+        migrate(&mut store.conn, &later).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION + 1);
+        let note: String = store
+            .conn
+            .query_row("SELECT note FROM reports", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(note, "upgraded");
+        assert_eq!(store.load(SHA_A).unwrap(), sample(SHA_A, "in/a.pdf"));
+        // A step that fails leaves the store at the version before it.
+        later.push("ALTER TABLE no_such_table ADD COLUMN x TEXT;");
+        let err = migrate(&mut store.conn, &later).unwrap_err();
+        assert!(format!("{err:#}").contains("upgrading the store from schema version"));
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION + 1);
+        // And this build refuses the later store rather than misread it.
+        drop(store);
+        let err = Store::open(&path).err().expect("a newer store is refused");
+        assert!(
+            format!("{err:#}").contains("newer ofsted-themes"),
+            "{err:#}"
+        );
     }
 
     fn entry(source: &str, extractor: &str, classifier_version: &str) -> StoredEntry {
