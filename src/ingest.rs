@@ -104,6 +104,22 @@ pub fn read(path: &Path) -> Result<RawDocument, InputError> {
     })
 }
 
+/// The SHA-256 of a file's bytes (lower-case hex), without decoding it: the report's identity,
+/// used to tell whether a file is already in the store.
+pub fn hash_file(path: &Path) -> Result<String, InputError> {
+    let fail = |problem| InputError::new(path, problem);
+    let mut file =
+        fs::File::open(path).map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()

@@ -14,7 +14,8 @@
 //! | write | [`write`] | summary → CSV files |
 //! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |
 //!
-//! [`pipeline`] composes them; [`cmd`] holds one module per subcommand.
+//! [`pipeline`] composes them; [`store`] keeps every processed report between runs, so a
+//! run only reads and labels what is new; [`cmd`] holds one module per subcommand.
 
 pub mod aggregate;
 pub mod classify;
@@ -28,6 +29,7 @@ pub mod page;
 pub mod pdf;
 pub mod pipeline;
 pub mod segment;
+pub mod store;
 pub mod taxonomy;
 pub mod types;
 pub mod workbook;

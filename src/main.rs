@@ -19,6 +19,7 @@ enum Command {
     Run(cmd::run::RunArgs),
     Eval(cmd::eval::EvalArgs),
     Compare(cmd::compare::CompareArgs),
+    Forget(cmd::forget::ForgetArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
         Command::Compare(args) => cmd::compare::execute(args),
+        Command::Forget(args) => cmd::forget::execute(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

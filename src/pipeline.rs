@@ -159,3 +159,37 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
     outcome.wall = start.elapsed();
     outcome
 }
+
+/// Like [`run_batch`], but hands each labelled report to `sink` as soon as it is ready, on the
+/// worker thread that made it, so the caller can save it before the batch ends (the store
+/// commits each report this way). Returns the inputs that could not be used, in input order;
+/// stops at the first error from `sink` and returns it.
+pub fn run_batch_each<E: Send>(
+    files: &[PathBuf],
+    classifier: &dyn Classifier,
+    quiet: bool,
+    times: &StageTimes,
+    sink: impl Fn(LabelledReport) -> Result<(), E> + Sync,
+) -> Result<Vec<InputError>, E> {
+    let bar = progress_bar(files.len(), quiet, "labelling");
+    let results: Result<Vec<Option<InputError>>, E> = files
+        .par_iter()
+        .map(|path| {
+            let outcome = match prepare(path, times) {
+                Ok(report) => sink(label(report, classifier, times)).map(|()| None),
+                Err(e) => {
+                    bar.suspend(|| {
+                        if !quiet {
+                            eprintln!("skipped {e}");
+                        }
+                    });
+                    Ok(Some(e))
+                }
+            };
+            bar.inc(1);
+            outcome
+        })
+        .collect();
+    bar.finish_and_clear();
+    Ok(results?.into_iter().flatten().collect())
+}

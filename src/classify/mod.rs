@@ -17,6 +17,13 @@ pub trait Classifier: Sync {
     /// The name recorded in outputs: "rules", "model" or "combined".
     fn name(&self) -> &str;
 
+    /// Identifies the labelling logic, so that stored labels from another version are redone
+    /// (see `store`). Classifiers that load a model should include the model's identity (a
+    /// hash of its weights) so a new model re-labels stored sentences.
+    fn version(&self) -> String {
+        format!("{} {}", self.name(), env!("CARGO_PKG_VERSION"))
+    }
+
     /// Labels one sentence.
     fn classify(&self, input: &SentenceInput) -> Label;
 

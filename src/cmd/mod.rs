@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod eval;
+pub mod forget;
 pub mod run;
 
 use std::process::ExitCode;
