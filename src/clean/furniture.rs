@@ -1,0 +1,371 @@
+//! Page furniture: the lines of a page that are not report text. Running headers and
+//! footers, page numbers, footnotes, a letter's letterhead and signature, the back-page
+//! licence boilerplate, tables of contents and the facts lines of a title page.
+//!
+//! Works on pages of lines; a removed line becomes blank, so paragraph breaks survive.
+
+use std::collections::{HashMap, HashSet};
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+use super::phrases::{
+    BACK_MATTER_STARTS, FURNITURE_LINE_STARTS, LETTER_CLOSINGS, LETTER_GREETINGS,
+    METADATA_LINE_STARTS,
+};
+
+/// A line folded for matching: lower case, single spaces, straight apostrophes.
+pub fn fold(line: &str) -> String {
+    line.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['’', '‘'], "'")
+        .to_lowercase()
+}
+
+/// Lines examined at the top and bottom of each page for running headers and footers.
+const HEADER_ZONE_LINES: usize = 5;
+const FOOTER_ZONE_LINES: usize = 3;
+/// The most lines a page's footnotes take.
+const MAX_FOOTNOTE_LINES: usize = 14;
+
+static PAGE_NUMBER: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^(page )?\d{1,3}( of \d{1,3})?$").expect("valid regex"));
+/// "18 to 29 September 2023  2": the visit dates and page number of a running header.
+static DATED_PAGE_NUMBER: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"(19|20)\d\d\s{2,}\d{1,3}\s*$").expect("valid regex"));
+/// "Summary of key findings  3", "Recommendations ......... 7": a contents line.
+static CONTENTS_LINE: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^\S.{2,120}?(\s{2,}|\.{4,}\s*)\d{1,3}\s*$").expect("valid regex"));
+static DOT_LEADER_LINE: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"\.{6,}\s*\d{1,3}\s*$").expect("valid regex"));
+/// "1 The areas for improvement have been ...": the first line of a footnote.
+static FOOTNOTE_START: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^\s*(\[\d{1,2}\]|\d{1,2})\s+([A-Z][\w’']*)").expect("valid regex"));
+static URL_ONLY: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^(https?://|www\.)\S+$").expect("valid regex"));
+
+const MONTHS: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Removes page furniture from `pages` in place. `is_pdf` turns on the rules that only
+/// make sense for paginated text (running headers, page numbers, footnotes, contents).
+pub fn strip(pages: &mut Vec<Vec<String>>, is_pdf: bool) {
+    if is_pdf {
+        remove_running_lines(pages);
+        for page in pages.iter_mut() {
+            remove_page_numbers(page);
+            remove_footnotes(page);
+            remove_contents(page);
+        }
+    }
+    remove_letterhead(pages);
+    remove_after_letter_closing(pages);
+    remove_back_matter(pages);
+    for page in pages.iter_mut() {
+        for line in page.iter_mut() {
+            if is_furniture_line(&fold(line)) {
+                line.clear();
+            }
+        }
+    }
+}
+
+fn is_furniture_line(folded: &str) -> bool {
+    FURNITURE_LINE_STARTS
+        .iter()
+        .chain(METADATA_LINE_STARTS)
+        .any(|start| folded.starts_with(start))
+        || URL_ONLY.is_match(folded)
+}
+
+/// Indices of the non-blank lines at the top and at the bottom of a page.
+fn zone_indices(page: &[String]) -> Vec<usize> {
+    let filled: Vec<usize> = (0..page.len())
+        .filter(|&i| !page[i].trim().is_empty())
+        .collect();
+    let mut zone: Vec<usize> = filled.iter().take(HEADER_ZONE_LINES).copied().collect();
+    zone.extend(filled.iter().rev().take(FOOTER_ZONE_LINES).copied());
+    zone.sort_unstable();
+    zone.dedup();
+    zone
+}
+
+/// Running headers and footers: a line at the top or bottom of many pages that is the
+/// same but for its digits ("Inspection of Wirral local authority children's services",
+/// "18 to 29 September 2023  4").
+fn remove_running_lines(pages: &mut [Vec<String>]) {
+    if pages.len() < 3 {
+        return;
+    }
+    // Digits become '#', and page numbers at either end go: odd and even pages put the
+    // number on different sides.
+    let key = |line: &str| -> String {
+        fold(line)
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect::<String>()
+            .trim_matches(['#', ' '])
+            .to_string()
+    };
+    let mut pages_with: HashMap<String, usize> = HashMap::new();
+    for page in pages.iter() {
+        let keys: HashSet<String> = zone_indices(page).iter().map(|&i| key(&page[i])).collect();
+        for k in keys {
+            *pages_with.entry(k).or_default() += 1;
+        }
+    }
+    // A quarter of the pages: files that hold two reports have two sets of headers.
+    let threshold = (pages.len() / 4).max(3);
+    for page in pages.iter_mut() {
+        for (n, i) in zone_indices(page).into_iter().enumerate() {
+            let k = key(&page[i]);
+            let repeated = !k.is_empty() && pages_with.get(&k).is_some_and(|&c| c >= threshold);
+            let dated_number = n < HEADER_ZONE_LINES && DATED_PAGE_NUMBER.is_match(&page[i]);
+            if repeated || dated_number {
+                page[i].clear();
+            }
+        }
+    }
+}
+
+fn remove_page_numbers(page: &mut [String]) {
+    for line in page.iter_mut() {
+        if PAGE_NUMBER.is_match(&fold(line)) {
+            line.clear();
+        }
+    }
+}
+
+/// Footnotes sit at the bottom of a page, after a blank line, each starting with its
+/// number ("1 The areas for improvement have been cross-referenced ...").
+fn remove_footnotes(page: &mut [String]) {
+    let filled: Vec<usize> = (0..page.len())
+        .filter(|&i| !page[i].trim().is_empty())
+        .collect();
+    if filled.len() < 3 {
+        return;
+    }
+    // The earliest footnote start within the bottom lines of the page.
+    let bottom = &filled[filled.len().saturating_sub(MAX_FOOTNOTE_LINES)..];
+    let start = bottom.iter().copied().find(|&i| {
+        let after_gap = i == 0 || page[i - 1].trim().is_empty();
+        let has_text_above = filled[0] < i;
+        after_gap && has_text_above && is_footnote_start(&page[i])
+    });
+    if let Some(start) = start {
+        for line in &mut page[start..] {
+            line.clear();
+        }
+    }
+}
+
+fn is_footnote_start(line: &str) -> bool {
+    FOOTNOTE_START.captures(line).is_some_and(|c| {
+        let number = c[1].trim_matches(['[', ']']).parse::<u32>().unwrap_or(0);
+        (1..=30).contains(&number) && !MONTHS.contains(&&c[2])
+    })
+}
+
+/// A page headed "Contents" loses its contents lines; dot-leader lines go anywhere.
+fn remove_contents(page: &mut [String]) {
+    let has_contents = page.iter().any(|l| fold(l) == "contents");
+    for line in page.iter_mut() {
+        let is_entry = (has_contents && (CONTENTS_LINE.is_match(line.trim_start())))
+            || DOT_LEADER_LINE.is_match(line);
+        if is_entry || (has_contents && fold(line) == "contents") {
+            line.clear();
+        }
+    }
+}
+
+/// A letter's letterhead, date and address block: everything before "Dear ...".
+fn remove_letterhead(pages: &mut [Vec<String>]) {
+    let Some(first) = pages.first_mut() else {
+        return;
+    };
+    let greeting = first.iter().take(80).position(|l| {
+        let f = fold(l);
+        f.split(' ').count() <= 8 && LETTER_GREETINGS.iter().any(|g| f.starts_with(g))
+    });
+    if let Some(at) = greeting {
+        for line in &mut first[..=at] {
+            line.clear();
+        }
+    }
+}
+
+/// "Yours sincerely" and the signature, name and title after it.
+fn remove_after_letter_closing(pages: &mut [Vec<String>]) {
+    let closing = locate(pages, 0, |f| {
+        f.split(' ').count() <= 4 && LETTER_CLOSINGS.iter().any(|c| f.starts_with(c))
+    });
+    if let Some((p, i)) = closing {
+        truncate_from(pages, p, i);
+    }
+}
+
+/// The back page: Ofsted's self-description, the licence, addresses. It runs from its
+/// first line to the end of its page; it is usually the last page, but reports published
+/// together in one file each have their own.
+fn remove_back_matter(pages: &mut [Vec<String>]) {
+    for page in pages.iter_mut() {
+        let start = page.iter().position(|l| {
+            let f = fold(l);
+            BACK_MATTER_STARTS.iter().any(|s| f.starts_with(s))
+        });
+        if let Some(start) = start {
+            for line in &mut page[start..] {
+                line.clear();
+            }
+        }
+    }
+}
+
+/// The first line, from page `from_page` on, whose folded text satisfies `is_match`.
+fn locate(
+    pages: &[Vec<String>],
+    from_page: usize,
+    is_match: impl Fn(&str) -> bool,
+) -> Option<(usize, usize)> {
+    pages
+        .iter()
+        .enumerate()
+        .skip(from_page)
+        .find_map(|(p, page)| page.iter().position(|l| is_match(&fold(l))).map(|i| (p, i)))
+}
+
+fn truncate_from(pages: &mut [Vec<String>], page: usize, line: usize) {
+    for l in &mut pages[page][line..] {
+        l.clear();
+    }
+    for later in &mut pages[page + 1..] {
+        later.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    fn kept(pages: &[Vec<String>]) -> Vec<String> {
+        pages
+            .iter()
+            .flatten()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn running_headers_and_page_numbers_go() {
+        let bodies = [
+            "Early help is good.",
+            "Plans are clear.",
+            "Leaders lead.",
+            "Care is good.",
+            "Staff stay.",
+        ];
+        let mut pages: Vec<Vec<String>> = (2..=6)
+            .zip(bodies)
+            .map(|(n, body)| {
+                page(&format!(
+                    "\nInspection of Anytown local authority children’s services \n\
+                     1 to 12 May 2023  {n}\n\n{body}\n\n {n} \n"
+                ))
+            })
+            .collect();
+        strip(&mut pages, true);
+        let kept = kept(&pages);
+        assert_eq!(kept.len(), 5, "{kept:?}");
+        assert_eq!(kept, bodies);
+    }
+
+    #[test]
+    fn footnote_at_page_bottom_goes_but_numbered_paragraph_stays() {
+        let mut pages = vec![page(
+            "What needs to improve?1\n\n3. Children are seen.\n\n \n\
+             1 The areas for improvement have been cross-referenced with the\nNational Framework.",
+        )];
+        strip(&mut pages, true);
+        let kept = kept(&pages);
+        assert_eq!(kept, ["What needs to improve?1", "3. Children are seen."]);
+    }
+
+    #[test]
+    fn a_date_at_a_line_start_is_not_a_footnote() {
+        let mut pages = vec![page(
+            "Heading\n\nThe plan was agreed on\n\n1 April 2015 and reviewed later.",
+        )];
+        strip(&mut pages, true);
+        assert_eq!(kept(&pages).len(), 3);
+    }
+
+    #[test]
+    fn letterhead_and_signature_go() {
+        let mut pages = vec![
+            page(
+                "Ofsted\nPiccadilly Gate\nStore Street\nManchester\nM1 2WD\n\n18 December 2019\n\n\
+                 Jane Doe\nDirector\nCivic Centre\n\nDear Ms Doe\n\nFocused visit to Anytown\n\nThis letter summarises.",
+            ),
+            page("Findings.\n\nYours sincerely\n\nJohn Smith\nHis Majesty’s Inspector"),
+        ];
+        strip(&mut pages, false);
+        assert_eq!(
+            kept(&pages),
+            [
+                "Focused visit to Anytown",
+                "This letter summarises.",
+                "Findings."
+            ]
+        );
+    }
+
+    #[test]
+    fn back_matter_goes() {
+        let mut pages = vec![
+            page("Real text."),
+            page(
+                "Last paragraph.\n\nThe Office for Standards in Education, Children’s Services and Skills (Ofsted) \
+                 regulates and inspects.\n\nIf you would like a copy of this document in a different format\n\n\
+                 Piccadilly Gate\n© Crown copyright 2023",
+            ),
+        ];
+        strip(&mut pages, true);
+        assert_eq!(kept(&pages), ["Real text.", "Last paragraph."]);
+    }
+
+    #[test]
+    fn contents_lines_go() {
+        let mut pages = vec![page(
+            "Contents\n\nSummary of key findings  3\n\nWhat does the local authority need to improve?  6\n",
+        )];
+        strip(&mut pages, true);
+        assert!(kept(&pages).is_empty());
+    }
+
+    #[test]
+    fn metadata_lines_go() {
+        let mut pages = vec![page(
+            "Inspection dates: 18 to 29 September 2023\n\nLead inspector: Jane Doe\n\nText.",
+        )];
+        strip(&mut pages, true);
+        assert_eq!(kept(&pages), ["Text."]);
+    }
+}
