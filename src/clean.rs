@@ -24,7 +24,8 @@ use crate::types::{Block, BlockKind, InputFormat, JudgementArea, RawDocument};
 use furniture::fold;
 use phrases::{
     AREA_CLOSING_HEADINGS, AREA_HEADING_CUES, AREA_KEYWORDS, BULLET_GLYPHS, DASH_BULLETS,
-    DOCUMENT_TITLES, IMPROVEMENT_HEADINGS, SKIPPED_SECTIONS,
+    DOCUMENT_TITLES, GRADE_ENDINGS, IMPROVEMENT_HEADINGS, IMPROVEMENT_SECTION_ENDS,
+    SKIPPED_SECTIONS,
 };
 
 /// The most words a heading has.
@@ -47,7 +48,7 @@ pub fn clean(doc: &RawDocument) -> Vec<Block> {
     let vocabulary = text::vocabulary(pages.iter().flatten().map(String::as_str));
     let groups = group_lines(&pages, is_pdf);
     let blocks = assemble(groups, &vocabulary);
-    structure(blocks)
+    structure(drop_fragments(blocks))
 }
 
 /// Lines that belong together, before their text is joined.
@@ -162,6 +163,23 @@ const DANGLING_WORDS: &[&str] = &[
     "that", "the", "their", "to", "which", "who", "with",
 ];
 
+/// Headings that look like sentences: an area heading with its grade and a full stop
+/// ("The experiences and progress of children who need help and protection requires
+/// improvement to be good."), or an improvement heading with a colon ("What needs to
+/// improve:").
+fn is_labelled_heading(text: &str) -> bool {
+    let folded = fold(text);
+    let bare = folded.trim_end_matches(['.', ':', '?', ' ']);
+    let words = text.split_whitespace().count();
+    let graded_area = area_of_heading(bare).is_some()
+        && GRADE_ENDINGS.iter().any(|g| bare.ends_with(g))
+        && words <= MAX_GRADE_ROW_WORDS + 5
+        && !bare.contains(". ");
+    let improvement =
+        starts_with_any(bare, IMPROVEMENT_HEADINGS) && words <= 12 && !bare.contains(". ");
+    graded_area || improvement
+}
+
 /// Joins each group's lines into a block, finds headings, and puts paragraphs cut by a
 /// page break (or by a stray blank line) back together.
 fn assemble(groups: Vec<Group>, vocabulary: &std::collections::HashSet<String>) -> Vec<Block> {
@@ -184,7 +202,8 @@ fn assemble(groups: Vec<Group>, vocabulary: &std::collections::HashSet<String>) 
                 }
             }
         }
-        let kind = if group.kind == BlockKind::Paragraph && looks_like_heading(&joined, lines.len())
+        let kind = if group.kind == BlockKind::Paragraph
+            && (looks_like_heading(&joined, lines.len()) || is_labelled_heading(&joined))
         {
             BlockKind::Heading
         } else {
@@ -199,6 +218,44 @@ fn assemble(groups: Vec<Group>, vocabulary: &std::collections::HashSet<String>) 
         });
     }
     blocks
+}
+
+/// The most words in a row of a judgement table ("The experiences and progress of
+/// children in care  Requires improvement to be good").
+const MAX_GRADE_ROW_WORDS: usize = 20;
+
+/// A judgement with its grade and nothing else: a row of the grade table or a heading.
+fn is_grade_row(block: &Block) -> bool {
+    let folded = fold(&block.text);
+    block.kind != BlockKind::Bullet
+        && block.text.split_whitespace().count() <= MAX_GRADE_ROW_WORDS
+        && !block.text.ends_with('.')
+        && !block.text.contains(". ")
+        && GRADE_ENDINGS
+            .iter()
+            .any(|g| folded.ends_with(&format!(" {g}")))
+}
+
+/// Drops what is left of the title page's tables and title lines: runs of two or more
+/// judgement-and-grade rows (the grade table; a single one is a heading), and stray
+/// lower-case fragments ("and" between two title lines).
+fn drop_fragments(blocks: Vec<Block>) -> Vec<Block> {
+    let grade_row: Vec<bool> = blocks.iter().map(is_grade_row).collect();
+    let in_table = |i: usize| {
+        grade_row[i]
+            && ((i > 0 && grade_row[i - 1]) || grade_row.get(i + 1).copied().unwrap_or(false))
+    };
+    blocks
+        .into_iter()
+        .enumerate()
+        .filter(|(i, block)| {
+            let fragment = block.text.split_whitespace().count() <= 2
+                && !block.text.chars().any(char::is_uppercase)
+                && !ends_sentence(&block.text);
+            !in_table(*i) && !fragment
+        })
+        .map(|(_, block)| block)
+        .collect()
 }
 
 /// The judgement area a heading opens, if it is an area heading.
@@ -239,12 +296,19 @@ fn structure(blocks: Vec<Block>) -> Vec<Block> {
             if skipping {
                 continue;
             }
-            if let Some(new_area) = area_of_heading(&folded) {
+            let new_area = area_of_heading(&folded);
+            let closes_area = starts_with_any(&folded, AREA_CLOSING_HEADINGS);
+            if let Some(new_area) = new_area {
                 area = new_area;
-            } else if starts_with_any(&folded, AREA_CLOSING_HEADINGS) {
+            } else if closes_area {
                 area = JudgementArea::None;
             }
-            improvement_section = starts_with_any(&folded, IMPROVEMENT_HEADINGS);
+            let opens_list = starts_with_any(&folded, IMPROVEMENT_HEADINGS);
+            let ends_list = new_area.is_some()
+                || closes_area
+                || starts_with_any(&folded, IMPROVEMENT_SECTION_ENDS);
+            // Any other heading inside an improvement section is a topic sub-heading.
+            improvement_section = opens_list || (improvement_section && !ends_list);
             items_seen = false;
             list_closed = false;
             section = block.text.clone();
@@ -419,6 +483,16 @@ mod tests {
     }
 
     #[test]
+    fn an_area_heading_with_a_full_stop_is_a_heading() {
+        let blocks = pdf(&[
+            "The experiences and progress of children who need help and \nprotection requires improvement to be good. \n\n\
+             1.  Children are seen.",
+        ]);
+        assert_eq!(blocks[0].kind, BlockKind::Heading);
+        assert_eq!(blocks[1].judgement_area, JudgementArea::HelpAndProtection);
+    }
+
+    #[test]
     fn sif_area_names_map_to_areas() {
         for (heading, area) in [
             ("The experiences and progress of children looked after and achieving permanence  Requires improvement", JudgementArea::ChildrenInCare),
@@ -455,6 +529,21 @@ mod tests {
         let blocks =
             pdf(&["Recommendations\n\nImprove the quality of plans.\n\nImprove supervision."]);
         assert!(blocks[1].in_improvement_list && blocks[2].in_improvement_list);
+    }
+
+    #[test]
+    fn the_grade_table_goes_but_a_graded_heading_stays() {
+        let blocks = pdf(&[
+            "The impact of leaders on social work \npractice with children and families  Good \n\n\
+             The experiences and progress of \nchildren in care  Requires improvement to be good \n\n\
+             Overall effectiveness  Good \n\nServices are good.\n\n\
+             The experiences and progress of children in care: requires improvement to be good\n\n\
+             1.  Children are seen.",
+        ]);
+        assert_eq!(blocks.len(), 3, "{blocks:?}");
+        assert_eq!(blocks[0].text, "Services are good.");
+        assert_eq!(blocks[1].kind, BlockKind::Heading);
+        assert_eq!(blocks[2].judgement_area, JudgementArea::ChildrenInCare);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 use super::phrases::{
-    BACK_MATTER_STARTS, FURNITURE_LINE_STARTS, LETTER_CLOSINGS, LETTER_GREETINGS,
-    METADATA_LINE_STARTS,
+    ADDRESS_BLOCK_ANCHORS, BACK_MATTER_STARTS, FURNITURE_LINE_STARTS, LETTER_CLOSINGS,
+    LETTER_GREETINGS, MAX_ADDRESS_BLOCK_LINES, METADATA_LINE_STARTS,
 };
 
 /// A line folded for matching: lower case, single spaces, straight apostrophes.
@@ -75,20 +75,53 @@ pub fn strip(pages: &mut Vec<Vec<String>>, is_pdf: bool) {
     remove_after_letter_closing(pages);
     remove_back_matter(pages);
     for page in pages.iter_mut() {
-        for line in page.iter_mut() {
-            if is_furniture_line(&fold(line)) {
-                line.clear();
-            }
-        }
+        remove_address_blocks(page);
+        remove_furniture_lines(page);
     }
 }
 
-fn is_furniture_line(folded: &str) -> bool {
-    FURNITURE_LINE_STARTS
-        .iter()
-        .chain(METADATA_LINE_STARTS)
-        .any(|start| folded.starts_with(start))
-        || URL_ONLY.is_match(folded)
+/// Ofsted's address block, wherever it appears (letterheads, page feet, back pages).
+fn remove_address_blocks(page: &mut [String]) {
+    let mut start = 0;
+    while start < page.len() {
+        if page[start].trim().is_empty() {
+            start += 1;
+            continue;
+        }
+        let end = (start..page.len())
+            .find(|&i| page[i].trim().is_empty())
+            .unwrap_or(page.len());
+        let has_anchor = page[start..end].iter().any(|l| {
+            let f = fold(l);
+            ADDRESS_BLOCK_ANCHORS.iter().any(|a| f.starts_with(a))
+        });
+        if has_anchor && end - start <= MAX_ADDRESS_BLOCK_LINES {
+            for line in &mut page[start..end] {
+                line.clear();
+            }
+        }
+        start = end;
+    }
+}
+
+/// Licence, contact and facts lines. A facts line takes the lines wrapped under it
+/// ("Team inspectors: A, B,\nC and D") with it, up to the next blank line.
+fn remove_furniture_lines(page: &mut [String]) {
+    let mut in_metadata = false;
+    for line in page.iter_mut() {
+        let folded = fold(line);
+        if folded.is_empty() {
+            in_metadata = false;
+            continue;
+        }
+        let is_metadata = METADATA_LINE_STARTS.iter().any(|s| folded.starts_with(s));
+        let is_furniture = FURNITURE_LINE_STARTS.iter().any(|s| folded.starts_with(s))
+            || URL_ONLY.is_match(&folded);
+        in_metadata = is_metadata || (in_metadata && !is_furniture);
+        if in_metadata || is_furniture {
+            line.clear();
+        }
+    }
 }
 
 /// Indices of the non-blank lines at the top and at the bottom of a page.
@@ -338,6 +371,18 @@ mod tests {
     }
 
     #[test]
+    fn an_address_block_goes_whole() {
+        let mut pages = vec![page(
+            "Experiences and progress.\n\nOfsted\nPiccadilly Gate\nStore Street\nManchester\nM1 2WD\n\nWhat needs to improve",
+        )];
+        strip(&mut pages, true);
+        assert_eq!(
+            kept(&pages),
+            ["Experiences and progress.", "What needs to improve"]
+        );
+    }
+
+    #[test]
     fn back_matter_goes() {
         let mut pages = vec![
             page("Real text."),
@@ -363,7 +408,7 @@ mod tests {
     #[test]
     fn metadata_lines_go() {
         let mut pages = vec![page(
-            "Inspection dates: 18 to 29 September 2023\n\nLead inspector: Jane Doe\n\nText.",
+            "Inspection dates: 18 to 29 September 2023\n\nLead inspector: Jane Doe\nHis Majesty’s Inspector\n\nText.",
         )];
         strip(&mut pages, true);
         assert_eq!(kept(&pages), ["Text."]);

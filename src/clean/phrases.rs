@@ -34,6 +34,19 @@ pub const BACK_MATTER_STARTS: &[&str] = &[
     "interested in our work?",
 ];
 
+/// Lines of Ofsted's postal address block. The whole run of lines around one of these
+/// (up to a blank line) is the address block and goes: its other lines ("Ofsted",
+/// "Manchester") mean nothing alone.
+pub const ADDRESS_BLOCK_ANCHORS: &[&str] = &[
+    "piccadilly gate",
+    "m1 2wd",
+    "textphone",
+    "enquiries@ofsted.gov.uk",
+];
+
+/// The most lines an address block runs to.
+pub const MAX_ADDRESS_BLOCK_LINES: usize = 12;
+
 /// Lines dropped wherever they appear: licence, contact and letterhead fragments. A line
 /// is dropped when it starts with one of these.
 pub const FURNITURE_LINE_STARTS: &[&str] = &[
@@ -81,7 +94,19 @@ pub const METADATA_LINE_STARTS: &[&str] = &[
 /// A document's title ("Inspection of Wirral local authority children's services"): the
 /// facts stage reads it from the raw pages; as a heading it would only repeat the running
 /// header. (start, end) of the folded heading.
-pub const DOCUMENT_TITLES: &[(&str, &str)] = &[("inspection of ", "children's services")];
+pub const DOCUMENT_TITLES: &[(&str, &str)] = &[
+    ("inspection of ", "children's services"),
+    ("inspection of ", "children's social care services"),
+];
+
+/// Ofsted's grades, as a judgement table row or a heading ends with them.
+pub const GRADE_ENDINGS: &[&str] = &[
+    "requires improvement to be good",
+    "requires improvement",
+    "outstanding",
+    "inadequate",
+    "good",
+];
 
 /// Greeting lines of a letter: the letterhead and address block above them are dropped.
 pub const LETTER_GREETINGS: &[&str] = &["dear "];
@@ -111,6 +136,8 @@ pub const IMPROVEMENT_HEADINGS: &[&str] = &[
 pub const AREA_HEADING_CUES: &[&str] = &[
     "experiences and progress of",
     "experience and progress of",
+    "the experiences of children",
+    "the experiences of care leavers",
     "impact of leaders on social work practice",
     "leadership, management and governance",
     "children who need help and protection",
@@ -177,6 +204,22 @@ pub const AREA_CLOSING_HEADINGS: &[&str] = &[
     "children looked after in this area",
     "other information about this area",
     "next steps",
+];
+
+/// Headings that end an improvement list's section. Any other heading met inside it is a
+/// topic sub-heading ("Care leavers", "Missing children") and the list goes on. Area
+/// headings and `AREA_CLOSING_HEADINGS` end it too.
+pub const IMPROVEMENT_SECTION_ENDS: &[&str] = &[
+    "findings",
+    "main findings",
+    "headline findings",
+    "inspection findings",
+    "summary",
+    "overview",
+    "key strengths",
+    "the local authority's strengths",
+    "progress since the last inspection",
+    "ofsted will take",
 ];
 
 /// Sections of generic text that describe Ofsted's grades, not the authority: their
