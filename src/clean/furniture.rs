@@ -16,11 +16,25 @@ use super::phrases::{
 
 /// A line folded for matching: lower case, single spaces, straight apostrophes.
 pub fn fold(line: &str) -> String {
-    line.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(['’', '‘'], "'")
-        .to_lowercase()
+    // One pass: this runs on every line of every page several times.
+    let mut out = String::with_capacity(line.len());
+    let mut gap = false;
+    for c in line.chars() {
+        if c.is_whitespace() {
+            gap = !out.is_empty();
+            continue;
+        }
+        if gap {
+            out.push(' ');
+            gap = false;
+        }
+        match c {
+            '’' | '‘' => out.push('\''),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
 }
 
 /// Lines examined at the top and bottom of each page for running headers and footers.
@@ -214,11 +228,12 @@ fn is_footnote_start(line: &str) -> bool {
 
 /// A page headed "Contents" loses its contents lines; dot-leader lines go anywhere.
 fn remove_contents(page: &mut [String]) {
-    let has_contents = page.iter().any(|l| fold(l) == "contents");
+    let is_contents_title = |l: &str| l.trim().eq_ignore_ascii_case("contents");
+    let has_contents = page.iter().any(|l| is_contents_title(l));
     for line in page.iter_mut() {
         let is_entry = (has_contents && (CONTENTS_LINE.is_match(line.trim_start())))
             || DOT_LEADER_LINE.is_match(line);
-        if is_entry || (has_contents && fold(line) == "contents") {
+        if is_entry || is_contents_title(line) {
             line.clear();
         }
     }

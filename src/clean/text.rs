@@ -127,7 +127,7 @@ fn is_broken_word(prefix: &str, next_line: &str, vocabulary: &HashSet<String>) -
 /// "schools3", "area[2]"). Needs two lower-case letters before it, so "S47", "M1" and
 /// "COVID-19" are left alone.
 static GLUED_FOOTNOTE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"([a-z][a-z][)’”'\x22]?[.?!:;,]?[)’”'\x22]?)(\d{1,2}|\[\d{1,2}\])(\s|$)")
+    Regex::new(r"([a-z][a-z][)’”'\x22]?[.?!:;,]?[)’”'\x22]?)(\d{1,2}|\[\d{1,2}\])([\s,.;:)]|$)")
         .expect("valid regex")
 });
 static BRACKETED_FOOTNOTE: Lazy<Regex> =
@@ -226,6 +226,10 @@ mod tests {
         assert_eq!(
             strip_footnote_markers("live in residential special schools3"),
             "live in residential special schools"
+        );
+        assert_eq!(
+            strip_footnote_markers("two live in special schools3, both of whom"),
+            "two live in special schools, both of whom"
         );
         assert_eq!(
             strip_footnote_markers("three live in schools[1], of whom"),
