@@ -76,7 +76,7 @@ const MONTHS: &[&str] = &[
 
 /// Removes page furniture from `pages` in place. `is_pdf` turns on the rules that only
 /// make sense for paginated text (running headers, page numbers, footnotes, contents).
-pub fn strip(pages: &mut Vec<Vec<String>>, is_pdf: bool) {
+pub fn strip(pages: &mut [Vec<String>], is_pdf: bool) {
     if is_pdf {
         remove_running_lines(pages);
         for page in pages.iter_mut() {
