@@ -192,11 +192,18 @@ fn assemble(groups: Vec<Group>, vocabulary: &std::collections::HashSet<String>) 
         }
         if group.kind == BlockKind::Paragraph {
             if let Some(previous) = blocks.last_mut() {
+                let lower_start = joined.starts_with(char::is_lowercase);
                 let previous_open =
                     previous.kind != BlockKind::Heading && !ends_sentence(&previous.text);
-                let continues = joined.starts_with(char::is_lowercase)
-                    || (group.starts_page && !looks_like_heading(&joined, lines.len()));
-                if previous_open && continues {
+                let continues =
+                    lower_start || (group.starts_page && !looks_like_heading(&joined, lines.len()));
+                // The first lines of a paragraph alone at a page foot look like a heading.
+                let cut_heading =
+                    previous.kind == BlockKind::Heading && group.starts_page && lower_start;
+                if (previous_open && continues) || cut_heading {
+                    if cut_heading {
+                        previous.kind = BlockKind::Paragraph;
+                    }
                     text::append_line(&mut previous.text, &joined, vocabulary);
                     continue;
                 }
@@ -292,7 +299,7 @@ fn structure(blocks: Vec<Block>) -> Vec<Block> {
             if is_title {
                 continue;
             }
-            skipping = starts_with_any(&folded, SKIPPED_SECTIONS);
+            skipping = SKIPPED_SECTIONS.iter().any(|p| folded.contains(p));
             if skipping {
                 continue;
             }
@@ -431,6 +438,16 @@ mod tests {
                 "Heading one",
                 "People who want to adopt receive a careful assessment of their suitability. Children are matched quickly."
             ]
+        );
+        let blocks = pdf(&[
+            "Intro.\n\nPerformance data is widely scrutinised by managers and elected\n\n 7 ",
+            "members, who use it well.",
+        ]);
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+        assert_eq!(blocks[1].kind, BlockKind::Paragraph);
+        assert_eq!(
+            blocks[1].text,
+            "Performance data is widely scrutinised by managers and elected members, who use it well."
         );
         let blocks = pdf(&[
             "◼  Partners engage well with the\n",

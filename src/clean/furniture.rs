@@ -54,8 +54,11 @@ static CONTENTS_LINE: Lazy<Regex> =
 static DOT_LEADER_LINE: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"\.{6,}\s*\d{1,3}\s*$").expect("valid regex"));
 /// "1 The areas for improvement have been ...": the first line of a footnote.
-static FOOTNOTE_START: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^\s*(\[\d{1,2}\]|\d{1,2})\s+([A-Z][\w’']*)").expect("valid regex"));
+static FOOTNOTE_START: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^\s*(\[\d{1,2}\]|\(\d{1,2}\)|\d{1,2})\s+([A-Z][\w’']*)").expect("valid regex")
+});
+/// The rule above a block of notes.
+static NOTE_RULE: Lazy<Regex> = Lazy::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("valid regex"));
 static URL_ONLY: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"^(https?://|www\.)\S+$").expect("valid regex"));
 
@@ -81,6 +84,7 @@ pub fn strip(pages: &mut [Vec<String>], is_pdf: bool) {
         remove_running_lines(pages);
         for page in pages.iter_mut() {
             remove_page_numbers(page);
+            remove_ruled_notes(page);
             remove_footnotes(page);
             remove_contents(page);
         }
@@ -207,10 +211,17 @@ fn remove_footnotes(page: &mut [String]) {
     }
     // The earliest footnote start within the bottom lines of the page.
     let bottom = &filled[filled.len().saturating_sub(MAX_FOOTNOTE_LINES)..];
+    // Every paragraph from the first note to the page foot must be a note too.
+    let only_notes_after = |start: usize| {
+        (start..page.len()).all(|i| {
+            let opens_paragraph = page[i - 1].trim().is_empty() && !page[i].trim().is_empty();
+            !opens_paragraph || is_footnote_start(&page[i])
+        })
+    };
     let start = bottom.iter().copied().find(|&i| {
-        let after_gap = i == 0 || page[i - 1].trim().is_empty();
+        let after_gap = i > 0 && page[i - 1].trim().is_empty();
         let has_text_above = filled[0] < i;
-        after_gap && has_text_above && is_footnote_start(&page[i])
+        after_gap && has_text_above && is_footnote_start(&page[i]) && only_notes_after(i)
     });
     if let Some(start) = start {
         for line in &mut page[start..] {
@@ -219,22 +230,65 @@ fn remove_footnotes(page: &mut [String]) {
     }
 }
 
+/// Notes under a rule ("________") in the middle of a page: the rule and the numbered
+/// notes after it go, up to the first line that is not a note.
+fn remove_ruled_notes(page: &mut [String]) {
+    let mut i = 0;
+    while i < page.len() {
+        if !NOTE_RULE.is_match(&page[i]) {
+            i += 1;
+            continue;
+        }
+        page[i].clear();
+        i += 1;
+        let mut in_note = false;
+        while i < page.len() {
+            let blank = page[i].trim().is_empty();
+            if is_footnote_start(&page[i]) {
+                in_note = true;
+            } else if blank {
+                in_note = false;
+            } else if !in_note {
+                break;
+            }
+            page[i].clear();
+            i += 1;
+        }
+    }
+}
+
 fn is_footnote_start(line: &str) -> bool {
     FOOTNOTE_START.captures(line).is_some_and(|c| {
-        let number = c[1].trim_matches(['[', ']']).parse::<u32>().unwrap_or(0);
+        let number = c[1]
+            .trim_matches(['[', ']', '(', ')'])
+            .parse::<u32>()
+            .unwrap_or(0);
         (1..=30).contains(&number) && !MONTHS.contains(&&c[2])
     })
 }
 
-/// A page headed "Contents" loses its contents lines; dot-leader lines go anywhere.
+/// A page headed "Contents" loses its contents entries, including those wrapped over two
+/// lines (a run of lines whose last line ends in a page number); dot-leader lines go
+/// anywhere.
 fn remove_contents(page: &mut [String]) {
     let is_contents_title = |l: &str| l.trim().eq_ignore_ascii_case("contents");
     let has_contents = page.iter().any(|l| is_contents_title(l));
-    for line in page.iter_mut() {
-        let is_entry = (has_contents && (CONTENTS_LINE.is_match(line.trim_start())))
-            || DOT_LEADER_LINE.is_match(line);
-        if is_entry || is_contents_title(line) {
-            line.clear();
+    let mut run_start = 0;
+    for i in 0..page.len() {
+        if page[i].trim().is_empty() {
+            run_start = i + 1;
+            continue;
+        }
+        let is_entry = (has_contents && CONTENTS_LINE.is_match(page[i].trim_start()))
+            || DOT_LEADER_LINE.is_match(&page[i]);
+        if is_entry {
+            for line in &mut page[run_start..=i] {
+                line.clear();
+            }
+            run_start = i + 1;
+        } else if is_contents_title(&page[i]) {
+            page[i].clear();
+            run_start = i + 1;
         }
     }
 }
@@ -357,6 +411,32 @@ mod tests {
     }
 
     #[test]
+    fn bracketed_source_notes_are_footnotes() {
+        let mut pages = vec![page(
+            "Children living in this area\n\nAbout 22,800 children live here.\n\n(1) ONS 2015 mid-year population estimate\n(2) Census 2011",
+        )];
+        strip(&mut pages, true);
+        assert_eq!(kept(&pages).len(), 2);
+    }
+
+    #[test]
+    fn notes_under_a_rule_mid_page_go() {
+        let mut pages = vec![page(
+            "Children are 22% of the population (1).\n\n__________________\n\n(1) ONS 2015 estimate\n\n\
+             (2) Census 2011\n\nChild protection in this area\n\nAt 31 August 2016, 854 children.",
+        )];
+        strip(&mut pages, true);
+        assert_eq!(
+            kept(&pages),
+            [
+                "Children are 22% of the population (1).",
+                "Child protection in this area",
+                "At 31 August 2016, 854 children."
+            ]
+        );
+    }
+
+    #[test]
     fn a_date_at_a_line_start_is_not_a_footnote() {
         let mut pages = vec![page(
             "Heading\n\nThe plan was agreed on\n\n1 April 2015 and reviewed later.",
@@ -414,7 +494,8 @@ mod tests {
     #[test]
     fn contents_lines_go() {
         let mut pages = vec![page(
-            "Contents\n\nSummary of key findings  3\n\nWhat does the local authority need to improve?  6\n",
+            "Contents\n\nSummary of key findings  3\n\nWhat does the local authority need to improve?  6\n\n\
+             The experiences and progress of children who need help and \nprotection  11 \n",
         )];
         strip(&mut pages, true);
         assert!(kept(&pages).is_empty());

@@ -85,6 +85,9 @@ pub const METADATA_LINE_STARTS: &[&str] = &[
     "team inspectors:",
     "shadow inspectors:",
     "senior data analyst",
+    "additional inspector",
+    "additional inspectors",
+    "social care regulatory inspector",
     "quality assurance manager:",
     "judgement grade",
     "key judgement judgement grade",
@@ -222,13 +225,10 @@ pub const IMPROVEMENT_SECTION_ENDS: &[&str] = &[
     "ofsted will take",
 ];
 
-/// Sections of generic text that describe Ofsted's grades, not the authority: their
-/// blocks are dropped up to the next heading.
-pub const SKIPPED_SECTIONS: &[&str] = &[
-    "what the inspection judgements mean",
-    "what the inspection judgments mean",
-    "contents",
-];
+/// Sections of generic text that describe Ofsted's grades, not the authority ("What the
+/// inspection judgements mean", "What the LSCB inspection judgements mean"): their blocks
+/// are dropped up to the next heading. Matched anywhere in the heading.
+pub const SKIPPED_SECTIONS: &[&str] = &["judgements mean", "judgments mean"];
 
 /// Word parts that are hyphenated compounds' first halves ("multi-agency",
 /// "child-centred"): a line ending "multi-" joins the next line keeping its hyphen.
