@@ -64,26 +64,32 @@ struct Group {
 static NUMBERED: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"^(\d{1,3})\.\s+(\S.*)$").expect("valid regex"));
 
-/// What a line starts, if it starts a list item: the kind and the text after the marker.
-fn item_start(line: &str, is_pdf: bool) -> Option<(BlockKind, &str)> {
+/// A list-item marker at the start of a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Marker {
+    Bullet,
+    Number(u32),
+}
+
+/// What a line starts, if it starts a list item: the marker and the text after it.
+fn item_start(line: &str, is_pdf: bool) -> Option<(Marker, &str)> {
     let trimmed = line.trim_start();
     let mut chars = trimmed.chars();
     let first = chars.next()?;
     let rest = chars.as_str();
     if BULLET_GLYPHS.contains(&first) {
-        return Some((BlockKind::Bullet, rest.trim_start()));
+        return Some((Marker::Bullet, rest.trim_start()));
     }
     if DASH_BULLETS.contains(&first) {
         let wide_gap = rest.starts_with("  ") || rest.starts_with('\t');
         let gap = rest.starts_with(' ') && !rest.trim_start().is_empty();
         if wide_gap || (!is_pdf && gap) {
-            return Some((BlockKind::Bullet, rest.trim_start()));
+            return Some((Marker::Bullet, rest.trim_start()));
         }
     }
-    if let Some(c) = NUMBERED.captures(trimmed) {
-        return Some((BlockKind::Numbered, c.get(2).map_or("", |m| m.as_str())));
-    }
-    None
+    let c = NUMBERED.captures(trimmed)?;
+    let number = c[1].parse().ok()?;
+    Some((Marker::Number(number), c.get(2).map_or("", |m| m.as_str())))
 }
 
 /// Groups the lines of all pages into blocks' worth of lines.
@@ -102,27 +108,50 @@ fn group_lines(pages: &[Vec<String>], is_pdf: bool) -> Vec<Group> {
     let line_per_paragraph = !is_pdf && blank * 4 < filled;
 
     let mut groups: Vec<Group> = Vec::new();
+    let mut last_number: Option<u32> = None;
+    // The last line of text, across page breaks.
+    let mut previous: Option<&str> = None;
     for page in pages {
         let mut open = false;
         let mut page_start = true;
+        // A blank line between two lines of this page (the blank lines that page
+        // furniture leaves around a page break do not count).
+        let mut blank_before = false;
         for line in page {
             if line.trim().is_empty() {
                 open = false;
+                blank_before = !page_start;
                 continue;
             }
-            let (kind, text) = match item_start(line, is_pdf) {
-                Some((kind, text)) => (Some(kind), text),
-                None => (None, line.as_str()),
-            };
-            match kind {
+            let mut marker = item_start(line, is_pdf);
+            if let Some((Marker::Number(n), _)) = marker {
+                // "... when they turn\n21. A significant number": a number that wraps to
+                // a line start is not a paragraph number unless it follows a sentence end
+                // or continues the report's numbering.
+                let after_break = blank_before || previous.is_none_or(ends_sentence);
+                let in_sequence = n == 1 || last_number.is_some_and(|last| n == last + 1);
+                if after_break || in_sequence {
+                    last_number = Some(n);
+                } else {
+                    marker = None;
+                }
+            }
+            previous = Some(line.as_str());
+            blank_before = false;
+            match marker {
                 None if open && !line_per_paragraph => {
                     if let Some(g) = groups.last_mut() {
-                        g.lines.push(text.to_string());
+                        g.lines.push(line.trim().to_string());
                     }
                 }
                 _ => {
+                    let (kind, text) = match marker {
+                        Some((Marker::Bullet, text)) => (BlockKind::Bullet, text),
+                        Some((Marker::Number(_), text)) => (BlockKind::Numbered, text),
+                        None => (BlockKind::Paragraph, line.as_str()),
+                    };
                     groups.push(Group {
-                        kind: kind.unwrap_or(BlockKind::Paragraph),
+                        kind,
                         lines: vec![text.to_string()],
                         starts_page: page_start,
                     });
@@ -424,6 +453,26 @@ mod tests {
             ["Children are seen regularly.", "Plans are clear."]
         );
         assert!(blocks.iter().all(|b| b.kind == BlockKind::Numbered));
+    }
+
+    #[test]
+    fn a_number_wrapped_to_a_line_start_is_not_a_paragraph_number() {
+        let blocks = pdf(&[
+            "40.  Support has deteriorated. Some are lost when they turn \n21. A number are closed too early. \n41.  Next paragraph.",
+        ]);
+        assert_eq!(
+            texts(&blocks),
+            [
+                "Support has deteriorated. Some are lost when they turn 21. A number are closed too early.",
+                "Next paragraph."
+            ]
+        );
+        // The same across a page break.
+        let blocks = pdf(&[
+            "40.  Some are lost when they turn \n\n 12 \n",
+            " 13 \n\n21. A number are closed too early. \n41.  Next paragraph.",
+        ]);
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
     }
 
     #[test]

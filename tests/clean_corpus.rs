@@ -90,6 +90,10 @@ const FURNITURE_PHRASES: &[&str] = &[
     "If you would like a copy of this document",
     "Yours sincerely",
     "Textphone",
+    "regulates and inspects to achieve excellence",
+    "It assesses council children’s services",
+    "Any complaints about the inspection or the report",
+    "Lead inspector:",
 ];
 const BULLET_GLYPHS_LEFT: &[char] = &['◼', '\u{F06E}', '\u{F02D}', '\u{F0A7}', '\u{F0B7}', '•'];
 

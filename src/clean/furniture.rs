@@ -324,9 +324,21 @@ fn remove_after_letter_closing(pages: &mut [Vec<String>]) {
 /// together in one file each have their own.
 fn remove_back_matter(pages: &mut [Vec<String>]) {
     for page in pages.iter_mut() {
-        let start = page.iter().position(|l| {
-            let f = fold(l);
-            BACK_MATTER_STARTS.iter().any(|s| f.starts_with(s))
+        // A start phrase may wrap, so each line is read with the start of the next.
+        let start = (0..page.len()).find(|&i| {
+            // Cheap first-letter test before folding two lines.
+            let first = page[i]
+                .trim_start()
+                .chars()
+                .next()
+                .map(|c| c.to_ascii_lowercase());
+            let could_start = BACK_MATTER_STARTS.iter().any(|s| s.chars().next() == first);
+            if !could_start {
+                return false;
+            }
+            let next = page[i + 1..].iter().find(|l| !l.trim().is_empty());
+            let f = fold(&format!("{} {}", page[i], next.map_or("", |l| l.as_str())));
+            !page[i].trim().is_empty() && BACK_MATTER_STARTS.iter().any(|s| f.starts_with(s))
         });
         if let Some(start) = start {
             for line in &mut page[start..] {
@@ -482,7 +494,7 @@ mod tests {
         let mut pages = vec![
             page("Real text."),
             page(
-                "Last paragraph.\n\nThe Office for Standards in Education, Children’s Services and Skills (Ofsted) \
+                "Last paragraph.\n\nThe Office for Standards in Education, Children’s Services and Skills (Ofsted)\n\
                  regulates and inspects.\n\nIf you would like a copy of this document in a different format\n\n\
                  Piccadilly Gate\n© Crown copyright 2023",
             ),
