@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
 use rayon::prelude::*;
@@ -78,8 +78,10 @@ static HYPHEN_GAP: Lazy<Regex> = Lazy::new(|| Regex::new(r"\b[A-Za-z]{2,}- ([a-z
 const SUSPENDED_FOLLOWERS: &[&str] = &["and", "or", "to", "nor", "as", "but", "rather", "then"];
 /// A footnote number glued to a sentence end or a word: "protection.2", "improve?1",
 /// "schools3".
-static GLUED_FOOTNOTE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"([a-z]{2}[.?!:;][’”)]?\d{1,2}\b)|(\b[a-z]{4,}\d{1,2}\b)").unwrap());
+static GLUED_FOOTNOTE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"([a-z]{2}[.?!:;][’”)]?\d{1,2}\b)|(\b[a-z]{4,}\d{1,2}\b)|(^\d{1,2}[A-Z][a-z])")
+        .unwrap()
+});
 const FURNITURE_PHRASES: &[&str] = &[
     "Crown copyright",
     "Piccadilly Gate",
@@ -309,5 +311,43 @@ fn every_corpus_pdf_cleans_without_furniture_and_with_its_structure() {
         visits_with_list * 10 >= visits.len() * 9,
         "only {visits_with_list} of {} focused visits have an improvement list",
         visits.len()
+    );
+}
+
+/// Times `ingest::read` and `clean::clean` over the whole corpus, one file after another.
+/// Run it in release for figures worth quoting:
+/// `cargo test --release --test clean_corpus -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn time_ingest_and_clean_over_the_corpus() {
+    let dir = corpus_dir();
+    let mut files: Vec<String> = manifest(&dir).into_keys().collect();
+    files.sort();
+    let (mut ingest_total, mut clean_total) = (Duration::ZERO, Duration::ZERO);
+    let mut pages = 0;
+    let mut slowest = (Duration::ZERO, String::new());
+    for name in &files {
+        let start = Instant::now();
+        let doc = ingest::read(&dir.join(name)).expect("corpus PDFs read");
+        let read = start.elapsed();
+        let start = Instant::now();
+        let blocks = clean::clean(&doc);
+        let cleaned = start.elapsed();
+        assert!(!blocks.is_empty());
+        pages += doc.pages.len();
+        ingest_total += read;
+        clean_total += cleaned;
+        if read + cleaned > slowest.0 {
+            slowest = (read + cleaned, name.clone());
+        }
+    }
+    eprintln!(
+        "{} files, {pages} pages: ingest {ingest_total:.2?} ({:.1?}/file), clean {clean_total:.2?} \
+         ({:.1?}/file); slowest {} in {:.1?}",
+        files.len(),
+        ingest_total / files.len() as u32,
+        clean_total / files.len() as u32,
+        slowest.1,
+        slowest.0
     );
 }

@@ -55,7 +55,7 @@ static DOT_LEADER_LINE: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"\.{6,}\s*\d{1,3}\s*$").expect("valid regex"));
 /// "1 The areas for improvement have been ...": the first line of a footnote.
 static FOOTNOTE_START: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"^\s*(\[\d{1,2}\]|\(\d{1,2}\)|\d{1,2})\s+([A-Z][\w’']*)").expect("valid regex")
+    Regex::new(r"^\s*(\[\d{1,2}\]|\(\d{1,2}\)|\d{1,2})\s*([A-Z][\w’']*)").expect("valid regex")
 });
 /// The rule above a block of notes.
 static NOTE_RULE: Lazy<Regex> = Lazy::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("valid regex"));
@@ -420,6 +420,15 @@ mod tests {
         strip(&mut pages, true);
         let kept = kept(&pages);
         assert_eq!(kept, ["What needs to improve?1", "3. Children are seen."]);
+    }
+
+    #[test]
+    fn a_footnote_without_a_space_after_its_number_goes() {
+        let mut pages = vec![page(
+            "Practice is strong, from apprenticeships through to\n\n \n1The areas for improvement have been\ncross-referenced.",
+        )];
+        strip(&mut pages, true);
+        assert_eq!(kept(&pages), ["Practice is strong, from apprenticeships through to"]);
     }
 
     #[test]
