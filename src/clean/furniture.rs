@@ -428,7 +428,10 @@ mod tests {
             "Practice is strong, from apprenticeships through to\n\n \n1The areas for improvement have been\ncross-referenced.",
         )];
         strip(&mut pages, true);
-        assert_eq!(kept(&pages), ["Practice is strong, from apprenticeships through to"]);
+        assert_eq!(
+            kept(&pages),
+            ["Practice is strong, from apprenticeships through to"]
+        );
     }
 
     #[test]
