@@ -629,6 +629,28 @@ mod tests {
     }
 
     #[test]
+    fn html_headings_and_list_items_keep_their_structure() {
+        let html = "<html><body><h2>What needs to improve?</h2><ul><li>The quality of plans.</li>\
+            <li>Supervision.</li></ul><h2>The experiences and progress of care leavers: good</h2>\
+            <p>Care leavers are well supported.</p><footer>© Crown copyright</footer></body></html>";
+        let page = crate::html::body_text(html);
+        let blocks = clean(&doc(InputFormat::Html, &[&page]));
+        let kinds: Vec<BlockKind> = blocks.iter().map(|b| b.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::Heading,
+                BlockKind::Bullet,
+                BlockKind::Bullet,
+                BlockKind::Heading,
+                BlockKind::Paragraph
+            ]
+        );
+        assert!(blocks[1].in_improvement_list && blocks[2].in_improvement_list);
+        assert_eq!(blocks[4].judgement_area, JudgementArea::CareLeavers);
+    }
+
+    #[test]
     fn news_text_keeps_one_paragraph_per_line_and_dash_bullets() {
         let blocks = clean(&doc(
             InputFormat::Text,
