@@ -351,3 +351,63 @@ fn time_ingest_and_clean_over_the_corpus() {
         slowest.0
     );
 }
+
+/// The hand-labelled sentences (../shared/training/labelled.jsonl) are real report text:
+/// nearly every one must appear, word for word, in the blocks of its report. What may be
+/// missing: grade-table cells ("Requires improvement to be good") and footnote text,
+/// which the cleaner removes on purpose, and the labeller's own copy slips.
+#[test]
+fn labelled_sentences_survive_cleaning_word_for_word() {
+    let training = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/training/labelled.jsonl");
+    let text = std::fs::read_to_string(&training).unwrap_or_else(|e| {
+        panic!(
+            "the shared training data is missing: cannot read {} ({e})",
+            training.display()
+        )
+    });
+    let dir = corpus_dir();
+    let mut by_doc: HashMap<String, Vec<String>> = HashMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let item: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let doc = item["doc"].as_str().unwrap_or("");
+        let is_sentence = !item["not_a_sentence"].as_bool().unwrap_or(false);
+        if doc.ends_with(".pdf") && is_sentence {
+            let sentence = item["text"].as_str().unwrap_or("");
+            let sentence = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+            by_doc.entry(doc.to_string()).or_default().push(sentence);
+        }
+    }
+    assert!(!by_doc.is_empty(), "no labelled sentences from PDFs");
+    let results: Vec<(usize, Vec<String>)> = by_doc
+        .par_iter()
+        .map(|(doc, sentences)| {
+            let raw = ingest::read(&dir.join(doc)).expect("labelled report reads");
+            let blocks = clean::clean(&raw);
+            let all: String = blocks
+                .iter()
+                .map(|b| b.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            let missing: Vec<String> = sentences
+                .iter()
+                .filter(|s| !all.contains(s.as_str()))
+                .map(|s| format!("{doc}: {}", short(s)))
+                .collect();
+            (sentences.len(), missing)
+        })
+        .collect();
+    let total: usize = results.iter().map(|(n, _)| n).sum();
+    let missing: Vec<&String> = results.iter().flat_map(|(_, m)| m).collect();
+    let found = total - missing.len();
+    eprintln!(
+        "labelled sentences found in their report's blocks: {found}/{total} ({:.2}%)",
+        100.0 * found as f64 / total as f64
+    );
+    for m in &missing {
+        eprintln!("  missing: {m}");
+    }
+    assert!(
+        found * 100 >= total * 99,
+        "only {found} of {total} labelled sentences survive cleaning"
+    );
+}
