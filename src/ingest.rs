@@ -78,7 +78,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
 pub fn read(path: &Path) -> Result<RawDocument, InputError> {
     let fail = |problem| InputError::new(path, problem);
     let format = format_of(path).ok_or_else(|| fail(InputProblem::UnsupportedType))?;
-    let bytes = fs::read(path).map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
+    let bytes = fs::read(path).map_err(|e| {
+        fail(match e.kind() {
+            std::io::ErrorKind::NotFound => InputProblem::NotFound,
+            _ => InputProblem::Unreadable(e.to_string()),
+        })
+    })?;
     if bytes.is_empty() {
         return Err(fail(InputProblem::Empty));
     }
@@ -127,11 +132,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Decodes text in UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
+/// Decodes text in UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when
+/// the zero bytes of ASCII text give it away), or Windows-1252.
 /// Returns `None` for bytes that are not text (binary junk with a text extension).
 pub fn decode_text(bytes: &[u8]) -> Option<String> {
     let text = if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        text.into_owned()
+    } else if let Some(encoding) = bomless_utf16(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(bytes);
         text.into_owned()
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         text.to_owned()
@@ -140,6 +149,31 @@ pub fn decode_text(bytes: &[u8]) -> Option<String> {
         text.into_owned()
     };
     looks_like_text(&text).then_some(text)
+}
+
+/// UTF-16 without a byte-order mark: mostly-ASCII text has a zero in nearly every other
+/// byte, on the odd side (little-endian) or the even side (big-endian).
+fn bomless_utf16(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let pairs = bytes.len() / 2;
+    let zeros_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    if odd * 10 >= pairs * 9 && even * 10 < pairs {
+        Some(encoding_rs::UTF_16LE)
+    } else if even * 10 >= pairs * 9 && odd * 10 < pairs {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// Text has few control characters; binary data decoded as Windows-1252 has many.
@@ -182,6 +216,15 @@ mod tests {
             be.extend_from_slice(&unit.to_be_bytes());
         }
         assert_eq!(decode_text(&be).unwrap(), "£5 “q”");
+    }
+
+    #[test]
+    fn decodes_utf16_without_bom() {
+        let text = "Children are seen regularly.";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode_text(&le).unwrap(), text);
+        assert_eq!(decode_text(&be).unwrap(), text);
     }
 
     #[test]
