@@ -14,7 +14,9 @@
 //! 3. A strength cue with a negation a few words before it counts for weakness.
 //! 4. Each stance gets a raw score, the weighted sum of its evidence (`[weights]`); the
 //!    highest wins and the softmax of the raw scores gives `stance_score`.
-//! 5. Each theme's score is `1 - exp(-hits / theme_saturation)`; themes at or above
+//! 5. Each theme's score is `1 - exp(-hits / theme_saturation)`, where hits add the
+//!    sentence's own cue weights and `neighbour_theme_weight` times its neighbours'; themes
+//!    at or above
 //!    `min_theme_score` are kept, at most three, highest first.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -211,7 +213,7 @@ impl CueMatcher {
                 });
             }
         }
-        drop_covered_stance_hits(&mut hits);
+        drop_covered_hits(&mut hits);
         hits
     }
 }
@@ -257,20 +259,29 @@ fn whole_word_end(text: &str, end: usize) -> Option<usize> {
     None
 }
 
-/// Drops a stance hit that lies inside a longer stance hit, so that the longer, more
-/// specific cue decides ("requires improvement to be good" is not also "good"). Negations,
-/// hedges and reversers modify other cues and mask nothing.
-fn drop_covered_stance_hits(hits: &mut Vec<Hit>) {
-    let stance: Vec<(usize, usize)> = hits
-        .iter()
-        .filter(|h| h.kind.masks_stance())
-        .map(|h| (h.start, h.end))
-        .collect();
+/// Drops a hit that lies inside a longer one of its own family, so that the longer, more
+/// specific cue decides:
+/// - a stance hit inside a longer stance hit ("requires improvement to be good" is not
+///   also "good"); negations, hedges and reversers modify other cues and mask nothing;
+/// - a theme hit inside a longer hit of another theme ("return home interviews" is
+///   exploitation, not also "return home" for permanence).
+fn drop_covered_hits(hits: &mut Vec<Hit>) {
+    let theme_of = |kind: CueKind| match kind {
+        CueKind::Theme(i) | CueKind::WeakTheme(i) => Some(i),
+        _ => None,
+    };
+    let spans: Vec<(usize, usize, CueKind)> =
+        hits.iter().map(|h| (h.start, h.end, h.kind)).collect();
     hits.retain(|h| {
-        !h.kind.is_stance()
-            || !stance
-                .iter()
-                .any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
+        !spans.iter().any(|&(start, end, kind)| {
+            let covers = start <= h.start && end >= h.end && (end - start) > (h.end - h.start);
+            let same_family = match (theme_of(h.kind), theme_of(kind)) {
+                (Some(mine), Some(theirs)) => mine != theirs,
+                (None, None) => h.kind.is_stance() && kind.masks_stance(),
+                _ => false,
+            };
+            covers && same_family
+        })
     });
 }
 
@@ -658,6 +669,14 @@ impl Classifier for RulesClassifier {
     fn classify(&self, input: &SentenceInput) -> Label {
         let mut tally = self.tally(input.text, true);
         let prev = self.tally(input.prev, false);
+        let neighbour_weight = self.taxonomy.thresholds.neighbour_theme_weight;
+        if neighbour_weight > 0.0 {
+            // A sentence often continues its neighbours' subject ("This improves outcomes.").
+            let next = self.tally(input.next, false);
+            for (i, own) in tally.themes.iter_mut().enumerate() {
+                *own += neighbour_weight * (prev.themes[i] + next.themes[i]);
+            }
+        }
         let structure = self.structure(input, &prev);
         let in_section = structure.in_section;
         let fragment = self.is_fragment(&tally);
