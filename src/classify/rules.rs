@@ -527,6 +527,7 @@ impl RulesClassifier {
                 }
                 CueKind::ItemOpener => {
                     if text[..hit.start].chars().any(is_word_char)
+                        || !t.ends_with_stop
                         || self.main_clause_has_finite_verb(&text)
                     {
                         continue;
