@@ -66,9 +66,13 @@ impl CueKind {
         )
     }
 
-    /// Can be masked by a longer stance hit around it.
+    /// Can be masked by a longer stance hit around it. Negations and reversers are
+    /// modifiers: "not" inside "are not" must still turn round "are not effective".
     fn is_stance(self) -> bool {
-        !matches!(self, CueKind::Theme(_) | CueKind::WeakTheme(_))
+        !matches!(
+            self,
+            CueKind::Theme(_) | CueKind::WeakTheme(_) | CueKind::Negation | CueKind::Reverser
+        )
     }
 
     /// The evidence prefix ("weakness", "hedge").
@@ -249,7 +253,8 @@ fn whole_word_end(text: &str, end: usize) -> Option<usize> {
         return Some(end);
     }
     let rest = &text[end..];
-    for ending in ["", "s", "es", "'s", "s'", "'"] {
+    // Longest ending first, so the evidence shows "care leaver's", not "care leaver".
+    for ending in ["'s", "s'", "es", "s", "'", ""] {
         if let Some(after) = rest.strip_prefix(ending) {
             if !after.chars().next().is_some_and(is_word_char) {
                 return Some(end + ending.len());
@@ -734,6 +739,105 @@ impl Classifier for RulesClassifier {
             stance_score: probabilities[best],
             themes,
             evidence,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> RulesClassifier {
+        RulesClassifier::new(Taxonomy::bundled())
+    }
+
+    #[test]
+    fn whole_words_with_plural_and_possessive_endings() {
+        // "good|bye": the match ends inside a longer word.
+        assert_eq!(whole_word_end("goodbye", 4), None);
+        assert_eq!(whole_word_end("good.", 4), Some(4));
+        assert_eq!(whole_word_end("care leavers are", 11), Some(12));
+        assert_eq!(whole_word_end("care leaver's plan", 11), Some(13));
+        assert_eq!(whole_word_end("care leavers' plans", 11), Some(13));
+        assert!(starts_word("a good", 2));
+        assert!(!starts_word("agood", 1));
+        assert_eq!(word_end("recruitment of staff", 7), 11);
+    }
+
+    #[test]
+    fn longer_stance_cues_mask_shorter_ones() {
+        let c = rules();
+        let label = c.classify(&SentenceInput {
+            text: "Help and protection requires improvement to be good.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(label.stance, Stance::Weakness, "{:?}", label.evidence);
+        assert!(!label.evidence.iter().any(|e| e == "strength: 'good'"));
+    }
+
+    #[test]
+    fn negation_and_reversal_turn_cues_round() {
+        let c = rules();
+        let negated = c.classify(&SentenceInput {
+            text: "Plans are not always robust.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(negated.stance, Stance::Weakness, "{:?}", negated.evidence);
+        assert!(negated
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("weakness: negated")));
+        let reversed = c.classify(&SentenceInput {
+            text: "Regular reviews help to avoid drift for children.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(reversed.stance, Stance::Strength, "{:?}", reversed.evidence);
+    }
+
+    #[test]
+    fn main_clause_finite_verbs_separate_items_from_statements() {
+        let c = rules();
+        assert!(!c.main_clause_has_finite_verb("the quality of plans for children in need."));
+        assert!(c.main_clause_has_finite_verb("the quality of plans is variable."));
+        // A verb after a clause break does not make the item a statement.
+        assert!(!c.main_clause_has_finite_verb(
+            "the quality of assessments, so that they are effective."
+        ));
+        let item = c.classify(&SentenceInput {
+            text: "The quality of plans for children in need.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(item.stance, Stance::Recommendation, "{:?}", item.evidence);
+        let heading = c.classify(&SentenceInput {
+            text: "Ensure that",
+            ..SentenceInput::default()
+        });
+        assert_eq!(
+            heading.stance,
+            Stance::Context,
+            "a two-word fragment is context"
+        );
+    }
+
+    #[test]
+    fn fragments_and_furniture_are_context_without_themes() {
+        let c = rules();
+        for text in [
+            "Children in care",
+            "T: 0300 123 1231",
+            "© Crown copyright 2024",
+        ] {
+            let label = c.classify(&SentenceInput {
+                text,
+                ..SentenceInput::default()
+            });
+            assert_eq!(
+                label.stance,
+                Stance::Context,
+                "{text}: {:?}",
+                label.evidence
+            );
+            assert!(label.themes.is_empty(), "{text}: {:?}", label.themes);
         }
     }
 }
