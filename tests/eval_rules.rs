@@ -390,7 +390,7 @@ fn bad_jsonl_names_the_file_and_line() {
 /// Floors just under what the bundled rules reach on labelled.jsonl; a change to the
 /// cues that lowers them should be a conscious one.
 const STANCE_MACRO_F1_FLOOR: f64 = 0.79;
-const THEME_MICRO_F1_FLOOR: f64 = 0.68;
+const THEME_MICRO_F1_FLOOR: f64 = 0.70;
 
 #[test]
 fn eval_over_the_labelled_sentences_stays_above_the_floor() {
