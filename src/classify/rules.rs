@@ -254,7 +254,7 @@ fn whole_word_end(text: &str, end: usize) -> Option<usize> {
     }
     let rest = &text[end..];
     // Longest ending first, so the evidence shows "care leaver's", not "care leaver".
-    for ending in ["'s", "s'", "es", "s", "'", ""] {
+    for ending in ["'s", "s'", "es", "s", ""] {
         if let Some(after) = rest.strip_prefix(ending) {
             if !after.chars().next().is_some_and(is_word_char) {
                 return Some(end + ending.len());
