@@ -396,8 +396,12 @@ impl RulesClassifier {
 
     /// The rule features of a sentence, for a learned model to use beside embeddings.
     /// Stable order, given by [`RulesClassifier::feature_names`]; length
-    /// `themes + 28`. Counts are raw (not normalised); flags are 0 or 1; the `rules_p:*`
-    /// features are the rules' stance probabilities.
+    /// `themes + 28`. `theme:<id>` is the summed weight of the sentence's own cue hits
+    /// for that theme (weak cues weigh `weak_cue_weight`; neighbours are not included).
+    /// Stance counts are raw (not normalised); flags are 0 or 1; `words_div_40` is the
+    /// word count / 40; `prev:*` count the previous sentence's stance cues; `rules_p:*`
+    /// are the rules' own stance probabilities (they sum to 1). Cheap: no evidence
+    /// strings are built.
     pub fn features(&self, input: &SentenceInput) -> Vec<f32> {
         let tally = self.tally(input.text, false);
         let prev = self.tally(input.prev, false);
