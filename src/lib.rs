@@ -23,6 +23,7 @@ pub mod error;
 pub mod facts;
 pub mod html;
 pub mod ingest;
+pub mod modelfetch;
 pub mod pdf;
 pub mod pipeline;
 pub mod segment;

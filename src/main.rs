@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     Run(cmd::run::RunArgs),
     Eval(cmd::eval::EvalArgs),
+    Train(cmd::train::TrainArgs),
+    Explain(cmd::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -25,6 +27,8 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(Default::default())) {
         Command::Run(args) => cmd::run::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
+        Command::Train(args) => cmd::train::execute(args),
+        Command::Explain(args) => cmd::explain::execute(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

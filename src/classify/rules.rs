@@ -17,6 +17,35 @@ impl RulesClassifier {
     pub fn taxonomy(&self) -> &Taxonomy {
         &self.taxonomy
     }
+
+    /// Placeholder rule features for the learned model until the rules rewrite lands:
+    /// stance cue counts, one cue count per theme, and "in an improvement list".
+    /// Order matches [`RulesClassifier::feature_names`].
+    pub fn features(&self, input: &SentenceInput) -> Vec<f32> {
+        let text = input.text.to_lowercase();
+        let hits = |cues: &[String]| cues.iter().filter(|c| text.contains(c.as_str())).count() as f32;
+        let cues = &self.taxonomy.stance;
+        let mut out = vec![
+            hits(&cues.strength),
+            hits(&cues.weakness),
+            hits(&cues.recommendation),
+        ];
+        out.extend(self.taxonomy.themes.iter().map(|t| hits(&t.cues)));
+        out.push(if input.in_improvement_list { 1.0 } else { 0.0 });
+        out
+    }
+
+    /// Names of the values [`RulesClassifier::features`] returns, in the same order.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names = vec![
+            "cues:strength".to_string(),
+            "cues:weakness".to_string(),
+            "cues:recommendation".to_string(),
+        ];
+        names.extend(self.taxonomy.themes.iter().map(|t| format!("theme_cues:{}", t.id)));
+        names.push("in_improvement_list".to_string());
+        names
+    }
 }
 
 impl Classifier for RulesClassifier {

@@ -2,7 +2,9 @@
 //! `main.rs` only parses the command line and calls `execute`.
 
 pub mod eval;
+pub mod explain;
 pub mod run;
+pub mod train;
 
 use std::process::ExitCode;
 

@@ -8,7 +8,8 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::aggregate;
-use crate::classify::RulesClassifier;
+use crate::classify::{build_classifier, ClassifierChoice};
+use crate::cmd::train::ModelArgs;
 use crate::cmd::{exit, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
 use crate::ingest;
 use crate::pipeline;
@@ -44,6 +45,14 @@ pub struct RunArgs {
     /// authorities.csv gets one row per report instead of each authority's latest.
     #[arg(long)]
     pub all_reports: bool,
+
+    /// Which classifier labels the sentences. Default: combined when the model is
+    /// present (fetched if missing), else rules, with a note on stderr.
+    #[arg(long, value_enum)]
+    pub classifier: Option<ClassifierChoice>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 impl Default for RunArgs {
@@ -55,6 +64,8 @@ impl Default for RunArgs {
             quiet: false,
             taxonomy: None,
             all_reports: false,
+            classifier: None,
+            model: ModelArgs::default(),
         }
     }
 }
@@ -78,8 +89,11 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
             eprintln!("skipped {e}");
         }
     }
-    let classifier = RulesClassifier::new(taxonomy.clone());
-    let outcome = pipeline::run_batch(&files, &classifier, args.quiet);
+    let classifier = build_classifier(args.classifier, &args.model, taxonomy.clone())?;
+    if !args.quiet {
+        eprintln!("classifier: {}", classifier.name());
+    }
+    let outcome = pipeline::run_batch(&files, classifier.as_ref(), args.quiet);
     errors.extend(outcome.errors.iter().cloned());
     let mut reports = outcome.reports;
     aggregate::sort_reports(&mut reports);
