@@ -64,7 +64,8 @@ fn main() {
         let labelled: usize = reports
             .par_iter()
             .map(|r| {
-                let inputs: Vec<SentenceInput> = (0..r.sentences.len()).map(|i| r.input(i)).collect();
+                let inputs: Vec<SentenceInput> =
+                    (0..r.sentences.len()).map(|i| r.input(i)).collect();
                 classifier.classify_batch(&inputs).len()
             })
             .sum();
@@ -79,7 +80,11 @@ fn main() {
     let load = || Encoder::load(&model_dir).expect("encoder");
     measure(
         "model: unsorted batches of 32, candle threads",
-        &build(load().with_sort_by_length(false).with_parallel_batches(false)),
+        &build(
+            load()
+                .with_sort_by_length(false)
+                .with_parallel_batches(false),
+        ),
     );
     measure(
         "model: sorted batches of 32, candle threads",
@@ -91,5 +96,8 @@ fn main() {
             &build(load().with_batch_size(batch)),
         );
     }
-    measure("combined (default settings)", &CombinedClassifier::new(build(load())));
+    measure(
+        "combined (default settings)",
+        &CombinedClassifier::new(build(load())),
+    );
 }

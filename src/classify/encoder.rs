@@ -239,7 +239,10 @@ mod tests {
     }
 
     fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
     }
 
     #[test]
@@ -252,7 +255,10 @@ mod tests {
             let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
             assert!((norm - 1.0).abs() < 1e-5, "norm {norm}");
         }
-        assert!(max_diff(&out[0], &out[1]) > 1e-3, "different inputs, same vector");
+        assert!(
+            max_diff(&out[0], &out[1]) > 1e-3,
+            "different inputs, same vector"
+        );
     }
 
     #[test]

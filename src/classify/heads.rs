@@ -118,7 +118,12 @@ impl Heads {
     }
 
     /// Each feature's share of a logit: standardised value times weight (for `explain`).
-    pub fn contributions(&self, features: &[f32], stance: Option<usize>, theme: Option<usize>) -> Vec<f32> {
+    pub fn contributions(
+        &self,
+        features: &[f32],
+        stance: Option<usize>,
+        theme: Option<usize>,
+    ) -> Vec<f32> {
         let z = self.standardise(features);
         z.iter()
             .enumerate()
@@ -164,7 +169,10 @@ impl Heads {
         }
         let class_weight: Vec<f32> = counts
             .iter()
-            .map(|&c| ((n as f64 / (classes as f64 * c.max(1) as f64)).powf(settings.class_weight_power)) as f32)
+            .map(|&c| {
+                ((n as f64 / (classes as f64 * c.max(1) as f64)).powf(settings.class_weight_power))
+                    as f32
+            })
             .collect();
         let mut onehot = vec![0f32; n * classes];
         let mut sample_weight = vec![0f32; n];
@@ -193,7 +201,8 @@ impl Heads {
         let stance_scale = sample_weight.affine(1.0 / weight_total as f64, 0.0)?;
         for step in 1..=settings.steps {
             let logits = x.matmul(&weight)?.broadcast_add(&bias)?;
-            let stance_p = candle_nn::ops::softmax_last_dim(&logits.narrow(1, 0, classes)?.contiguous()?)?;
+            let stance_p =
+                candle_nn::ops::softmax_last_dim(&logits.narrow(1, 0, classes)?.contiguous()?)?;
             let theme_p = candle_nn::ops::sigmoid(&logits.narrow(1, classes, k)?.contiguous()?)?;
             let stance_grad = (stance_p - &onehot)?.broadcast_mul(&stance_scale)?;
             let theme_grad = ((theme_p - &y_themes)? / n as f64)?;
@@ -223,15 +232,32 @@ impl Heads {
         let device = Device::Cpu;
         let d = self.feature_count();
         let mut tensors: HashMap<String, Tensor> = HashMap::new();
-        tensors.insert("features.mean".into(), Tensor::new(self.mean.as_slice(), &device)?);
-        tensors.insert("features.scale".into(), Tensor::new(self.scale.as_slice(), &device)?);
-        let matrix = |rows: &[Vec<f32>], cols: usize| {
-            Tensor::from_vec(rows.concat(), (d, cols), &device)
-        };
-        tensors.insert("stance.weight".into(), matrix(&self.stance_weight, self.stance_bias.len())?);
-        tensors.insert("stance.bias".into(), Tensor::new(self.stance_bias.as_slice(), &device)?);
-        tensors.insert("themes.weight".into(), matrix(&self.theme_weight, self.theme_count())?);
-        tensors.insert("themes.bias".into(), Tensor::new(self.theme_bias.as_slice(), &device)?);
+        tensors.insert(
+            "features.mean".into(),
+            Tensor::new(self.mean.as_slice(), &device)?,
+        );
+        tensors.insert(
+            "features.scale".into(),
+            Tensor::new(self.scale.as_slice(), &device)?,
+        );
+        let matrix =
+            |rows: &[Vec<f32>], cols: usize| Tensor::from_vec(rows.concat(), (d, cols), &device);
+        tensors.insert(
+            "stance.weight".into(),
+            matrix(&self.stance_weight, self.stance_bias.len())?,
+        );
+        tensors.insert(
+            "stance.bias".into(),
+            Tensor::new(self.stance_bias.as_slice(), &device)?,
+        );
+        tensors.insert(
+            "themes.weight".into(),
+            matrix(&self.theme_weight, self.theme_count())?,
+        );
+        tensors.insert(
+            "themes.bias".into(),
+            Tensor::new(self.theme_bias.as_slice(), &device)?,
+        );
         tensors.insert(
             "themes.threshold".into(),
             Tensor::new(self.theme_threshold.as_slice(), &device)?,
@@ -268,8 +294,14 @@ impl Heads {
             && heads.stance_weight.len() == d
             && heads.theme_weight.len() == d
             && heads.stance_bias.len() == Stance::ALL.len()
-            && heads.stance_weight.iter().all(|r| r.len() == Stance::ALL.len())
-            && heads.theme_weight.iter().all(|r| r.len() == heads.theme_count())
+            && heads
+                .stance_weight
+                .iter()
+                .all(|r| r.len() == Stance::ALL.len())
+            && heads
+                .theme_weight
+                .iter()
+                .all(|r| r.len() == heads.theme_count())
             && heads.theme_threshold.len() == heads.theme_count();
         if !consistent {
             bail!("heads file {} has inconsistent shapes", path.display());
@@ -297,7 +329,13 @@ impl Adam {
     }
 
     /// The parameter after one step (`step` counts from 1).
-    fn step(&mut self, param: &Tensor, grad: &Tensor, step: usize, lr: f64) -> candle_core::Result<Tensor> {
+    fn step(
+        &mut self,
+        param: &Tensor,
+        grad: &Tensor,
+        step: usize,
+        lr: f64,
+    ) -> candle_core::Result<Tensor> {
         self.m = ((&self.m * Self::BETA1)? + (grad * (1.0 - Self::BETA1))?)?;
         self.v = ((&self.v * Self::BETA2)? + (grad.sqr()? * (1.0 - Self::BETA2))?)?;
         let m_hat = (&self.m / (1.0 - Self::BETA1.powi(step as i32)))?;
@@ -328,7 +366,13 @@ fn fit_standardiser(features: &[Vec<f32>]) -> (Vec<f32>, Vec<f32>) {
     }
     let scale = var
         .iter()
-        .map(|v| if v.sqrt() > 1e-6 { v.sqrt() as f32 } else { 1.0 })
+        .map(|v| {
+            if v.sqrt() > 1e-6 {
+                v.sqrt() as f32
+            } else {
+                1.0
+            }
+        })
         .collect();
     (mean.iter().map(|&m| m as f32).collect(), scale)
 }
@@ -415,7 +459,16 @@ mod tests {
     #[test]
     fn heads_survive_a_save_and_load() {
         let (x, s, t) = toy();
-        let mut heads = Heads::train(&x, &s, &t, &TrainSettings { steps: 20, ..Default::default() }).unwrap();
+        let mut heads = Heads::train(
+            &x,
+            &s,
+            &t,
+            &TrainSettings {
+                steps: 20,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         heads.theme_threshold = vec![0.3, 0.7];
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("heads.safetensors");
@@ -429,7 +482,10 @@ mod tests {
     #[test]
     fn training_is_deterministic() {
         let (x, s, t) = toy();
-        let settings = TrainSettings { steps: 30, ..Default::default() };
+        let settings = TrainSettings {
+            steps: 30,
+            ..Default::default()
+        };
         let a = Heads::train(&x, &s, &t, &settings).unwrap();
         let b = Heads::train(&x, &s, &t, &settings).unwrap();
         assert_eq!(a.theme_weight, b.theme_weight);

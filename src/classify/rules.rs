@@ -23,7 +23,8 @@ impl RulesClassifier {
     /// Order matches [`RulesClassifier::feature_names`].
     pub fn features(&self, input: &SentenceInput) -> Vec<f32> {
         let text = input.text.to_lowercase();
-        let hits = |cues: &[String]| cues.iter().filter(|c| text.contains(c.as_str())).count() as f32;
+        let hits =
+            |cues: &[String]| cues.iter().filter(|c| text.contains(c.as_str())).count() as f32;
         let cues = &self.taxonomy.stance;
         let mut out = vec![
             hits(&cues.strength),
@@ -42,7 +43,12 @@ impl RulesClassifier {
             "cues:weakness".to_string(),
             "cues:recommendation".to_string(),
         ];
-        names.extend(self.taxonomy.themes.iter().map(|t| format!("theme_cues:{}", t.id)));
+        names.extend(
+            self.taxonomy
+                .themes
+                .iter()
+                .map(|t| format!("theme_cues:{}", t.id)),
+        );
         names.push("in_improvement_list".to_string());
         names
     }

@@ -69,7 +69,10 @@ pub fn explain(model: &ModelClassifier, input: &SentenceInput) -> Result<String>
         for (name, c) in groups.iter().zip(contributions) {
             *by_group.entry(name.as_str()).or_default() += c;
         }
-        let mut items: Vec<(&str, f32)> = by_group.into_iter().filter(|(_, c)| c.abs() > 0.005).collect();
+        let mut items: Vec<(&str, f32)> = by_group
+            .into_iter()
+            .filter(|(_, c)| c.abs() > 0.005)
+            .collect();
         items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
         items
             .iter()
@@ -79,7 +82,10 @@ pub fn explain(model: &ModelClassifier, input: &SentenceInput) -> Result<String>
             .join(", ")
     };
 
-    let mut out = format!("sentence: {}\n\nstance (model probabilities):\n", input.text);
+    let mut out = format!(
+        "sentence: {}\n\nstance (model probabilities):\n",
+        input.text
+    );
     for stance in Stance::ALL {
         let i = stance.index();
         out += &format!(
@@ -106,7 +112,11 @@ pub fn explain(model: &ModelClassifier, input: &SentenceInput) -> Result<String>
     let model_label = model.classify(input);
     let combined = model.combined_labels(std::slice::from_ref(input)).remove(0);
     out += "\nlabels:\n";
-    for (name, label) in [("rules", &rules_label), ("model", &model_label), ("combined", &combined)] {
+    for (name, label) in [
+        ("rules", &rules_label),
+        ("model", &model_label),
+        ("combined", &combined),
+    ] {
         let themes: Vec<&str> = label.themes.iter().map(|t| t.id.as_str()).collect();
         out += &format!(
             "  {name:<9} {} ({:.2}) themes [{}]\n",

@@ -16,7 +16,7 @@ use crate::classify::model::{
     assemble_features, combine, label_from_scores, CrossValidation, Figures, HeadsCard,
     DEFAULT_HEADS,
 };
-use crate::classify::{Classifier, RulesClassifier};
+use crate::classify::{Classifier, ModelClassifier, RulesClassifier};
 use crate::cmd::{exit, EXIT_OK};
 use crate::modelfetch;
 use crate::taxonomy::Taxonomy;
@@ -108,6 +108,18 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
 
+    /// L2 penalty on the heads' weights (default: the committed heads' setting).
+    #[arg(long)]
+    pub l2: Option<f64>,
+
+    /// Stance class weighting: 0 none, 1 fully balanced.
+    #[arg(long)]
+    pub class_weight_power: Option<f64>,
+
+    /// Full-batch optimiser steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+
     /// Keep the sentence embeddings in this folder between runs (keyed by the texts), so
     /// retraining after a change to the heads or the rules skips the encoder.
     #[arg(long, value_name = "DIR")]
@@ -153,10 +165,20 @@ pub fn read_labelled(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<LabelledSen
         if line.trim().is_empty() {
             continue;
         }
-        let row: LabelledSentence = serde_json::from_str(line)
-            .with_context(|| format!("{}, line {}: not a labelled sentence", path.display(), i + 1))?;
+        let row: LabelledSentence = serde_json::from_str(line).with_context(|| {
+            format!(
+                "{}, line {}: not a labelled sentence",
+                path.display(),
+                i + 1
+            )
+        })?;
         if Stance::parse(&row.stance).is_none() {
-            bail!("{}, line {}: unknown stance {:?}", path.display(), i + 1, row.stance);
+            bail!(
+                "{}, line {}: unknown stance {:?}",
+                path.display(),
+                i + 1,
+                row.stance
+            );
         }
         if let Some(bad) = row.themes.iter().find(|t| !theme_ids.contains(t.as_str())) {
             bail!("{}, line {}: unknown theme {bad:?}", path.display(), i + 1);
@@ -188,7 +210,12 @@ impl TrainingSet {
         use_prev: bool,
         cache: Option<&Path>,
     ) -> Result<TrainingSet> {
-        let theme_ids: Vec<&str> = rules.taxonomy().themes.iter().map(|t| t.id.as_str()).collect();
+        let theme_ids: Vec<&str> = rules
+            .taxonomy()
+            .themes
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
         let mut distinct: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         for row in rows {
@@ -219,7 +246,12 @@ impl TrainingSet {
                 .collect(),
             themes: rows
                 .iter()
-                .map(|r| theme_ids.iter().map(|id| r.themes.iter().any(|t| t == id)).collect())
+                .map(|r| {
+                    theme_ids
+                        .iter()
+                        .map(|id| r.themes.iter().any(|t| t == id))
+                        .collect()
+                })
                 .collect(),
             rules_labels: rules.classify_batch(&inputs),
             docs: rows.iter().map(|r| r.doc.clone()).collect(),
@@ -242,13 +274,21 @@ impl TrainingSet {
 
 /// Embeddings of `texts`, read from / written to `cache` when given. The file name is a
 /// hash of the texts, so a changed training file never reads stale vectors.
-fn embed_with_cache(encoder: &Encoder, texts: &[&str], cache: Option<&Path>) -> Result<Vec<Vec<f32>>> {
+fn embed_with_cache(
+    encoder: &Encoder,
+    texts: &[&str],
+    cache: Option<&Path>,
+) -> Result<Vec<Vec<f32>>> {
     use sha2::{Digest, Sha256};
     let Some(dir) = cache else {
         return encoder.embed(texts);
     };
     let mut hasher = Sha256::new();
-    hasher.update(format!("{}:{}", modelfetch::MODEL_FILES[0].1.unwrap_or(""), encoder.dim()));
+    hasher.update(format!(
+        "{}:{}",
+        modelfetch::MODEL_FILES[0].1.unwrap_or(""),
+        encoder.dim()
+    ));
     for text in texts {
         hasher.update(text.as_bytes());
         hasher.update([0u8]);
@@ -265,9 +305,13 @@ fn embed_with_cache(encoder: &Encoder, texts: &[&str], cache: Option<&Path>) -> 
     }
     let rows = encoder.embed(texts)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tensor = candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
-    candle_core::safetensors::save(&std::collections::HashMap::from([("embeddings", tensor)]), &path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let tensor =
+        candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
+    candle_core::safetensors::save(
+        &std::collections::HashMap::from([("embeddings", tensor)]),
+        &path,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(rows)
 }
 
@@ -275,7 +319,11 @@ fn embed_with_cache(encoder: &Encoder, texts: &[&str], cache: Option<&Path>) -> 
 /// folds and the split does not depend on file order.
 pub fn grouped_folds(docs: &[String], folds: usize) -> Vec<usize> {
     let names: BTreeSet<&str> = docs.iter().map(String::as_str).collect();
-    let fold_of: HashMap<&str, usize> = names.iter().enumerate().map(|(i, d)| (*d, i % folds)).collect();
+    let fold_of: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i % folds))
+        .collect();
     docs.iter().map(|d| fold_of[d.as_str()]).collect()
 }
 
@@ -289,7 +337,10 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
     let inner = grouped_folds(&docs, THRESHOLD_FOLDS);
     let mut held_back = vec![Vec::new(); rows.len()];
     for fold in 0..THRESHOLD_FOLDS {
-        let fit: Vec<usize> = (0..rows.len()).filter(|&i| inner[i] != fold).map(|i| rows[i]).collect();
+        let fit: Vec<usize> = (0..rows.len())
+            .filter(|&i| inner[i] != fold)
+            .map(|i| rows[i])
+            .collect();
         let heads = fit_heads(set, &fit, settings)?;
         for i in (0..rows.len()).filter(|&i| inner[i] == fold) {
             held_back[i] = heads.score(&set.features[rows[i]]).themes;
@@ -332,19 +383,73 @@ pub fn cross_validate(
                 in_improvement_list: set.inputs_in_improvement_list[i],
                 ..Default::default()
             };
-            combined_labels[i] = Some(combine(&scores, &heads, theme_ids, &set.rules_labels[i], &input));
+            combined_labels[i] = Some(combine(
+                &scores,
+                &heads,
+                theme_ids,
+                &set.rules_labels[i],
+                &input,
+            ));
         }
     }
     let unwrap = |labels: Vec<Option<Label>>| -> Vec<Label> {
-        labels.into_iter().map(|l| l.expect("every row is in a fold")).collect()
+        labels
+            .into_iter()
+            .map(|l| l.expect("every row is in a fold"))
+            .collect()
     };
     Ok(CrossValidation {
         folds,
         grouped_by: "doc".to_string(),
         rules: metrics::figures(&set.rules_labels, &set.stance, &set.themes, theme_ids),
         model: metrics::figures(&unwrap(model_labels), &set.stance, &set.themes, theme_ids),
-        combined: metrics::figures(&unwrap(combined_labels), &set.stance, &set.themes, theme_ids),
+        combined: metrics::figures(
+            &unwrap(combined_labels),
+            &set.stance,
+            &set.themes,
+            theme_ids,
+        ),
     })
+}
+
+/// Scores rules, model and combined on labelled sentences with the given (already trained)
+/// heads, for `eval`. On the training file itself these are in-sample figures: the honest
+/// ones are the cross-validated figures in the heads' card.
+pub fn evaluate(
+    model: &ModelClassifier,
+    rows: &[LabelledSentence],
+) -> Result<Vec<(&'static str, Figures)>> {
+    let theme_ids = &model.card().themes;
+    let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
+    let stance: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            Stance::parse(&r.stance)
+                .map(Stance::index)
+                .context("unknown stance")
+        })
+        .collect::<Result<_>>()?;
+    let themes: Vec<Vec<bool>> = rows
+        .iter()
+        .map(|r| theme_ids.iter().map(|id| r.themes.contains(id)).collect())
+        .collect();
+    let rules = model.rules().classify_batch(&inputs);
+    let model_labels = model.classify_batch(&inputs);
+    let combined = model.combined_labels(&inputs);
+    Ok(vec![
+        (
+            "rules",
+            metrics::figures(&rules, &stance, &themes, theme_ids),
+        ),
+        (
+            "model",
+            metrics::figures(&model_labels, &stance, &themes, theme_ids),
+        ),
+        (
+            "combined",
+            metrics::figures(&combined, &stance, &themes, theme_ids),
+        ),
+    ])
 }
 
 pub fn execute(args: TrainArgs) -> Result<ExitCode> {
@@ -369,8 +474,20 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let use_prev = !args.no_prev;
     eprintln!("encoding {} labelled sentences...", rows.len());
     let set = TrainingSet::build(&rows, &encoder, &rules, use_prev, args.cache.as_deref())?;
-    eprintln!("encoded in {:.1} s; cross-validating ({} folds, grouped by report)...", start.elapsed().as_secs_f64(), args.folds);
-    let settings = TrainSettings::default();
+    eprintln!(
+        "encoded in {:.1} s; cross-validating ({} folds, grouped by report)...",
+        start.elapsed().as_secs_f64(),
+        args.folds
+    );
+    let defaults = TrainSettings::default();
+    let settings = TrainSettings {
+        l2: args.l2.unwrap_or(defaults.l2),
+        class_weight_power: args
+            .class_weight_power
+            .unwrap_or(defaults.class_weight_power),
+        steps: args.steps.unwrap_or(defaults.steps),
+        ..defaults
+    };
     let cv = cross_validate(&set, &theme_ids, args.folds, &settings)?;
     let all: Vec<usize> = (0..set.len()).collect();
     let heads = train_heads(&set, &all, &settings)?;
@@ -411,14 +528,35 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
 
 /// The cross-validated figures side by side, as printed by `train` and put in the README.
 pub fn figures_table(cv: &CrossValidation) -> String {
+    format!(
+        "grouped {}-fold cross-validation (by {})\n{}",
+        cv.folds,
+        cv.grouped_by,
+        figures_rows(&[
+            ("rules", &cv.rules),
+            ("model", &cv.model),
+            ("combined", &cv.combined)
+        ])
+    )
+}
+
+/// Figures as aligned rows: accuracy, macro-F1 and per-stance F1, theme micro/macro-F1.
+pub fn figures_rows(rows: &[(&str, &Figures)]) -> String {
     let mut out = format!(
-        "grouped {}-fold cross-validation (by {})\n{:<10} {:>10} {:>15} {:>15} {:>15}\n",
-        cv.folds, cv.grouped_by, "classifier", "stance acc", "stance macroF1", "theme microF1", "theme macroF1"
+        "{:<10} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8}\n",
+        "classifier", "acc", "stanceF1", "str", "weak", "rec", "ctx", "themeF1", "thmMacro"
     );
-    for (name, f) in [("rules", &cv.rules), ("model", &cv.model), ("combined", &cv.combined)] {
+    for (name, f) in rows {
         out += &format!(
-            "{name:<10} {:>10.3} {:>15.3} {:>15.3} {:>15.3}\n",
-            f.stance_accuracy, f.stance_macro_f1, f.theme_micro_f1, f.theme_macro_f1
+            "{name:<10} {:>6.3} {:>8.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>8.3} {:>8.3}\n",
+            f.stance_accuracy,
+            f.stance_macro_f1,
+            f.stance_f1[0],
+            f.stance_f1[1],
+            f.stance_f1[2],
+            f.stance_f1[3],
+            f.theme_micro_f1,
+            f.theme_macro_f1
         );
     }
     out
@@ -437,22 +575,33 @@ mod metrics {
         }
     }
 
-    pub fn figures(labels: &[Label], stance: &[usize], themes: &[Vec<bool>], theme_ids: &[String]) -> Figures {
+    pub fn figures(
+        labels: &[Label],
+        stance: &[usize],
+        themes: &[Vec<bool>],
+        theme_ids: &[String],
+    ) -> Figures {
         let classes = Stance::ALL.len();
         let mut confusion = vec![vec![0usize; classes]; classes];
         for (label, &truth) in labels.iter().zip(stance) {
             confusion[truth][label.stance.index()] += 1;
         }
         let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
-        let stance_macro_f1 = (0..classes)
+        let stance_f1: Vec<f64> = (0..classes)
             .map(|c| {
                 let tp = confusion[c][c];
-                let fp: usize = (0..classes).filter(|&t| t != c).map(|t| confusion[t][c]).sum();
-                let fn_: usize = (0..classes).filter(|&p| p != c).map(|p| confusion[c][p]).sum();
+                let fp: usize = (0..classes)
+                    .filter(|&t| t != c)
+                    .map(|t| confusion[t][c])
+                    .sum();
+                let fn_: usize = (0..classes)
+                    .filter(|&p| p != c)
+                    .map(|p| confusion[c][p])
+                    .sum();
                 f1(tp, fp, fn_)
             })
-            .sum::<f64>()
-            / classes as f64;
+            .collect();
+        let stance_macro_f1 = stance_f1.iter().sum::<f64>() / classes as f64;
         let mut per_theme = vec![(0usize, 0usize, 0usize); theme_ids.len()];
         for (label, truth) in labels.iter().zip(themes) {
             for (t, id) in theme_ids.iter().enumerate() {
@@ -479,6 +628,7 @@ mod metrics {
         Figures {
             stance_accuracy: round(correct as f64 / labels.len().max(1) as f64),
             stance_macro_f1: round(stance_macro_f1),
+            stance_f1: stance_f1.into_iter().map(round).collect(),
             theme_micro_f1: round(f1(tp, fp, fn_)),
             theme_macro_f1: round(present.iter().sum::<f64>() / present.len().max(1) as f64),
         }
@@ -495,7 +645,10 @@ mod metrics {
                 stance_score: 1.0,
                 themes: themes
                     .iter()
-                    .map(|id| ThemeScore { id: id.to_string(), score: 1.0 })
+                    .map(|id| ThemeScore {
+                        id: id.to_string(),
+                        score: 1.0,
+                    })
                     .collect(),
                 evidence: vec![],
             }
@@ -511,7 +664,12 @@ mod metrics {
                 label(Stance::Context, &["b"]),
             ];
             let stance = vec![0, 1, 1, 3];
-            let themes = vec![vec![true, false], vec![true, true], vec![false, true], vec![false, false]];
+            let themes = vec![
+                vec![true, false],
+                vec![true, true],
+                vec![false, true],
+                vec![false, false],
+            ];
             let f = figures(&labels, &stance, &themes, &ids);
             assert_eq!(f.stance_accuracy, 0.75);
             // strength 2/3, weakness 2/3, recommendation 0, context 1 → 7/3 / 4.
@@ -530,7 +688,10 @@ mod tests {
 
     #[test]
     fn folds_never_split_a_report() {
-        let docs: Vec<String> = ["b", "a", "c", "a", "d", "b", "e"].iter().map(|s| s.to_string()).collect();
+        let docs: Vec<String> = ["b", "a", "c", "a", "d", "b", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let folds = grouped_folds(&docs, 2);
         for i in 0..docs.len() {
             for j in 0..docs.len() {
