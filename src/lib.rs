@@ -20,6 +20,7 @@ pub mod classify;
 pub mod clean;
 pub mod cmd;
 pub mod error;
+pub mod eval;
 pub mod facts;
 pub mod html;
 pub mod ingest;

@@ -1,41 +1,231 @@
 //! The theme taxonomy and the rules' cue phrases, loaded from one editable TOML file.
 //!
 //! The default, `taxonomy.toml` at the project root, is compiled in; `--taxonomy FILE`
-//! loads a user's copy. A bad file is an error naming the file and the line.
+//! loads a user's copy. A bad file is an error naming the file and the line, both for
+//! TOML syntax and for semantic mistakes (unknown field, empty cue, duplicate theme id,
+//! a theme with no cues, a threshold out of range).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Deserialize;
+use toml::Spanned;
 
 /// The bundled taxonomy file.
 pub const DEFAULT_TOML: &str = include_str!("../taxonomy.toml");
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A checked taxonomy: themes, stance cue lists, grade words, weights and thresholds.
+#[derive(Debug, Clone)]
 pub struct Taxonomy {
     /// Changes whenever the cues or thresholds change, so stored labels can be redone.
     pub version: String,
+    pub thresholds: Thresholds,
+    pub weights: StanceWeights,
     pub stance: StanceCues,
-    #[serde(rename = "theme")]
+    pub grades: GradeWords,
     pub themes: Vec<Theme>,
 }
 
+/// Numbers that shape the rules' decisions (see the comments in taxonomy.toml).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// A theme is given only when its score reaches this, in [0, 1].
+    pub min_theme_score: f32,
+    /// The summed cue weight at which a theme's score is 1 - 1/e (about 0.63).
+    pub theme_saturation: f32,
+    /// Weight of a theme's `weak_cues` relative to its `cues` (which weigh 1).
+    pub weak_cue_weight: f32,
+    /// How many words before a strength cue a negation may stand and still turn it round.
+    pub negation_window: usize,
+    /// At most this many strength cues count towards strength.
+    pub max_strength_cues: usize,
+    /// A text of at most this many words, or with no final full stop and few words, is a
+    /// fragment (heading, table cell): `context`, no themes.
+    pub fragment_max_words: usize,
+    /// The stance of a sentence on which no cue fires.
+    pub default_stance: String,
+}
+
+/// How much each kind of evidence adds to a stance's score.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StanceWeights {
+    pub strength_cue: f32,
+    pub weakness_cue: f32,
+    pub hedge: f32,
+    pub negated_strength: f32,
+    pub reversed_weakness: f32,
+    pub recommendation_cue: f32,
+    pub improvement_list: f32,
+    pub improvement_section: f32,
+    pub recommendation_opener: f32,
+    pub improvement_item: f32,
+    pub heading_before: f32,
+    pub no_full_stop: f32,
+    pub context_cue: f32,
+    pub history: f32,
+    pub grade_positive: f32,
+    pub grade_negative: f32,
+    pub default_stance: f32,
+}
+
+/// Cue lists for stance, all lower case, matched on word boundaries.
+#[derive(Debug, Clone, Default)]
 pub struct StanceCues {
     pub strength: Vec<String>,
     pub weakness: Vec<String>,
     pub recommendation: Vec<String>,
+    pub context: Vec<String>,
+    /// Qualifiers that turn a positive finding into a weakness ("not always", "most").
+    pub hedges: Vec<String>,
+    /// Words that turn round a strength cue that follows them closely ("not", "no").
+    pub negations: Vec<String>,
+    /// Words that turn round a weakness cue that follows them closely ("avoid", "reduce").
+    pub reversers: Vec<String>,
+    /// Phrases that only mask the shorter cues inside them ("as well as").
+    pub neutral: Vec<String>,
+    /// Markers of a past inspection's findings ("at the last inspection", "was judged").
+    pub history: Vec<String>,
+    /// Heading words that start an improvement list ("what needs to improve").
+    pub improvement_headings: Vec<String>,
+    /// Imperatives that open a recommendation; count only at the start of a sentence.
+    pub recommendation_openers: Vec<String>,
+    /// Noun phrases that open an improvement-list item; count only at the start of a
+    /// sentence whose main clause holds no finite verb.
+    pub item_openers: Vec<String>,
+    /// Finite verbs: their presence in the main clause makes a sentence a statement.
+    pub finite_verbs: Vec<String>,
+    /// Where the main clause ends (",", "which", "to ensure").
+    pub clause_breaks: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Grade words: positive ones add to strength, negative ones to weakness.
+#[derive(Debug, Clone, Default)]
+pub struct GradeWords {
+    pub positive: Vec<String>,
+    pub negative: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
 pub struct Theme {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// Phrases that on their own say the sentence is about the theme.
     pub cues: Vec<String>,
+    /// Phrases that hint at the theme; weigh `weak_cue_weight` each.
+    pub weak_cues: Vec<String>,
+}
+
+// The file as written, with spans so that semantic errors can name a line.
+
+type Cues = Spanned<Vec<Spanned<String>>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    version: Spanned<String>,
+    thresholds: Spanned<Thresholds>,
+    weights: StanceWeights,
+    stance: RawStanceCues,
+    grades: RawGradeWords,
+    #[serde(rename = "theme")]
+    themes: Vec<RawTheme>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStanceCues {
+    strength: Cues,
+    weakness: Cues,
+    recommendation: Cues,
+    context: Cues,
+    hedges: Cues,
+    neutral: Cues,
+    reversers: Cues,
+    negations: Cues,
+    history: Cues,
+    improvement_headings: Cues,
+    recommendation_openers: Cues,
+    item_openers: Cues,
+    finite_verbs: Cues,
+    clause_breaks: Cues,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGradeWords {
+    positive: Cues,
+    negative: Cues,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTheme {
+    id: Spanned<String>,
+    name: String,
+    description: String,
+    cues: Cues,
+    #[serde(default)]
+    weak_cues: Option<Cues>,
+}
+
+/// Turns byte offsets into "origin, line N: message" errors.
+struct Checker<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Checker<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text[..end].matches('\n').count() + 1
+    }
+
+    fn error(&self, offset: usize, message: impl std::fmt::Display) -> anyhow::Error {
+        anyhow::anyhow!("{}, line {}: {message}", self.origin, self.line_of(offset))
+    }
+
+    /// Checks a cue list and returns it normalised the way sentences are (see
+    /// [`normalise_text`]). `allow_empty_list` is for lists a user may leave empty.
+    fn cues(&self, what: &str, cues: &Cues, allow_empty_list: bool) -> Result<Vec<String>> {
+        if cues.get_ref().is_empty() && !allow_empty_list {
+            return Err(self.error(cues.span().start, format!("{what} has no cues")));
+        }
+        let mut seen = BTreeMap::new();
+        let mut out = Vec::with_capacity(cues.get_ref().len());
+        for cue in cues.get_ref() {
+            let normalised = normalise_text(cue.get_ref());
+            let start = cue.span().start;
+            if normalised.trim_end_matches('*').is_empty() {
+                return Err(self.error(start, format!("{what} has an empty cue")));
+            }
+            if normalised.contains('*') && !normalised.ends_with('*') || normalised.ends_with("**")
+            {
+                return Err(self.error(
+                    start,
+                    format!(
+                        "cue {:?} in {what}: '*' is allowed only once, at the end",
+                        cue.get_ref()
+                    ),
+                ));
+            }
+            if let Some(first) = seen.insert(normalised.clone(), start) {
+                return Err(self.error(
+                    start,
+                    format!(
+                        "cue {:?} in {what} repeats the cue on line {}",
+                        cue.get_ref(),
+                        self.line_of(first)
+                    ),
+                ));
+            }
+            out.push(normalised);
+        }
+        Ok(out)
+    }
 }
 
 impl Taxonomy {
@@ -52,22 +242,113 @@ impl Taxonomy {
 
     /// Parses and checks a taxonomy; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Taxonomy> {
-        let taxonomy: Taxonomy = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-            match line {
-                Some(line) => anyhow::anyhow!("{origin}, line {line}: {}", e.message()),
-                None => anyhow::anyhow!("{origin}: {}", e.message()),
-            }
+        let check = Checker { text, origin };
+        let raw: RawTaxonomy = toml::from_str(text).map_err(|e| match e.span() {
+            Some(span) => check.error(span.start, e.message()),
+            None => anyhow::anyhow!("{origin}: {}", e.message()),
         })?;
-        let mut seen = std::collections::BTreeSet::new();
-        for theme in &taxonomy.themes {
-            if !seen.insert(theme.id.as_str()) {
-                bail!("{origin}: theme id {:?} appears twice", theme.id);
-            }
+
+        if raw.version.get_ref().trim().is_empty() {
+            return Err(check.error(raw.version.span().start, "version is empty"));
         }
-        Ok(taxonomy)
+        let thresholds_at = raw.thresholds.span().start;
+        let thresholds = raw.thresholds.into_inner();
+        if !(0.0..=1.0).contains(&thresholds.min_theme_score) {
+            return Err(check.error(thresholds_at, "min_theme_score must be in [0, 1]"));
+        }
+        if thresholds.theme_saturation <= 0.0 {
+            return Err(check.error(thresholds_at, "theme_saturation must be above 0"));
+        }
+        if crate::types::Stance::parse(&thresholds.default_stance).is_none() {
+            return Err(check.error(
+                thresholds_at,
+                format!(
+                    "default_stance {:?} is not strength, weakness, recommendation or context",
+                    thresholds.default_stance
+                ),
+            ));
+        }
+
+        let s = &raw.stance;
+        let stance = StanceCues {
+            strength: check.cues("stance.strength", &s.strength, false)?,
+            weakness: check.cues("stance.weakness", &s.weakness, false)?,
+            recommendation: check.cues("stance.recommendation", &s.recommendation, false)?,
+            context: check.cues("stance.context", &s.context, true)?,
+            hedges: check.cues("stance.hedges", &s.hedges, true)?,
+            negations: check.cues("stance.negations", &s.negations, true)?,
+            reversers: check.cues("stance.reversers", &s.reversers, true)?,
+            neutral: check.cues("stance.neutral", &s.neutral, true)?,
+            history: check.cues("stance.history", &s.history, true)?,
+            improvement_headings: check.cues(
+                "stance.improvement_headings",
+                &s.improvement_headings,
+                true,
+            )?,
+            recommendation_openers: check.cues(
+                "stance.recommendation_openers",
+                &s.recommendation_openers,
+                true,
+            )?,
+            item_openers: check.cues("stance.item_openers", &s.item_openers, true)?,
+            finite_verbs: check.cues("stance.finite_verbs", &s.finite_verbs, true)?,
+            clause_breaks: check.cues("stance.clause_breaks", &s.clause_breaks, true)?,
+        };
+        let grades = GradeWords {
+            positive: check.cues("grades.positive", &raw.grades.positive, true)?,
+            negative: check.cues("grades.negative", &raw.grades.negative, true)?,
+        };
+
+        let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+        let mut themes = Vec::with_capacity(raw.themes.len());
+        for raw_theme in &raw.themes {
+            let id = raw_theme.id.get_ref();
+            let at = raw_theme.id.span().start;
+            let well_formed = !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return Err(check.error(
+                    at,
+                    format!("theme id {id:?} must be lower-case letters, digits and '_'"),
+                ));
+            }
+            if let Some(first) = ids.insert(id.clone(), at) {
+                return Err(check.error(
+                    at,
+                    format!(
+                        "theme id {id:?} appears twice (first on line {})",
+                        check.line_of(first)
+                    ),
+                ));
+            }
+            let what = format!("theme {id}");
+            let cues = check.cues(&format!("{what} cues"), &raw_theme.cues, false)?;
+            let weak_cues = match &raw_theme.weak_cues {
+                Some(list) => check.cues(&format!("{what} weak_cues"), list, true)?,
+                None => Vec::new(),
+            };
+            themes.push(Theme {
+                id: id.clone(),
+                name: raw_theme.name.clone(),
+                description: raw_theme.description.clone(),
+                cues,
+                weak_cues,
+            });
+        }
+        if themes.is_empty() {
+            return Err(anyhow::anyhow!("{origin}: the file defines no [[theme]]"));
+        }
+
+        Ok(Taxonomy {
+            version: raw.version.into_inner(),
+            thresholds,
+            weights: raw.weights,
+            stance,
+            grades,
+            themes,
+        })
     }
 
     pub fn theme_ids(&self) -> impl Iterator<Item = &str> {
@@ -77,4 +358,40 @@ impl Taxonomy {
     pub fn theme(&self, id: &str) -> Option<&Theme> {
         self.themes.iter().find(|t| t.id == id)
     }
+
+    /// The stance of a sentence on which no cue fires.
+    pub fn default_stance(&self) -> crate::types::Stance {
+        crate::types::Stance::parse(&self.thresholds.default_stance)
+            .expect("checked when the taxonomy was parsed")
+    }
+}
+
+/// Lower case, straight apostrophes, hyphens and dashes as spaces, single spaces: the form
+/// in which both cues and sentences are matched, so "pre-proceedings" in a cue matches
+/// "pre proceedings" and "Pre-proceedings" in a report, and "children’s" matches
+/// "children's".
+pub fn normalise_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' => '\'',
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '/' => ' ',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.extend(c.to_lowercase());
+            last_space = false;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
 }

@@ -1,57 +1,653 @@
-//! The rules classifier: cue phrases from the taxonomy, negation, hedges and structure.
-//! Transparent by design: every label's evidence lists the cues that fired.
+//! The rules classifier: cue phrases from the taxonomy, negation, hedges, grade words,
+//! past-inspection history and structure (improvement lists and their headings).
+//!
+//! Transparent by design: every label's evidence lists the cues that fired, and every
+//! number that shapes a decision lives in `taxonomy.toml`.
+//!
+//! How a sentence is labelled:
+//! 1. The text is normalised ([`normalise_text`]) and every cue of the taxonomy is found in
+//!    one pass of a single Aho-Corasick automaton, compiled once in [`RulesClassifier::new`].
+//!    A hit counts only on word boundaries; a cue also matches its plural or possessive,
+//!    and a cue ending in '*' matches any word ending.
+//! 2. Among stance cues, a hit inside a longer stance hit is dropped ("good" inside
+//!    "requires improvement to be good", "should" inside "should have").
+//! 3. A strength cue with a negation a few words before it counts for weakness.
+//! 4. Each stance gets a raw score, the weighted sum of its evidence (`[weights]`); the
+//!    highest wins and the softmax of the raw scores gives `stance_score`.
+//! 5. Each theme's score is `1 - exp(-hits / theme_saturation)`; themes at or above
+//!    `min_theme_score` are kept, at most three, highest first.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::classify::{Classifier, MAX_THEMES};
-use crate::taxonomy::Taxonomy;
+use crate::taxonomy::{normalise_text, Taxonomy};
 use crate::types::{Label, SentenceInput, Stance, ThemeScore};
+
+/// What a cue is evidence of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CueKind {
+    Strength,
+    Weakness,
+    Recommendation,
+    Context,
+    Hedge,
+    Negation,
+    /// Turns round a weakness cue that follows it ("avoid delay").
+    Reverser,
+    /// Masks the shorter cues inside it and counts for nothing ("as well as").
+    Neutral,
+    History,
+    ImprovementHeading,
+    /// An imperative opening a recommendation; counts only as the first words.
+    RecommendationOpener,
+    /// A noun phrase opening an improvement item; counts only as the first words of a
+    /// sentence with no finite verb in its main clause.
+    ItemOpener,
+    GradePositive,
+    GradeNegative,
+    /// A theme's full cue, by theme index.
+    Theme(usize),
+    /// A theme's weak cue, by theme index.
+    WeakTheme(usize),
+}
+
+impl CueKind {
+    /// Stance evidence: a hit of one masks stance hits inside it.
+    fn masks_stance(self) -> bool {
+        !matches!(
+            self,
+            CueKind::Theme(_)
+                | CueKind::WeakTheme(_)
+                | CueKind::Negation
+                | CueKind::Hedge
+                | CueKind::Reverser
+        )
+    }
+
+    /// Can be masked by a longer stance hit around it.
+    fn is_stance(self) -> bool {
+        !matches!(self, CueKind::Theme(_) | CueKind::WeakTheme(_))
+    }
+
+    /// The evidence prefix ("weakness", "hedge").
+    fn label(self) -> &'static str {
+        match self {
+            CueKind::Strength => "strength",
+            CueKind::Weakness => "weakness",
+            CueKind::Recommendation => "recommendation",
+            CueKind::Context => "context",
+            CueKind::Hedge => "hedge",
+            CueKind::Negation => "negation",
+            CueKind::Reverser => "reverser",
+            CueKind::Neutral => "neutral",
+            CueKind::History => "history",
+            CueKind::ImprovementHeading => "improvement heading",
+            CueKind::RecommendationOpener => "recommendation: opener",
+            CueKind::ItemOpener => "recommendation: improvement item",
+            CueKind::GradePositive => "grade",
+            CueKind::GradeNegative => "grade",
+            CueKind::Theme(_) => "theme",
+            CueKind::WeakTheme(_) => "theme (weak)",
+        }
+    }
+}
+
+/// One cue of the taxonomy.
+#[derive(Debug, Clone)]
+struct Cue {
+    /// The cue as written in the taxonomy, normalised, '*' included.
+    text: String,
+    kind: CueKind,
+    /// Ends in '*': the last word may continue.
+    prefix: bool,
+}
+
+/// One distinct needle in the automaton and the cues that share it.
+#[derive(Debug, Clone)]
+struct Needle {
+    cues: Vec<usize>,
+}
+
+/// A cue found in a text.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    cue: usize,
+    kind: CueKind,
+    start: usize,
+    end: usize,
+    /// 0-based index of the word the hit starts on.
+    word: usize,
+}
+
+/// All cues of a taxonomy, compiled into one automaton.
+struct CueMatcher {
+    automaton: AhoCorasick,
+    needles: Vec<Needle>,
+    cues: Vec<Cue>,
+}
+
+impl CueMatcher {
+    fn new(taxonomy: &Taxonomy) -> CueMatcher {
+        let mut cues = Vec::new();
+        let mut add = |list: &[String], kind: CueKind| {
+            for text in list {
+                cues.push(Cue {
+                    prefix: text.ends_with('*'),
+                    text: text.clone(),
+                    kind,
+                });
+            }
+        };
+        let s = &taxonomy.stance;
+        add(&s.strength, CueKind::Strength);
+        add(&s.weakness, CueKind::Weakness);
+        add(&s.recommendation, CueKind::Recommendation);
+        add(&s.context, CueKind::Context);
+        add(&s.hedges, CueKind::Hedge);
+        add(&s.negations, CueKind::Negation);
+        add(&s.reversers, CueKind::Reverser);
+        add(&s.neutral, CueKind::Neutral);
+        add(&s.history, CueKind::History);
+        add(&s.improvement_headings, CueKind::ImprovementHeading);
+        add(&s.recommendation_openers, CueKind::RecommendationOpener);
+        add(&s.item_openers, CueKind::ItemOpener);
+        add(&taxonomy.grades.positive, CueKind::GradePositive);
+        add(&taxonomy.grades.negative, CueKind::GradeNegative);
+        for (i, theme) in taxonomy.themes.iter().enumerate() {
+            add(&theme.cues, CueKind::Theme(i));
+            add(&theme.weak_cues, CueKind::WeakTheme(i));
+        }
+
+        // Cues that share a needle ("not always" as weakness and hedge) share one pattern.
+        let mut patterns: Vec<String> = Vec::new();
+        let mut needles: Vec<Needle> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (i, cue) in cues.iter().enumerate() {
+            let needle = cue.text.trim_end_matches('*').to_string();
+            let n = *index.entry(needle.clone()).or_insert_with(|| {
+                patterns.push(needle);
+                needles.push(Needle { cues: Vec::new() });
+                patterns.len() - 1
+            });
+            needles[n].cues.push(i);
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("cue patterns are plain strings");
+        CueMatcher {
+            automaton,
+            needles,
+            cues,
+        }
+    }
+
+    /// Every cue hit in `text` (already normalised), on word boundaries.
+    fn hits(&self, text: &str) -> Vec<Hit> {
+        let bytes = text.as_bytes();
+        let mut hits = Vec::new();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let (start, end) = (m.start(), m.end());
+            if !starts_word(text, start) {
+                continue;
+            }
+            let word = bytes[..start].iter().filter(|&&b| b == b' ').count();
+            for &cue in &self.needles[m.pattern().as_usize()].cues {
+                let c = &self.cues[cue];
+                let end = if c.prefix {
+                    word_end(text, end)
+                } else {
+                    match whole_word_end(text, end) {
+                        Some(end) => end,
+                        None => continue,
+                    }
+                };
+                hits.push(Hit {
+                    cue,
+                    kind: c.kind,
+                    start,
+                    end,
+                    word,
+                });
+            }
+        }
+        drop_covered_stance_hits(&mut hits);
+        hits
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// A match may start here: at the start, or after a character that is not a letter or
+/// digit (or the match itself starts with punctuation).
+fn starts_word(text: &str, start: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let first = text[start..].chars().next();
+    match (before, first) {
+        (Some(b), Some(f)) => !(is_word_char(b) && is_word_char(f)),
+        _ => true,
+    }
+}
+
+/// Where the word that a match ends inside ends.
+fn word_end(text: &str, end: usize) -> usize {
+    text[end..]
+        .char_indices()
+        .find(|&(_, c)| !is_word_char(c) && c != '\'')
+        .map_or(text.len(), |(i, _)| end + i)
+}
+
+/// Where a whole-word match ends, allowing a plural or possessive ending ("s", "es",
+/// "'s", "s'"); None when the match ends inside a longer word.
+fn whole_word_end(text: &str, end: usize) -> Option<usize> {
+    let last = text[..end].chars().next_back();
+    if !last.is_some_and(is_word_char) {
+        return Some(end);
+    }
+    let rest = &text[end..];
+    for ending in ["", "s", "es", "'s", "s'", "'"] {
+        if let Some(after) = rest.strip_prefix(ending) {
+            if !after.chars().next().is_some_and(is_word_char) {
+                return Some(end + ending.len());
+            }
+        }
+    }
+    None
+}
+
+/// Drops a stance hit that lies inside a longer stance hit, so that the longer, more
+/// specific cue decides ("requires improvement to be good" is not also "good"). Negations,
+/// hedges and reversers modify other cues and mask nothing.
+fn drop_covered_stance_hits(hits: &mut Vec<Hit>) {
+    let stance: Vec<(usize, usize)> = hits
+        .iter()
+        .filter(|h| h.kind.masks_stance())
+        .map(|h| (h.start, h.end))
+        .collect();
+    hits.retain(|h| {
+        !h.kind.is_stance()
+            || !stance
+                .iter()
+                .any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
+    });
+}
+
+/// The evidence counted from one text.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    strength: f32,
+    weakness: f32,
+    recommendation: f32,
+    context: f32,
+    hedge: f32,
+    negation: f32,
+    negated_strength: f32,
+    reversed_weakness: f32,
+    history: f32,
+    improvement_heading: f32,
+    recommendation_opener: f32,
+    improvement_item: f32,
+    grade_positive: f32,
+    grade_negative: f32,
+    /// Summed cue weight per theme, in taxonomy order.
+    themes: Vec<f32>,
+    words: usize,
+    should: bool,
+    should_have: bool,
+    ends_with_stop: bool,
+    evidence: Vec<String>,
+}
+
+/// Names of the features [`RulesClassifier::features`] returns after the per-theme ones,
+/// in order. Append new ones at the end: trained models depend on the order.
+const FIXED_FEATURES: [&str; 28] = [
+    "stance_cue:strength",
+    "stance_cue:weakness",
+    "stance_cue:recommendation",
+    "stance_cue:context",
+    "hedge",
+    "negation",
+    "negated_strength",
+    "reversed_weakness",
+    "history",
+    "grade_positive",
+    "grade_negative",
+    "improvement_list",
+    "improvement_section",
+    "heading_before",
+    "recommendation_opener",
+    "improvement_item",
+    "modal_should",
+    "modal_should_have",
+    "fragment",
+    "words_div_40",
+    "ends_with_full_stop",
+    "prev:strength",
+    "prev:weakness",
+    "prev:recommendation",
+    "rules_p:strength",
+    "rules_p:weakness",
+    "rules_p:recommendation",
+    "rules_p:context",
+];
 
 pub struct RulesClassifier {
     taxonomy: Taxonomy,
+    matcher: CueMatcher,
+    finite_verbs: std::collections::HashSet<String>,
+    /// Each clause break as words; a break of punctuation only ends the word before it.
+    clause_breaks: Vec<Vec<String>>,
 }
 
 impl RulesClassifier {
+    /// Compiles the taxonomy's cues once; [`Classifier::classify`] is then cheap.
     pub fn new(taxonomy: Taxonomy) -> RulesClassifier {
-        RulesClassifier { taxonomy }
+        let matcher = CueMatcher::new(&taxonomy);
+        let finite_verbs = taxonomy.stance.finite_verbs.iter().cloned().collect();
+        let clause_breaks = taxonomy
+            .stance
+            .clause_breaks
+            .iter()
+            .map(|b| b.split(' ').map(str::to_string).collect())
+            .collect();
+        RulesClassifier {
+            taxonomy,
+            matcher,
+            finite_verbs,
+            clause_breaks,
+        }
     }
 
     pub fn taxonomy(&self) -> &Taxonomy {
         &self.taxonomy
     }
 
-    /// Placeholder rule features for the learned model until the rules rewrite lands:
-    /// stance cue counts, one cue count per theme, and "in an improvement list".
-    /// Order matches [`RulesClassifier::feature_names`].
+    /// The names of [`RulesClassifier::features`], in the same order: first
+    /// `theme:<id>` for every theme of the taxonomy (taxonomy order), then the fixed
+    /// features (stance cue counts, hedges, negations, grade words, structure, modals,
+    /// shape, the previous sentence's stance cues, and the rules' own stance
+    /// probabilities).
+    pub fn feature_names(&self) -> Vec<String> {
+        self.taxonomy
+            .themes
+            .iter()
+            .map(|t| format!("theme:{}", t.id))
+            .chain(FIXED_FEATURES.iter().map(|s| s.to_string()))
+            .collect()
+    }
+
+    /// The rule features of a sentence, for a learned model to use beside embeddings.
+    /// Stable order, given by [`RulesClassifier::feature_names`]; length
+    /// `themes + 28`. Counts are raw (not normalised); flags are 0 or 1; the `rules_p:*`
+    /// features are the rules' stance probabilities.
     pub fn features(&self, input: &SentenceInput) -> Vec<f32> {
-        let text = input.text.to_lowercase();
-        let hits =
-            |cues: &[String]| cues.iter().filter(|c| text.contains(c.as_str())).count() as f32;
-        let cues = &self.taxonomy.stance;
-        let mut out = vec![
-            hits(&cues.strength),
-            hits(&cues.weakness),
-            hits(&cues.recommendation),
-        ];
-        out.extend(self.taxonomy.themes.iter().map(|t| hits(&t.cues)));
-        out.push(if input.in_improvement_list { 1.0 } else { 0.0 });
+        let tally = self.tally(input.text, false);
+        let prev = self.tally(input.prev, false);
+        let structure = self.structure(input, &prev);
+        let fragment = self.is_fragment(&tally);
+        let scores = self.stance_scores(&tally, &structure, fragment);
+        let probabilities = softmax(&scores);
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let mut out = tally.themes.clone();
+        out.extend_from_slice(&[
+            tally.strength,
+            tally.weakness,
+            tally.recommendation,
+            tally.context,
+            tally.hedge,
+            tally.negation,
+            tally.negated_strength,
+            tally.reversed_weakness,
+            tally.history,
+            tally.grade_positive,
+            tally.grade_negative,
+            flag(structure.in_list),
+            flag(structure.in_section),
+            flag(structure.heading_before),
+            tally.recommendation_opener,
+            tally.improvement_item,
+            flag(tally.should),
+            flag(tally.should_have),
+            flag(fragment),
+            tally.words as f32 / 40.0,
+            flag(tally.ends_with_stop),
+            prev.strength,
+            prev.weakness,
+            prev.recommendation,
+        ]);
+        out.extend_from_slice(&probabilities);
+        debug_assert_eq!(out.len(), self.taxonomy.themes.len() + FIXED_FEATURES.len());
         out
     }
 
-    /// Names of the values [`RulesClassifier::features`] returns, in the same order.
-    pub fn feature_names(&self) -> Vec<String> {
-        let mut names = vec![
-            "cues:strength".to_string(),
-            "cues:weakness".to_string(),
-            "cues:recommendation".to_string(),
-        ];
-        names.extend(
-            self.taxonomy
-                .themes
-                .iter()
-                .map(|t| format!("theme_cues:{}", t.id)),
-        );
-        names.push("in_improvement_list".to_string());
-        names
+    /// Counts the cues in `text`; `with_evidence` also writes the evidence strings.
+    fn tally(&self, text: &str, with_evidence: bool) -> Tally {
+        let text = normalise_text(text);
+        let hits = self.matcher.hits(&text);
+        let thresholds = &self.taxonomy.thresholds;
+        let mut t = Tally {
+            themes: vec![0.0; self.taxonomy.themes.len()],
+            words: if text.is_empty() {
+                0
+            } else {
+                text.matches(' ').count() + 1
+            },
+            ends_with_stop: text.ends_with('.') || text.ends_with(".\"") || text.ends_with(".'"),
+            ..Tally::default()
+        };
+        let mut tokens = text.split(' ');
+        t.should = tokens.clone().any(|w| w == "should" || w == "must");
+        t.should_have = {
+            let words: Vec<&str> = tokens.by_ref().collect();
+            words
+                .windows(2)
+                .any(|w| matches!(w[0], "should" | "must" | "could") && w[1] == "have")
+        };
+
+        let words_of = |kind: CueKind| -> Vec<usize> {
+            hits.iter()
+                .filter(|h| h.kind == kind)
+                .map(|h| h.word)
+                .collect()
+        };
+        let negation_words = words_of(CueKind::Negation);
+        let reverser_words = words_of(CueKind::Reverser);
+        let window = thresholds.negation_window;
+        let shortly_after =
+            |words: &[usize], word: usize| words.iter().any(|&w| w < word && word - w <= window);
+        // Each theme cue counts once however often it appears.
+        let mut theme_cues_seen: Vec<usize> = Vec::new();
+        let mut evidence = Vec::new();
+        for hit in &hits {
+            let mut note = |label: &str| {
+                if with_evidence {
+                    evidence.push(format!("{label}: '{}'", &text[hit.start..hit.end]));
+                }
+            };
+            match hit.kind {
+                CueKind::Strength => {
+                    if shortly_after(&negation_words, hit.word) {
+                        t.negated_strength += 1.0;
+                        note("weakness: negated");
+                    } else {
+                        t.strength += 1.0;
+                        note("strength");
+                    }
+                }
+                CueKind::Weakness => {
+                    if shortly_after(&reverser_words, hit.word) {
+                        t.reversed_weakness += 1.0;
+                        note("strength: reversed");
+                    } else {
+                        t.weakness += 1.0;
+                        note("weakness");
+                    }
+                }
+                CueKind::Recommendation => {
+                    t.recommendation += 1.0;
+                    note("recommendation");
+                }
+                CueKind::Context => {
+                    t.context += 1.0;
+                    note("context");
+                }
+                CueKind::Hedge => {
+                    t.hedge += 1.0;
+                    note("hedge");
+                }
+                CueKind::Negation => t.negation += 1.0,
+                CueKind::Reverser | CueKind::Neutral => {}
+                CueKind::History => {
+                    t.history += 1.0;
+                    note("context: history");
+                }
+                CueKind::ImprovementHeading => {
+                    t.improvement_heading += 1.0;
+                    note("recommendation: improvement heading");
+                }
+                CueKind::RecommendationOpener => {
+                    if text[..hit.start].chars().any(is_word_char) {
+                        continue;
+                    }
+                    t.recommendation_opener += 1.0;
+                    note("recommendation: opener");
+                }
+                CueKind::ItemOpener => {
+                    if text[..hit.start].chars().any(is_word_char)
+                        || self.main_clause_has_finite_verb(&text)
+                    {
+                        continue;
+                    }
+                    t.improvement_item += 1.0;
+                    note("recommendation: improvement item");
+                }
+                CueKind::GradePositive => {
+                    t.grade_positive += 1.0;
+                    note("strength: grade");
+                }
+                CueKind::GradeNegative => {
+                    t.grade_negative += 1.0;
+                    note("weakness: grade");
+                }
+                CueKind::Theme(i) | CueKind::WeakTheme(i) => {
+                    if theme_cues_seen.contains(&hit.cue) {
+                        continue;
+                    }
+                    theme_cues_seen.push(hit.cue);
+                    let weight = if matches!(hit.kind, CueKind::Theme(_)) {
+                        1.0
+                    } else {
+                        thresholds.weak_cue_weight
+                    };
+                    t.themes[i] += weight;
+                    let id = &self.taxonomy.themes[i].id;
+                    let label = format!("{} {id}", hit.kind.label());
+                    note(&label);
+                }
+            }
+        }
+        t.evidence = evidence;
+        t
     }
+
+    /// True when the words of `text` up to the first clause break include a finite verb:
+    /// then the sentence states something rather than naming an item to improve.
+    fn main_clause_has_finite_verb(&self, text: &str) -> bool {
+        let words: Vec<&str> = text.split(' ').collect();
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                let at_break = self.clause_breaks.iter().any(|b| {
+                    let first = &b[0];
+                    if !first.chars().any(is_word_char) {
+                        words[i - 1].ends_with(first.as_str())
+                    } else {
+                        words.len() >= i + b.len()
+                            && words[i..i + b.len()].iter().zip(b).all(|(w, b)| *w == b)
+                    }
+                });
+                if at_break {
+                    return false;
+                }
+            }
+            let bare = word.trim_matches(|c: char| !is_word_char(c) && c != '\'');
+            if self.finite_verbs.contains(bare) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The structure around a sentence: its list, its section heading, the heading
+    /// just before it.
+    fn structure(&self, input: &SentenceInput, prev: &Tally) -> Structure {
+        let in_section = !input.section.is_empty()
+            && self
+                .matcher
+                .hits(&normalise_text(input.section))
+                .iter()
+                .any(|h| h.kind == CueKind::ImprovementHeading);
+        Structure {
+            in_list: input.in_improvement_list,
+            in_section,
+            heading_before: prev.improvement_heading > 0.0,
+        }
+    }
+
+    fn is_fragment(&self, t: &Tally) -> bool {
+        t.words <= self.taxonomy.thresholds.fragment_max_words
+    }
+
+    /// Raw score per stance, in [`Stance::ALL`] order.
+    fn stance_scores(&self, t: &Tally, structure: &Structure, fragment: bool) -> [f32; 4] {
+        let w = &self.taxonomy.weights;
+        let flag = |b: bool, weight: f32| if b { weight } else { 0.0 };
+        let mut scores = [
+            w.strength_cue
+                * t.strength
+                    .min(self.taxonomy.thresholds.max_strength_cues as f32)
+                + w.reversed_weakness * t.reversed_weakness
+                + w.grade_positive * t.grade_positive,
+            w.weakness_cue * t.weakness
+                + w.hedge * t.hedge
+                + w.negated_strength * t.negated_strength
+                + w.grade_negative * t.grade_negative,
+            w.recommendation_cue * t.recommendation
+                + w.recommendation_opener * t.recommendation_opener
+                + w.improvement_item * t.improvement_item
+                + flag(structure.in_list, w.improvement_list)
+                + flag(structure.in_section, w.improvement_section)
+                + flag(structure.heading_before, w.heading_before),
+            w.context_cue * t.context
+                + w.history * t.history
+                + flag(!t.ends_with_stop, w.no_full_stop),
+        ];
+        if fragment && !structure.in_list && !structure.in_section {
+            // Headings, table cells, page furniture: context, whatever words they hold.
+            scores[Stance::Context.index()] += w.improvement_list;
+        }
+        scores[self.taxonomy.default_stance().index()] += w.default_stance;
+        scores
+    }
+}
+
+/// Where a sentence sits in the report's structure.
+#[derive(Debug, Clone, Copy, Default)]
+struct Structure {
+    /// An item under an improvement heading (from segmentation).
+    in_list: bool,
+    /// Its section heading is an improvement heading.
+    in_section: bool,
+    /// The sentence before it is an improvement heading.
+    heading_before: bool,
+}
+
+fn softmax(scores: &[f32; 4]) -> [f32; 4] {
+    let max = scores.iter().copied().fold(f32::MIN, f32::max);
+    let exp = scores.map(|s| (s - max).exp());
+    let sum: f32 = exp.iter().sum();
+    exp.map(|e| e / sum)
 }
 
 impl Classifier for RulesClassifier {
@@ -60,49 +656,62 @@ impl Classifier for RulesClassifier {
     }
 
     fn classify(&self, input: &SentenceInput) -> Label {
-        let text = input.text.to_lowercase();
-        let mut evidence = Vec::new();
-        let count = |cues: &[String], stance: Stance, evidence: &mut Vec<String>| {
-            let hits: Vec<&String> = cues.iter().filter(|c| text.contains(c.as_str())).collect();
-            for hit in &hits {
-                evidence.push(format!("{}: \"{hit}\"", stance.as_str()));
-            }
-            hits.len()
-        };
-        let cues = &self.taxonomy.stance;
-        let strength = count(&cues.strength, Stance::Strength, &mut evidence);
-        let weakness = count(&cues.weakness, Stance::Weakness, &mut evidence);
-        let recommendation = count(&cues.recommendation, Stance::Recommendation, &mut evidence);
-        let (stance, score) = if input.in_improvement_list || recommendation > 0 {
-            (Stance::Recommendation, 0.8)
-        } else if weakness > 0 {
-            (Stance::Weakness, 0.7)
-        } else if strength > 0 {
-            (Stance::Strength, 0.6)
-        } else {
-            (Stance::Context, 0.5)
-        };
-        let mut themes: Vec<ThemeScore> = self
-            .taxonomy
-            .themes
+        let mut tally = self.tally(input.text, true);
+        let prev = self.tally(input.prev, false);
+        let structure = self.structure(input, &prev);
+        let in_section = structure.in_section;
+        let fragment = self.is_fragment(&tally);
+        let scores = self.stance_scores(&tally, &structure, fragment);
+        let probabilities = softmax(&scores);
+        let best = (0..4)
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .expect("four stances");
+        let stance = Stance::ALL[best];
+        let mut evidence = std::mem::take(&mut tally.evidence);
+        if input.in_improvement_list {
+            evidence.push("structure: improvement list".to_string());
+        }
+        if in_section {
+            evidence.push(format!("structure: section '{}'", input.section.trim()));
+        }
+        if structure.heading_before {
+            evidence.push("structure: after an improvement heading".to_string());
+        }
+        if fragment && !input.in_improvement_list && !in_section {
+            evidence.push(format!("structure: fragment of {} words", tally.words));
+        }
+        if scores
             .iter()
-            .filter_map(|theme| {
-                let hits = theme
-                    .cues
-                    .iter()
-                    .filter(|c| text.contains(c.as_str()))
-                    .count();
-                (hits > 0).then(|| ThemeScore {
-                    id: theme.id.clone(),
-                    score: (0.5 + 0.2 * hits as f32).min(1.0),
+            .all(|&s| s <= self.taxonomy.weights.default_stance)
+        {
+            evidence.push(format!("default: {}", stance.as_str()));
+        }
+
+        let thresholds = &self.taxonomy.thresholds;
+        let mut themes: Vec<ThemeScore> = if fragment {
+            Vec::new()
+        } else {
+            self.taxonomy
+                .themes
+                .iter()
+                .zip(&tally.themes)
+                .filter_map(|(theme, &hits)| {
+                    let score = 1.0 - (-hits / thresholds.theme_saturation).exp();
+                    (score >= thresholds.min_theme_score).then(|| ThemeScore {
+                        id: theme.id.clone(),
+                        score,
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
         themes.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         themes.truncate(MAX_THEMES);
+        if fragment {
+            evidence.retain(|e| !e.starts_with("theme"));
+        }
         Label {
             stance,
-            stance_score: score,
+            stance_score: probabilities[best],
             themes,
             evidence,
         }

@@ -1,0 +1,341 @@
+//! Scoring a classifier against hand-labelled sentences.
+//!
+//! The metrics are plain functions of (truth, predicted) pairs, so any classifier
+//! ("rules", "model", "combined") can be scored the same way and side by side:
+//! [`StanceMetrics::compute`], [`ThemeMetrics::compute`]. [`read_labelled`] reads the
+//! JSONL format of `labelled.jsonl`; [`evaluate`] runs a classifier over it.
+//!
+//! Conventions, chosen to be explicit rather than clever:
+//! - precision is 0 when nothing was predicted for a class, recall is 0 when a class has
+//!   no support, F1 is 0 when precision + recall is 0;
+//! - stance macro-F1 averages the four stances, whatever their support;
+//! - theme macro-F1 averages the themes with support (at least one true sentence) in the
+//!   scored file, so a theme absent from the file neither helps nor hurts; theme
+//!   micro-F1 pools every (sentence, theme) decision;
+//! - rows marked `not_a_sentence` (headings, fragments, page furniture) are scored like
+//!   any other row, as they are labelled (LABELLING.md: `context`, no themes), because the
+//!   pipeline meets such text too and must label it so.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::classify::Classifier;
+use crate::types::{Label, SentenceInput, Stance};
+
+/// One hand-labelled sentence (a line of `labelled.jsonl`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledSentence {
+    pub id: String,
+    #[serde(default)]
+    pub doc: String,
+    pub text: String,
+    #[serde(default)]
+    pub prev: String,
+    #[serde(default)]
+    pub next: String,
+    pub stance: Stance,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    #[serde(default)]
+    pub not_a_sentence: bool,
+}
+
+impl LabelledSentence {
+    /// The classifier's view. The labelled format carries no section or list structure,
+    /// so those are empty: the rules are scored on the text and its neighbours alone.
+    pub fn input(&self) -> SentenceInput<'_> {
+        SentenceInput {
+            text: &self.text,
+            prev: &self.prev,
+            next: &self.next,
+            section: "",
+            in_improvement_list: false,
+        }
+    }
+}
+
+/// Reads a labelled JSONL file; a bad line is an error naming the file and line number.
+/// Blank lines are skipped.
+pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open labelled file {}", path.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line_no = i + 1;
+        let line =
+            line.with_context(|| format!("{}, line {line_no}: cannot read", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: LabelledSentence = serde_json::from_str(&line).with_context(|| {
+            format!(
+                "{}, line {line_no}: not a labelled sentence",
+                path.display()
+            )
+        })?;
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        bail!("{}: holds no labelled sentences", path.display());
+    }
+    Ok(rows)
+}
+
+/// Precision, recall, F1 and support of one class.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct ClassScores {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// True instances of the class.
+    pub support: usize,
+    /// Instances predicted as the class.
+    pub predicted: usize,
+}
+
+impl ClassScores {
+    /// From true positives, predicted count and support.
+    pub fn from_counts(true_positives: usize, predicted: usize, support: usize) -> ClassScores {
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let precision = ratio(true_positives, predicted);
+        let recall = ratio(true_positives, support);
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        ClassScores {
+            precision,
+            recall,
+            f1,
+            support,
+            predicted,
+        }
+    }
+}
+
+/// Stance metrics: per-class scores in [`Stance::ALL`] order, macro-F1, accuracy and the
+/// confusion matrix (rows = truth, columns = predicted, both in [`Stance::ALL`] order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StanceMetrics {
+    pub per_class: BTreeMap<String, ClassScores>,
+    pub macro_f1: f64,
+    pub accuracy: f64,
+    pub confusion: [[usize; 4]; 4],
+    pub n: usize,
+}
+
+impl StanceMetrics {
+    /// From (truth, predicted) pairs.
+    pub fn compute(pairs: &[(Stance, Stance)]) -> StanceMetrics {
+        let mut confusion = [[0usize; 4]; 4];
+        for &(truth, predicted) in pairs {
+            confusion[truth.index()][predicted.index()] += 1;
+        }
+        let mut per_class = BTreeMap::new();
+        let mut f1_sum = 0.0;
+        for stance in Stance::ALL {
+            let k = stance.index();
+            let support: usize = confusion[k].iter().sum();
+            let predicted: usize = confusion.iter().map(|row| row[k]).sum();
+            let scores = ClassScores::from_counts(confusion[k][k], predicted, support);
+            f1_sum += scores.f1;
+            per_class.insert(stance.as_str().to_string(), scores);
+        }
+        let correct: usize = (0..4).map(|k| confusion[k][k]).sum();
+        StanceMetrics {
+            per_class,
+            macro_f1: f1_sum / 4.0,
+            accuracy: if pairs.is_empty() {
+                0.0
+            } else {
+                correct as f64 / pairs.len() as f64
+            },
+            confusion,
+            n: pairs.len(),
+        }
+    }
+
+    pub fn class(&self, stance: Stance) -> ClassScores {
+        self.per_class[stance.as_str()]
+    }
+}
+
+/// Theme metrics: per-theme scores (every theme seen in truth or predictions), micro
+/// P/R/F1 over all (sentence, theme) decisions, macro-F1 over themes with support.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeMetrics {
+    pub per_theme: BTreeMap<String, ClassScores>,
+    pub micro: ClassScores,
+    pub macro_f1: f64,
+    /// Sentences where the predicted theme set equals the true one.
+    pub exact_match: f64,
+    pub n: usize,
+}
+
+impl ThemeMetrics {
+    /// From (true themes, predicted themes) pairs, one per sentence. Duplicate ids within
+    /// one set count once.
+    pub fn compute<S: AsRef<str>>(pairs: &[(Vec<S>, Vec<S>)]) -> ThemeMetrics {
+        // id -> (true positives, predicted, support)
+        let mut counts: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+        let mut exact = 0;
+        for (truth, predicted) in pairs {
+            let truth: std::collections::BTreeSet<&str> =
+                truth.iter().map(|s| s.as_ref()).collect();
+            let predicted: std::collections::BTreeSet<&str> =
+                predicted.iter().map(|s| s.as_ref()).collect();
+            if truth == predicted {
+                exact += 1;
+            }
+            for &id in &truth {
+                let c = counts.entry(id.to_string()).or_default();
+                c.2 += 1;
+                if predicted.contains(id) {
+                    c.0 += 1;
+                }
+            }
+            for &id in &predicted {
+                counts.entry(id.to_string()).or_default().1 += 1;
+            }
+        }
+        let per_theme: BTreeMap<String, ClassScores> = counts
+            .iter()
+            .map(|(id, &(tp, predicted, support))| {
+                (id.clone(), ClassScores::from_counts(tp, predicted, support))
+            })
+            .collect();
+        let (tp, predicted, support) = counts
+            .values()
+            .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+        let supported: Vec<f64> = per_theme
+            .values()
+            .filter(|s| s.support > 0)
+            .map(|s| s.f1)
+            .collect();
+        ThemeMetrics {
+            per_theme,
+            micro: ClassScores::from_counts(tp, predicted, support),
+            macro_f1: if supported.is_empty() {
+                0.0
+            } else {
+                supported.iter().sum::<f64>() / supported.len() as f64
+            },
+            exact_match: if pairs.is_empty() {
+                0.0
+            } else {
+                exact as f64 / pairs.len() as f64
+            },
+            n: pairs.len(),
+        }
+    }
+}
+
+/// A classifier's scores on a labelled set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalReport {
+    pub classifier: String,
+    pub stance: StanceMetrics,
+    pub themes: ThemeMetrics,
+}
+
+/// Labels every row with `classifier` and scores the labels against the rows' own.
+pub fn evaluate(classifier: &dyn Classifier, rows: &[LabelledSentence]) -> EvalReport {
+    let inputs: Vec<SentenceInput> = rows.iter().map(LabelledSentence::input).collect();
+    let labels = classifier.classify_batch(&inputs);
+    score(classifier.name(), rows, &labels)
+}
+
+/// Scores labels (one per row, in order) against the rows' own.
+pub fn score(classifier: &str, rows: &[LabelledSentence], labels: &[Label]) -> EvalReport {
+    assert_eq!(rows.len(), labels.len(), "one label per labelled row");
+    let stance_pairs: Vec<(Stance, Stance)> = rows
+        .iter()
+        .zip(labels)
+        .map(|(row, label)| (row.stance, label.stance))
+        .collect();
+    let theme_pairs: Vec<(Vec<&str>, Vec<&str>)> = rows
+        .iter()
+        .zip(labels)
+        .map(|(row, label)| {
+            (
+                row.themes.iter().map(String::as_str).collect(),
+                label.themes.iter().map(|t| t.id.as_str()).collect(),
+            )
+        })
+        .collect();
+    EvalReport {
+        classifier: classifier.to_string(),
+        stance: StanceMetrics::compute(&stance_pairs),
+        themes: ThemeMetrics::compute(&theme_pairs),
+    }
+}
+
+impl fmt::Display for EvalReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stance;
+        writeln!(f, "classifier: {}   sentences: {}", self.classifier, s.n)?;
+        writeln!(f)?;
+        writeln!(f, "STANCE")?;
+        writeln!(
+            f,
+            "{:<16}{:>10}{:>10}{:>10}{:>10}{:>10}",
+            "class", "precision", "recall", "f1", "support", "predicted"
+        )?;
+        for stance in Stance::ALL {
+            let c = s.class(stance);
+            writeln!(
+                f,
+                "{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10}{:>10}",
+                stance.as_str(),
+                c.precision,
+                c.recall,
+                c.f1,
+                c.support,
+                c.predicted
+            )?;
+        }
+        writeln!(f, "macro-F1 {:.3}   accuracy {:.3}", s.macro_f1, s.accuracy)?;
+        writeln!(f)?;
+        writeln!(f, "confusion (rows = truth, columns = predicted)")?;
+        write!(f, "{:<16}", "")?;
+        for stance in Stance::ALL {
+            write!(f, "{:>16}", stance.as_str())?;
+        }
+        writeln!(f)?;
+        for truth in Stance::ALL {
+            write!(f, "{:<16}", truth.as_str())?;
+            for predicted in Stance::ALL {
+                write!(f, "{:>16}", s.confusion[truth.index()][predicted.index()])?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f)?;
+        let t = &self.themes;
+        writeln!(f, "THEMES")?;
+        writeln!(
+            f,
+            "micro P {:.3}  R {:.3}  F1 {:.3}   macro-F1 {:.3} (themes with support)   exact set match {:.3}",
+            t.micro.precision, t.micro.recall, t.micro.f1, t.macro_f1, t.exact_match
+        )?;
+        writeln!(
+            f,
+            "{:<24}{:>10}{:>10}{:>10}{:>10}{:>10}",
+            "theme", "precision", "recall", "f1", "support", "predicted"
+        )?;
+        for (id, c) in &t.per_theme {
+            writeln!(
+                f,
+                "{:<24}{:>10.3}{:>10.3}{:>10.3}{:>10}{:>10}",
+                id, c.precision, c.recall, c.f1, c.support, c.predicted
+            )?;
+        }
+        Ok(())
+    }
+}
