@@ -17,7 +17,9 @@ pub struct TrainSettings {
     /// Full-batch Adam steps.
     pub steps: usize,
     pub learning_rate: f64,
-    /// L2 penalty on the weights (not the biases), per head.
+    /// L2 penalty on the weights (not the biases). Chosen from 0.001, 0.01, 0.1, 0.3 on the
+    /// grouped cross-validation (0.1 best for both heads); features are standardised, so
+    /// strong shrinkage suits 800 features on under 2,000 sentences.
     pub l2: f64,
     /// Stance class weights are (n / (classes * count))^power: 0 is unweighted, 1 fully
     /// balanced. Between the two, so the rare `recommendation` is not drowned out but
@@ -30,7 +32,7 @@ impl Default for TrainSettings {
         TrainSettings {
             steps: 300,
             learning_rate: 0.01,
-            l2: 0.01,
+            l2: 0.1,
             class_weight_power: 0.5,
         }
     }
