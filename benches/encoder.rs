@@ -87,13 +87,13 @@ fn main() {
         ),
     );
     measure(
-        "model: sorted batches of 32, candle threads",
-        &build(load().with_parallel_batches(false)),
+        "model: sorted batches of 32, candle threads (default)",
+        &build(load()),
     );
-    for batch in [16, 32, 64] {
+    for batch in [16, 32] {
         measure(
             &format!("model: sorted batches of {batch}, rayon batches"),
-            &build(load().with_batch_size(batch)),
+            &build(load().with_batch_size(batch).with_parallel_batches(true)),
         );
     }
     measure(

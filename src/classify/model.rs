@@ -126,7 +126,6 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
     }
 }
 
-
 /// Combines the model's scores with the rules' label for the same sentence:
 /// an item in an improvement list is a recommendation (LABELLING.md rule 10), which the
 /// model cannot see from the text alone (the labelled sentences carry no structure), and
