@@ -37,6 +37,8 @@ pub struct Thresholds {
     pub theme_saturation: f32,
     /// Weight of a theme's `weak_cues` relative to its `cues` (which weigh 1).
     pub weak_cue_weight: f32,
+    /// Theme cues in the neighbouring sentences count this much of their weight.
+    pub neighbour_theme_weight: f32,
     /// How many words before a strength cue a negation may stand and still turn it round.
     pub negation_window: usize,
     /// At most this many strength cues count towards strength.

@@ -389,8 +389,8 @@ fn bad_jsonl_names_the_file_and_line() {
 
 /// Floors just under what the bundled rules reach on labelled.jsonl; a change to the
 /// cues that lowers them should be a conscious one.
-const STANCE_MACRO_F1_FLOOR: f64 = 0.0;
-const THEME_MICRO_F1_FLOOR: f64 = 0.0;
+const STANCE_MACRO_F1_FLOOR: f64 = 0.79;
+const THEME_MICRO_F1_FLOOR: f64 = 0.70;
 
 #[test]
 fn eval_over_the_labelled_sentences_stays_above_the_floor() {
@@ -409,4 +409,31 @@ fn eval_over_the_labelled_sentences_stays_above_the_floor() {
         "theme micro-F1 {:.3} fell under {THEME_MICRO_F1_FLOOR}",
         report.themes.micro.f1
     );
+}
+
+#[test]
+fn an_edited_copy_of_the_taxonomy_changes_the_labels() {
+    let text = "Young carers receive a prompt service.";
+    let before = rules().classify(&sentence(text));
+    assert!(!before.themes.iter().any(|t| t.id == "neglect"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my-taxonomy.toml");
+    let edited = DEFAULT_TOML.replacen(
+        "cues = [\"neglect\"",
+        "cues = [\"young carer\", \"neglect\"",
+        1,
+    );
+    assert_ne!(edited, DEFAULT_TOML);
+    std::fs::write(&path, edited).unwrap();
+    let mine = RulesClassifier::new(Taxonomy::load(&path).expect("the edited copy loads"));
+    let after = mine.classify(&sentence(text));
+    assert!(
+        after.themes.iter().any(|t| t.id == "neglect"),
+        "{:?}",
+        after.evidence
+    );
+    assert!(after
+        .evidence
+        .iter()
+        .any(|e| e == "theme neglect: 'young carers'"));
 }

@@ -14,7 +14,9 @@
 //! 3. A strength cue with a negation a few words before it counts for weakness.
 //! 4. Each stance gets a raw score, the weighted sum of its evidence (`[weights]`); the
 //!    highest wins and the softmax of the raw scores gives `stance_score`.
-//! 5. Each theme's score is `1 - exp(-hits / theme_saturation)`; themes at or above
+//! 5. Each theme's score is `1 - exp(-hits / theme_saturation)`, where hits add the
+//!    sentence's own cue weights and `neighbour_theme_weight` times its neighbours'; themes
+//!    at or above
 //!    `min_theme_score` are kept, at most three, highest first.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -64,9 +66,13 @@ impl CueKind {
         )
     }
 
-    /// Can be masked by a longer stance hit around it.
+    /// Can be masked by a longer stance hit around it. Negations and reversers are
+    /// modifiers: "not" inside "are not" must still turn round "are not effective".
     fn is_stance(self) -> bool {
-        !matches!(self, CueKind::Theme(_) | CueKind::WeakTheme(_))
+        !matches!(
+            self,
+            CueKind::Theme(_) | CueKind::WeakTheme(_) | CueKind::Negation | CueKind::Reverser
+        )
     }
 
     /// The evidence prefix ("weakness", "hedge").
@@ -211,7 +217,7 @@ impl CueMatcher {
                 });
             }
         }
-        drop_covered_stance_hits(&mut hits);
+        drop_covered_hits(&mut hits);
         hits
     }
 }
@@ -247,7 +253,8 @@ fn whole_word_end(text: &str, end: usize) -> Option<usize> {
         return Some(end);
     }
     let rest = &text[end..];
-    for ending in ["", "s", "es", "'s", "s'", "'"] {
+    // Longest ending first, so the evidence shows "care leaver's", not "care leaver".
+    for ending in ["'s", "s'", "es", "s", ""] {
         if let Some(after) = rest.strip_prefix(ending) {
             if !after.chars().next().is_some_and(is_word_char) {
                 return Some(end + ending.len());
@@ -257,20 +264,29 @@ fn whole_word_end(text: &str, end: usize) -> Option<usize> {
     None
 }
 
-/// Drops a stance hit that lies inside a longer stance hit, so that the longer, more
-/// specific cue decides ("requires improvement to be good" is not also "good"). Negations,
-/// hedges and reversers modify other cues and mask nothing.
-fn drop_covered_stance_hits(hits: &mut Vec<Hit>) {
-    let stance: Vec<(usize, usize)> = hits
-        .iter()
-        .filter(|h| h.kind.masks_stance())
-        .map(|h| (h.start, h.end))
-        .collect();
+/// Drops a hit that lies inside a longer one of its own family, so that the longer, more
+/// specific cue decides:
+/// - a stance hit inside a longer stance hit ("requires improvement to be good" is not
+///   also "good"); negations, hedges and reversers modify other cues and mask nothing;
+/// - a theme hit inside a longer hit of another theme ("return home interviews" is
+///   exploitation, not also "return home" for permanence).
+fn drop_covered_hits(hits: &mut Vec<Hit>) {
+    let theme_of = |kind: CueKind| match kind {
+        CueKind::Theme(i) | CueKind::WeakTheme(i) => Some(i),
+        _ => None,
+    };
+    let spans: Vec<(usize, usize, CueKind)> =
+        hits.iter().map(|h| (h.start, h.end, h.kind)).collect();
     hits.retain(|h| {
-        !h.kind.is_stance()
-            || !stance
-                .iter()
-                .any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
+        !spans.iter().any(|&(start, end, kind)| {
+            let covers = start <= h.start && end >= h.end && (end - start) > (h.end - h.start);
+            let same_family = match (theme_of(h.kind), theme_of(kind)) {
+                (Some(mine), Some(theirs)) => mine != theirs,
+                (None, None) => h.kind.is_stance() && kind.masks_stance(),
+                _ => false,
+            };
+            covers && same_family
+        })
     });
 }
 
@@ -380,8 +396,12 @@ impl RulesClassifier {
 
     /// The rule features of a sentence, for a learned model to use beside embeddings.
     /// Stable order, given by [`RulesClassifier::feature_names`]; length
-    /// `themes + 28`. Counts are raw (not normalised); flags are 0 or 1; the `rules_p:*`
-    /// features are the rules' stance probabilities.
+    /// `themes + 28`. `theme:<id>` is the summed weight of the sentence's own cue hits
+    /// for that theme (weak cues weigh `weak_cue_weight`; neighbours are not included).
+    /// Stance counts are raw (not normalised); flags are 0 or 1; `words_div_40` is the
+    /// word count / 40; `prev:*` count the previous sentence's stance cues; `rules_p:*`
+    /// are the rules' own stance probabilities (they sum to 1). Cheap: no evidence
+    /// strings are built.
     pub fn features(&self, input: &SentenceInput) -> Vec<f32> {
         let tally = self.tally(input.text, false);
         let prev = self.tally(input.prev, false);
@@ -516,6 +536,7 @@ impl RulesClassifier {
                 }
                 CueKind::ItemOpener => {
                     if text[..hit.start].chars().any(is_word_char)
+                        || !t.ends_with_stop
                         || self.main_clause_has_finite_verb(&text)
                     {
                         continue;
@@ -658,6 +679,14 @@ impl Classifier for RulesClassifier {
     fn classify(&self, input: &SentenceInput) -> Label {
         let mut tally = self.tally(input.text, true);
         let prev = self.tally(input.prev, false);
+        let neighbour_weight = self.taxonomy.thresholds.neighbour_theme_weight;
+        if neighbour_weight > 0.0 {
+            // A sentence often continues its neighbours' subject ("This improves outcomes.").
+            let next = self.tally(input.next, false);
+            for (i, own) in tally.themes.iter_mut().enumerate() {
+                *own += neighbour_weight * (prev.themes[i] + next.themes[i]);
+            }
+        }
         let structure = self.structure(input, &prev);
         let in_section = structure.in_section;
         let fragment = self.is_fragment(&tally);
@@ -714,6 +743,105 @@ impl Classifier for RulesClassifier {
             stance_score: probabilities[best],
             themes,
             evidence,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> RulesClassifier {
+        RulesClassifier::new(Taxonomy::bundled())
+    }
+
+    #[test]
+    fn whole_words_with_plural_and_possessive_endings() {
+        // "good|bye": the match ends inside a longer word.
+        assert_eq!(whole_word_end("goodbye", 4), None);
+        assert_eq!(whole_word_end("good.", 4), Some(4));
+        assert_eq!(whole_word_end("care leavers are", 11), Some(12));
+        assert_eq!(whole_word_end("care leaver's plan", 11), Some(13));
+        assert_eq!(whole_word_end("care leavers' plans", 11), Some(13));
+        assert!(starts_word("a good", 2));
+        assert!(!starts_word("agood", 1));
+        assert_eq!(word_end("recruitment of staff", 7), 11);
+    }
+
+    #[test]
+    fn longer_stance_cues_mask_shorter_ones() {
+        let c = rules();
+        let label = c.classify(&SentenceInput {
+            text: "Help and protection requires improvement to be good.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(label.stance, Stance::Weakness, "{:?}", label.evidence);
+        assert!(!label.evidence.iter().any(|e| e == "strength: 'good'"));
+    }
+
+    #[test]
+    fn negation_and_reversal_turn_cues_round() {
+        let c = rules();
+        let negated = c.classify(&SentenceInput {
+            text: "Plans are not always robust.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(negated.stance, Stance::Weakness, "{:?}", negated.evidence);
+        assert!(negated
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("weakness: negated")));
+        let reversed = c.classify(&SentenceInput {
+            text: "Regular reviews help to avoid drift for children.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(reversed.stance, Stance::Strength, "{:?}", reversed.evidence);
+    }
+
+    #[test]
+    fn main_clause_finite_verbs_separate_items_from_statements() {
+        let c = rules();
+        assert!(!c.main_clause_has_finite_verb("the quality of plans for children in need."));
+        assert!(c.main_clause_has_finite_verb("the quality of plans is variable."));
+        // A verb after a clause break does not make the item a statement.
+        assert!(!c.main_clause_has_finite_verb(
+            "the quality of assessments, so that they are effective."
+        ));
+        let item = c.classify(&SentenceInput {
+            text: "The quality of plans for children in need.",
+            ..SentenceInput::default()
+        });
+        assert_eq!(item.stance, Stance::Recommendation, "{:?}", item.evidence);
+        let heading = c.classify(&SentenceInput {
+            text: "Ensure that",
+            ..SentenceInput::default()
+        });
+        assert_eq!(
+            heading.stance,
+            Stance::Context,
+            "a two-word fragment is context"
+        );
+    }
+
+    #[test]
+    fn fragments_and_furniture_are_context_without_themes() {
+        let c = rules();
+        for text in [
+            "Children in care",
+            "T: 0300 123 1231",
+            "© Crown copyright 2024",
+        ] {
+            let label = c.classify(&SentenceInput {
+                text,
+                ..SentenceInput::default()
+            });
+            assert_eq!(
+                label.stance,
+                Stance::Context,
+                "{text}: {:?}",
+                label.evidence
+            );
+            assert!(label.themes.is_empty(), "{text}: {:?}", label.themes);
         }
     }
 }
