@@ -26,6 +26,7 @@ pub mod eval;
 pub mod facts;
 pub mod html;
 pub mod ingest;
+pub mod modelfetch;
 pub mod page;
 pub mod pdf;
 pub mod pipeline;

@@ -20,6 +20,8 @@ enum Command {
     Eval(cmd::eval::EvalArgs),
     Compare(cmd::compare::CompareArgs),
     Forget(cmd::forget::ForgetArgs),
+    Train(cmd::train::TrainArgs),
+    Explain(cmd::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => cmd::eval::execute(args),
         Command::Compare(args) => cmd::compare::execute(args),
         Command::Forget(args) => cmd::forget::execute(args),
+        Command::Train(args) => cmd::train::execute(args),
+        Command::Explain(args) => cmd::explain::execute(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -3,8 +3,10 @@
 
 pub mod compare;
 pub mod eval;
+pub mod explain;
 pub mod forget;
 pub mod run;
+pub mod train;
 
 use std::process::ExitCode;
 

@@ -12,7 +12,8 @@ use clap::Args;
 use rayon::prelude::*;
 
 use crate::aggregate;
-use crate::classify::{Classifier, RulesClassifier};
+use crate::classify::{build_classifier, Classifier, ClassifierChoice};
+use crate::cmd::train::ModelArgs;
 use crate::cmd::{exit, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
 use crate::error::InputError;
 use crate::ingest;
@@ -63,6 +64,14 @@ pub struct RunArgs {
     /// new or changed inputs are read. Default: store.sqlite in the output folder.
     #[arg(long, value_name = "FILE")]
     pub store: Option<PathBuf>,
+
+    /// Which classifier labels the sentences. Default: combined when the model is
+    /// present (fetched if missing), else rules, with a note on stderr.
+    #[arg(long, value_enum)]
+    pub classifier: Option<ClassifierChoice>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 impl Default for RunArgs {
@@ -75,6 +84,8 @@ impl Default for RunArgs {
             taxonomy: None,
             all_reports: false,
             store: None,
+            classifier: None,
+            model: ModelArgs::default(),
         }
     }
 }
@@ -103,8 +114,11 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
             eprintln!("skipped {e}");
         }
     }
-    let classifier = RulesClassifier::new(taxonomy.clone());
-    let (store, work) = update_store(store, &files, &classifier, &taxonomy, args.quiet)?;
+    let classifier = build_classifier(args.classifier, &args.model, taxonomy.clone())?;
+    if !args.quiet {
+        eprintln!("classifier: {}", classifier.name());
+    }
+    let (store, work) = update_store(store, &files, classifier.as_ref(), &taxonomy, args.quiet)?;
     errors.extend(work.errors.iter().cloned());
 
     let mut reports = store.load_all()?;

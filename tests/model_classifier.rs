@@ -1,0 +1,234 @@
+//! The model and combined classifiers with the real encoder and the committed heads.
+
+use std::path::{Path, PathBuf};
+
+use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
+use ofsted_themes::classify::{Classifier, ClassifierChoice, ModelClassifier, RulesClassifier};
+use ofsted_themes::cmd::run::{execute, RunArgs};
+use ofsted_themes::cmd::train::{cross_validate, read_labelled, ModelArgs, TrainingSet};
+use ofsted_themes::modelfetch;
+use ofsted_themes::taxonomy::Taxonomy;
+use ofsted_themes::types::{SentenceInput, Stance};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn model_dir() -> PathBuf {
+    let dir = root().join(modelfetch::DEFAULT_MODEL_DIR);
+    modelfetch::ensure(&dir).unwrap_or_else(|e| panic!("the encoder model is needed: {e:#}"))
+}
+
+fn heads() -> PathBuf {
+    root().join(DEFAULT_HEADS)
+}
+
+fn labelled_file() -> PathBuf {
+    let path = root().join("../shared/training/labelled.jsonl");
+    assert!(
+        path.is_file(),
+        "{} is missing: the shared training data must sit beside the project",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn the_committed_heads_reproduce_their_recorded_figures() {
+    let card = HeadsCard::load(&HeadsCard::path_for(&heads())).unwrap();
+    let labels = labelled_file();
+    assert_eq!(
+        modelfetch::sha256_file(&labels).unwrap(),
+        card.training_sha256,
+        "labelled.jsonl changed since the heads were trained: run `ofsted-themes train`"
+    );
+    let taxonomy = Taxonomy::bundled();
+    let rows = read_labelled(&labels, &taxonomy).unwrap();
+    assert_eq!(rows.len(), card.training_sentences);
+    let encoder = Encoder::load(&model_dir()).unwrap();
+    let rules = RulesClassifier::new(taxonomy);
+    let set = TrainingSet::build(
+        &rows,
+        &encoder,
+        &rules,
+        card.use_prev,
+        // Embeddings keyed by text and model: reruns of this test skip the encoder.
+        Some(Path::new(env!("CARGO_TARGET_TMPDIR"))),
+    )
+    .unwrap();
+    let cv = cross_validate(
+        &set,
+        &card.themes,
+        card.cross_validation.folds,
+        &card.settings,
+    )
+    .unwrap();
+    let recorded = &card.cross_validation;
+    for (name, got, want) in [
+        ("rules", &cv.rules, &recorded.rules),
+        ("model", &cv.model, &recorded.model),
+        ("combined", &cv.combined, &recorded.combined),
+    ] {
+        // Multi-threaded matrix products may round differently; the figures must not move.
+        let close = |a: f64, b: f64| (a - b).abs() < 0.005;
+        assert!(
+            close(got.stance_macro_f1, want.stance_macro_f1)
+                && close(got.theme_micro_f1, want.theme_micro_f1)
+                && close(got.stance_accuracy, want.stance_accuracy)
+                && close(got.theme_macro_f1, want.theme_macro_f1),
+            "{name}: cross-validation gives {got:?}, the card records {want:?}"
+        );
+    }
+    // The learned classifier must earn its place over the rules on both measures.
+    assert!(cv.combined.stance_macro_f1 > cv.rules.stance_macro_f1 + 0.02);
+    assert!(cv.combined.theme_micro_f1 > cv.rules.theme_micro_f1 + 0.02);
+}
+
+fn model() -> ModelClassifier {
+    ModelClassifier::load(&model_dir(), &heads(), Taxonomy::bundled()).unwrap()
+}
+
+#[test]
+fn clear_sentences_get_the_obvious_stance() {
+    let model = model();
+    let cases = [
+        ("Too many children experience delays in their assessments, and the quality of plans is variable.", Stance::Weakness),
+        ("Care leavers are very well supported by personal advisers who know them well.", Stance::Strength),
+    ];
+    let inputs: Vec<SentenceInput> = cases
+        .iter()
+        .map(|(text, _)| SentenceInput {
+            text,
+            ..Default::default()
+        })
+        .collect();
+    let labels = model.classify_batch(&inputs);
+    for ((text, want), label) in cases.iter().zip(&labels) {
+        assert_eq!(label.stance, *want, "{text}: {label:?}");
+        assert!(label.themes.len() <= 3);
+        assert!(!label.evidence.is_empty());
+    }
+    assert!(
+        labels[1].themes.iter().any(|t| t.id == "care_leavers"),
+        "{:?}",
+        labels[1]
+    );
+    // Batching must not change a label.
+    assert_eq!(model.classify(&inputs[0]), labels[0]);
+}
+
+/// Known failure of the committed heads: a lone "should" sentence with no previous
+/// sentence comes out as a strength (p 0.51), not a recommendation. Most recommendations
+/// in the training data are list items, whose neighbours are other items.
+#[test]
+#[ignore = "known weakness of the model: a lone 'should' sentence is called a strength"]
+fn a_lone_should_sentence_is_a_recommendation() {
+    let input = SentenceInput {
+        text: "Leaders should ensure that plans for children in need are reviewed regularly.",
+        ..Default::default()
+    };
+    assert_eq!(model().classify(&input).stance, Stance::Recommendation);
+}
+
+#[test]
+fn combined_makes_improvement_list_items_recommendations() {
+    let model = model();
+    let input = SentenceInput {
+        text: "The quality of plans for children in need.",
+        in_improvement_list: true,
+        ..Default::default()
+    };
+    let label = model.combined_labels(&[input]).remove(0);
+    assert_eq!(label.stance, Stance::Recommendation);
+    assert!(label
+        .evidence
+        .iter()
+        .any(|e| e.contains("improvement list")));
+}
+
+#[test]
+fn explain_shows_scores_and_evidence() {
+    let model = model();
+    let input = SentenceInput {
+        text: "Managers do not always provide effective oversight of children's plans.",
+        ..Default::default()
+    };
+    let text = ofsted_themes::cmd::explain::explain(&model, &input).unwrap();
+    for stance in Stance::ALL {
+        assert!(text.contains(stance.as_str()), "{text}");
+    }
+    assert!(text.contains("sentence embedding"), "{text}");
+    assert!(text.contains("threshold"), "{text}");
+    assert!(text.contains("combined"), "{text}");
+}
+
+fn reports_csv_classifiers(out: &Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(out.join("reports.csv")).unwrap();
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "classifier")
+        .expect("reports.csv has a classifier column");
+    reader
+        .records()
+        .map(|r| r.unwrap()[column].to_string())
+        .collect()
+}
+
+#[test]
+fn a_run_on_the_seeds_with_the_combined_classifier() {
+    let out = tempfile::tempdir().unwrap();
+    let args = RunArgs {
+        paths: vec![root().join("seeds")],
+        out: out.path().to_path_buf(),
+        quiet: true,
+        classifier: Some(ClassifierChoice::Combined),
+        model: ModelArgs {
+            model: Some(model_dir()),
+            wheel: None,
+            heads: heads(),
+        },
+        ..Default::default()
+    };
+    execute(args).unwrap();
+    let classifiers = reports_csv_classifiers(out.path());
+    assert!(!classifiers.is_empty());
+    assert!(
+        classifiers.iter().all(|c| c == "combined"),
+        "{classifiers:?}"
+    );
+    let sentences = std::fs::read_to_string(out.path().join("sentences.csv")).unwrap();
+    assert!(sentences.lines().count() > 20, "too few sentences labelled");
+}
+
+#[test]
+fn without_a_model_run_says_so_and_uses_the_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad_wheel = tmp.path().join("broken.whl");
+    std::fs::write(&bad_wheel, b"not a zip").unwrap();
+    let out = tmp.path().join("out");
+    let args = RunArgs {
+        paths: vec![root().join("seeds")],
+        out: out.clone(),
+        quiet: true,
+        classifier: None,
+        model: ModelArgs {
+            model: Some(tmp.path().join("no-model-here")),
+            wheel: Some(bad_wheel.clone()),
+            heads: heads(),
+        },
+        ..Default::default()
+    };
+    execute(args.clone()).unwrap();
+    let classifiers = reports_csv_classifiers(&out);
+    assert!(classifiers.iter().all(|c| c == "rules"), "{classifiers:?}");
+    // Asked for explicitly, a missing model is an error, not a quiet downgrade.
+    let explicit = RunArgs {
+        classifier: Some(ClassifierChoice::Model),
+        ..args
+    };
+    let err = execute(explicit).unwrap_err();
+    assert!(format!("{err:#}").contains("broken.whl"), "{err:#}");
+}
