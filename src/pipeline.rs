@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::classify::Classifier;
+use crate::classify::{self, Classifier};
 use crate::error::{InputError, InputProblem};
-use crate::types::{LabelledReport, Report, SentenceInput};
+use crate::types::{BlockKind, LabelledReport, Report, SentenceInput};
 use crate::{clean, facts, ingest, segment};
 
 /// Time spent in each stage, summed over reports (so across threads it can exceed wall time).
@@ -76,13 +76,22 @@ fn prepare_unguarded(path: &Path, times: &StageTimes) -> Result<Report, InputErr
     })
 }
 
-/// Labels every sentence of a report.
+/// Labels every sentence of a report; headings that state no grade are `context`
+/// whatever their words (see [`classify::heading_label`]).
 pub fn label(report: Report, classifier: &dyn Classifier, times: &StageTimes) -> LabelledReport {
     let labels = times.time(4, || {
         let inputs: Vec<SentenceInput> = (0..report.sentences.len())
             .map(|i| report.input(i))
             .collect();
-        classifier.classify_batch(&inputs)
+        let mut labels = classifier.classify_batch(&inputs);
+        for (label, sentence) in labels.iter_mut().zip(&report.sentences) {
+            if sentence.block_kind == BlockKind::Heading {
+                if let Some(heading) = classify::heading_label(&sentence.text) {
+                    *label = heading;
+                }
+            }
+        }
+        labels
     });
     LabelledReport {
         report,

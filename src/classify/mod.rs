@@ -8,7 +8,7 @@ pub mod rules;
 
 use rayon::prelude::*;
 
-use crate::types::{Label, SentenceInput};
+use crate::types::{Label, SentenceInput, Stance};
 
 pub use model::{CombinedClassifier, ModelClassifier};
 pub use rules::RulesClassifier;
@@ -75,4 +75,51 @@ pub fn build_classifier(
             }
         },
     })
+}
+
+/// Words that make a heading a finding ("The experiences and progress of children in care:
+/// good"); LABELLING.md rule 6 labels such a heading by its grade.
+const GRADE_WORDS: [&str; 4] = ["outstanding", "good", "requires improvement", "inadequate"];
+
+/// The label of a heading that states no grade: `context`, with no themes (LABELLING.md,
+/// rule 6). `None` for a heading that gives a grade, which the classifier labels as usual.
+///
+/// Classifiers see a sentence's text and neighbours but not the document's structure, so
+/// the pipeline applies this to every block the cleaner marked as a heading.
+pub fn heading_label(text: &str) -> Option<Label> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    let states_grade = GRADE_WORDS.iter().any(|grade| {
+        joined == *grade
+            || joined.starts_with(&format!("{grade} "))
+            || joined.ends_with(&format!(" {grade}"))
+            || joined.contains(&format!(" {grade} "))
+    });
+    (!states_grade).then(|| Label {
+        stance: Stance::Context,
+        stance_score: 1.0,
+        themes: Vec::new(),
+        evidence: vec!["structure: heading".to_string()],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_heading_is_context_unless_it_states_a_grade() {
+        let plain = heading_label("What needs to improve in this area of social work practice")
+            .expect("no grade");
+        assert_eq!(plain.stance, Stance::Context);
+        assert!(plain.themes.is_empty());
+        assert!(heading_label("The experiences and progress of children in care: good").is_none());
+        assert!(heading_label("Overall effectiveness: Requires improvement to be good").is_none());
+        // "good" inside another word is no grade.
+        assert!(heading_label("Goodwill and partnership").is_some());
+    }
 }

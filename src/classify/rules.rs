@@ -697,6 +697,9 @@ impl Classifier for RulesClassifier {
             .expect("four stances");
         let stance = Stance::ALL[best];
         let mut evidence = std::mem::take(&mut tally.evidence);
+        // A cue that appears twice ("recording ... the recording of") is one piece of evidence.
+        let mut seen = std::collections::HashSet::new();
+        evidence.retain(|e| seen.insert(e.clone()));
         if input.in_improvement_list {
             evidence.push("structure: improvement list".to_string());
         }
