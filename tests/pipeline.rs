@@ -27,7 +27,8 @@ fn corpus() -> PathBuf {
     dir
 }
 
-/// Runs `ofsted-themes run ARGS... --out OUT --quiet` from the project root.
+/// Runs `ofsted-themes run ARGS... --out OUT --quiet --classifier rules` from the project
+/// root. The rules keep these tests quick; the model path has its own tests.
 fn run(args: &[&Path], out: &Path) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ofsted-themes"));
     cmd.current_dir(root()).arg("run");
@@ -35,6 +36,7 @@ fn run(args: &[&Path], out: &Path) -> Output {
         cmd.arg(a);
     }
     cmd.arg("--out").arg(out).arg("--quiet");
+    cmd.args(["--classifier", "rules"]);
     cmd.output().expect("the binary runs")
 }
 
@@ -97,7 +99,10 @@ fn same_input_gives_byte_identical_output() {
         .args(&args)
         .arg("--out")
         .arg(second.path());
-    let result = cmd.args(["--quiet", "--jobs", "1"]).output().unwrap();
+    let result = cmd
+        .args(["--quiet", "--jobs", "1", "--classifier", "rules"])
+        .output()
+        .unwrap();
     assert_eq!(result.status.code(), Some(0));
     for name in CSVS {
         let a = fs::read(first.path().join(name)).unwrap();
@@ -182,4 +187,46 @@ fn unwritable_output_folder_is_a_clear_error() {
         stderr.contains("cannot create output folder") && stderr.contains("a-file"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_model_path_is_deterministic_across_thread_counts() {
+    let outs: Vec<tempfile::TempDir> = ["1", "2"]
+        .iter()
+        .map(|jobs| {
+            let out = tempfile::tempdir().unwrap();
+            let result = Command::new(env!("CARGO_BIN_EXE_ofsted-themes"))
+                .current_dir(root())
+                .args([
+                    "run",
+                    "seeds",
+                    "--quiet",
+                    "--classifier",
+                    "combined",
+                    "--jobs",
+                    jobs,
+                ])
+                .arg("--out")
+                .arg(out.path())
+                .output()
+                .unwrap();
+            assert_eq!(
+                result.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&result.stderr)
+            );
+            out
+        })
+        .collect();
+    for name in CSVS {
+        let a = fs::read(outs[0].path().join(name)).unwrap();
+        let b = fs::read(outs[1].path().join(name)).unwrap();
+        assert!(
+            a == b,
+            "{name} differs between 1 and 2 threads with the model"
+        );
+    }
+    let reports = read_csv(&outs[0].path().join("reports.csv"));
+    assert!(reports.iter().all(|r| &r[r.len() - 1] == "combined"));
 }
