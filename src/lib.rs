@@ -9,13 +9,16 @@
 //! | clean | [`clean`] | raw pages → [`types::Block`]s |
 //! | facts | [`facts`] | pages and blocks → [`types::ReportFacts`] |
 //! | segment | [`segment`] | blocks → [`types::Sentence`]s |
-//! | classify | [`classify`] | sentences → [`types::Label`]s |
+//! | classify | [`classify`] (rules; encoder + heads) | sentences → [`types::Label`]s |
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
 //! | write | [`write`] | summary → CSV files |
 //! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |
 //!
 //! [`pipeline`] composes them; [`store`] keeps every processed report between runs, so a
 //! run only reads and labels what is new; [`cmd`] holds one module per subcommand.
+//! Beside them: [`taxonomy`] loads the themes and cue phrases (`taxonomy.toml`), [`eval`]
+//! scores classifiers against labelled sentences, [`modelfetch`] fetches and checks the
+//! encoder's weights, and [`error`] says why an input was skipped.
 
 pub mod aggregate;
 pub mod classify;
