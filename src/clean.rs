@@ -4,7 +4,7 @@
 //! report text, carrying its section heading, judgement area and improvement-list flag.
 //!
 //! The work is done in three passes:
-//! 1. [`furniture`]: lines that are not report text are blanked (headers, footers, page
+//! 1. `furniture`: lines that are not report text are blanked (headers, footers, page
 //!    numbers, footnotes, letterheads, back-page boilerplate, contents);
 //! 2. lines are grouped into blocks: a blank line, a bullet glyph or a paragraph number
 //!    starts a new one; lines are re-joined ([`text`]); a short title-like block is a

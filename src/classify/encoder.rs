@@ -114,7 +114,7 @@ impl Encoder {
         self.hidden_size
     }
 
-    /// Token ids of each text ([CLS] ... [SEP], truncated to [`MAX_TOKENS`]).
+    /// Token ids of each text (`[CLS] ... [SEP]`, truncated to [`MAX_TOKENS`]).
     pub fn tokenize(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
         let tokenizer = self
             .tokenizer
