@@ -34,6 +34,10 @@ pub struct HeadsCard {
     pub themes: Vec<String>,
     /// Decision threshold per theme id.
     pub thresholds: std::collections::BTreeMap<String, f32>,
+    /// The combined classifier's cuts per theme id: when the rules also give the theme,
+    /// and when they do not.
+    pub combined_thresholds_with_rule: std::collections::BTreeMap<String, f32>,
+    pub combined_thresholds_without_rule: std::collections::BTreeMap<String, f32>,
     pub taxonomy_version: String,
     pub training_file: String,
     pub training_sha256: String,
@@ -84,12 +88,17 @@ impl HeadsCard {
 }
 
 /// Where the features come from, in order: the sentence's embedding, optionally the
-/// previous sentence's, then the rule features.
-pub fn assemble_features(text: &[f32], prev: Option<&[f32]>, rules: &[f32]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(text.len() * 2 + rules.len());
+/// previous sentence's and the next sentence's, then the rule features.
+pub fn assemble_features(
+    text: &[f32],
+    prev: Option<&[f32]>,
+    next: Option<&[f32]>,
+    rules: &[f32],
+) -> Vec<f32> {
+    let mut out = Vec::with_capacity(text.len() * 3 + rules.len());
     out.extend_from_slice(text);
-    if let Some(prev) = prev {
-        out.extend_from_slice(prev);
+    for neighbour in [prev, next].into_iter().flatten() {
+        out.extend_from_slice(neighbour);
     }
     out.extend_from_slice(rules);
     out
@@ -126,14 +135,20 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
     }
 }
 
-/// Combines the model's scores with the rules' label for the same sentence:
-/// an item in an improvement list is a recommendation (LABELLING.md rule 10), which the
-/// model cannot see from the text alone (the labelled sentences carry no structure), and
-/// the rules' evidence is listed beside the model's.
+/// Combines the model's scores with the rules' label for the same sentence.
 ///
-/// Otherwise the model decides: the rules' cue counts and stance probabilities are already
-/// among its features, and in cross-validation letting a rules cue override an unsure
-/// model lowered recommendation F1 (0.80 → 0.73), and adding cue themes lowered theme F1.
+/// Themes: the rules' cue phrases and the model's probability vote together. Each theme
+/// has two cuts chosen on held-back scores in training: a lower one when the rules also
+/// give the theme (a cue phrase agrees with the model) and one when they do not; the
+/// themes that pass are kept highest probability first, at most [`MAX_THEMES`].
+///
+/// Stance: an item in an improvement list is a recommendation (LABELLING.md rule 10),
+/// which the model cannot see from the text alone (the labelled sentences carry no
+/// structure). Otherwise the model decides: the rules' cue counts and stance
+/// probabilities are already among its features, and in cross-validation letting a rules
+/// cue override an unsure model lowered recommendation F1 (0.80 → 0.73).
+///
+/// The rules' evidence is listed beside the model's.
 pub fn combine(
     scores: &HeadScores,
     heads: &Heads,
@@ -142,6 +157,45 @@ pub fn combine(
     input: &SentenceInput,
 ) -> Label {
     let mut label = label_from_scores(scores, heads, theme_ids);
+    let mut themes: Vec<(ThemeScore, bool)> = scores
+        .themes
+        .iter()
+        .zip(theme_ids)
+        .enumerate()
+        .filter_map(|(t, (p, id))| {
+            let backed = rules_label.themes.iter().any(|r| r.id == *id);
+            let cut = if backed {
+                heads.combined_threshold_with_rule[t]
+            } else {
+                heads.combined_threshold_without_rule[t]
+            };
+            (*p >= cut).then(|| {
+                (
+                    ThemeScore {
+                        id: id.clone(),
+                        score: *p,
+                    },
+                    backed,
+                )
+            })
+        })
+        .collect();
+    themes.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then_with(|| a.0.id.cmp(&b.0.id))
+    });
+    themes.truncate(MAX_THEMES);
+    label.evidence.retain(|e| !e.starts_with("model: theme "));
+    label.evidence.extend(themes.iter().map(|(t, backed)| {
+        format!(
+            "combined: theme {} p={:.2}{}",
+            t.id,
+            t.score,
+            if *backed { " with a rules cue" } else { "" }
+        )
+    }));
+    label.themes = themes.into_iter().map(|(t, _)| t).collect();
     if input.in_improvement_list {
         label.stance = Stance::Recommendation;
         label.stance_score = label.stance_score.max(0.9);
@@ -191,8 +245,8 @@ impl ModelClassifier {
         if card.rule_features != rules.feature_names() {
             bail!("they were trained on other rule features than the rules give now: retrain with `ofsted-themes train`");
         }
-        let expected =
-            card.embedding_dim * if card.use_prev { 2 } else { 1 } + card.rule_features.len();
+        let embeddings = 1 + card.use_prev as usize + card.settings.use_next as usize;
+        let expected = card.embedding_dim * embeddings + card.rule_features.len();
         if heads.feature_count() != expected || encoder.dim() != card.embedding_dim {
             bail!(
                 "they expect {expected} features of a {}-wide encoder; got heads of {} and an encoder of {}",
@@ -239,8 +293,8 @@ impl ModelClassifier {
         &self.encoder
     }
 
-    /// Features of each input. In a report the previous sentence is usually also an
-    /// input, so each distinct text is encoded once.
+    /// Features of each input. In a report the neighbouring sentences are usually also
+    /// inputs, so each distinct text is encoded once.
     pub fn features(&self, inputs: &[SentenceInput]) -> Result<Vec<Vec<f32>>> {
         let mut distinct: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
@@ -250,21 +304,27 @@ impl ModelClassifier {
                 distinct.len() - 1
             })
         };
-        let slots: Vec<(usize, Option<usize>)> = inputs
+        let slots: Vec<(usize, Option<usize>, Option<usize>)> = inputs
             .iter()
             .map(|input| {
                 let text = slot_of(input.text);
-                (text, self.card.use_prev.then(|| slot_of(input.prev)))
+                let prev = self.card.use_prev.then(|| slot_of(input.prev));
+                (
+                    text,
+                    prev,
+                    self.card.settings.use_next.then(|| slot_of(input.next)),
+                )
             })
             .collect();
         let embeddings = self.encoder.embed(&distinct)?;
         Ok(inputs
             .iter()
             .zip(slots)
-            .map(|(input, (text, prev))| {
+            .map(|(input, (text, prev, next))| {
                 assemble_features(
                     &embeddings[text],
                     prev.map(|p| embeddings[p].as_slice()),
+                    next.map(|n| embeddings[n].as_slice()),
                     &self.rules.features(input),
                 )
             })
@@ -288,6 +348,12 @@ impl ModelClassifier {
         if self.card.use_prev {
             names.extend(std::iter::repeat_n(
                 "previous sentence embedding".to_string(),
+                dim,
+            ));
+        }
+        if self.card.settings.use_next {
+            names.extend(std::iter::repeat_n(
+                "next sentence embedding".to_string(),
                 dim,
             ));
         }

@@ -11,7 +11,9 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::classify::encoder::Encoder;
-use crate::classify::heads::{choose_thresholds, HeadScores, Heads, TrainSettings};
+use crate::classify::heads::{
+    choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
+};
 use crate::classify::model::{
     assemble_features, combine, label_from_scores, CrossValidation, Figures, HeadsCard,
     DEFAULT_HEADS,
@@ -104,6 +106,10 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_prev: bool,
 
+    /// Leave the next sentence's embedding out of the features.
+    #[arg(long)]
+    pub no_next: bool,
+
     /// A taxonomy file to use instead of the bundled one.
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
@@ -194,10 +200,18 @@ pub fn read_labelled(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<LabelledSen
 /// The labelled sentences with everything training needs computed once: features (the
 /// embeddings are the slow part), truth, the rules' labels and the report each is from.
 pub struct TrainingSet {
+    /// Sentence embedding, previous sentence's if used, rule features.
     pub features: Vec<Vec<f32>>,
+    /// The next sentence's embedding, put in the features by [`TrainingSet::with_next`]
+    /// when the settings say so.
+    pub next_embeddings: Vec<Vec<f32>>,
+    /// Where the rule features start in a row of `features`.
+    pub rule_features_at: usize,
     pub stance: Vec<usize>,
     pub themes: Vec<Vec<bool>>,
     pub rules_labels: Vec<Label>,
+    /// Whether the rules' label gives each theme, in taxonomy order.
+    pub rules_themes: Vec<Vec<bool>>,
     pub docs: Vec<String>,
     pub inputs_in_improvement_list: Vec<bool>,
 }
@@ -219,7 +233,7 @@ impl TrainingSet {
         let mut distinct: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         for row in rows {
-            for text in [row.text.as_str(), row.prev.as_str()] {
+            for text in [row.text.as_str(), row.prev.as_str(), row.next.as_str()] {
                 index.entry(text).or_insert_with(|| {
                     distinct.push(text);
                     distinct.len() - 1
@@ -228,6 +242,16 @@ impl TrainingSet {
         }
         let embeddings = embed_with_cache(encoder, &distinct, cache)?;
         let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
+        let rules_labels = rules.classify_batch(&inputs);
+        let rules_themes = rules_labels
+            .iter()
+            .map(|label| {
+                theme_ids
+                    .iter()
+                    .map(|id| label.themes.iter().any(|t| t.id == *id))
+                    .collect()
+            })
+            .collect();
         Ok(TrainingSet {
             features: rows
                 .iter()
@@ -236,10 +260,16 @@ impl TrainingSet {
                     assemble_features(
                         &embeddings[index[row.text.as_str()]],
                         use_prev.then(|| embeddings[index[row.prev.as_str()]].as_slice()),
+                        None,
                         &rules.features(input),
                     )
                 })
                 .collect(),
+            next_embeddings: rows
+                .iter()
+                .map(|row| embeddings[index[row.next.as_str()]].clone())
+                .collect(),
+            rule_features_at: encoder.dim() * (1 + use_prev as usize),
             stance: rows
                 .iter()
                 .map(|r| Stance::parse(&r.stance).expect("checked on read").index())
@@ -253,7 +283,8 @@ impl TrainingSet {
                         .collect()
                 })
                 .collect(),
-            rules_labels: rules.classify_batch(&inputs),
+            rules_labels,
+            rules_themes,
             docs: rows.iter().map(|r| r.doc.clone()).collect(),
             inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
         })
@@ -265,6 +296,32 @@ impl TrainingSet {
 
     pub fn is_empty(&self) -> bool {
         self.features.is_empty()
+    }
+
+    /// The set with the features the settings ask for: the next sentence's embedding
+    /// goes in before the rule features when `use_next` is set.
+    pub fn with_next(&self, settings: &TrainSettings) -> TrainingSet {
+        let at = self.rule_features_at;
+        let features = if settings.use_next {
+            self.features
+                .iter()
+                .zip(&self.next_embeddings)
+                .map(|(row, next)| [&row[..at], next, &row[at..]].concat())
+                .collect()
+        } else {
+            self.features.clone()
+        };
+        TrainingSet {
+            features,
+            next_embeddings: self.next_embeddings.clone(),
+            rule_features_at: at,
+            stance: self.stance.clone(),
+            themes: self.themes.clone(),
+            rules_labels: self.rules_labels.clone(),
+            rules_themes: self.rules_themes.clone(),
+            docs: self.docs.clone(),
+            inputs_in_improvement_list: self.inputs_in_improvement_list.clone(),
+        }
     }
 
     fn subset<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
@@ -349,6 +406,14 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
     let truth = TrainingSet::subset(&set.themes, rows);
     let mut heads = fit_heads(set, rows, settings)?;
     heads.theme_threshold = choose_thresholds(&held_back, &truth);
+    let (with_rule, without_rule) = choose_rule_backed_thresholds(
+        &held_back,
+        &TrainingSet::subset(&set.rules_themes, rows),
+        &truth,
+        &heads.theme_threshold,
+    );
+    heads.combined_threshold_with_rule = with_rule;
+    heads.combined_threshold_without_rule = without_rule;
     Ok(heads)
 }
 
@@ -369,6 +434,7 @@ pub fn cross_validate(
     folds: usize,
     settings: &TrainSettings,
 ) -> Result<CrossValidation> {
+    let set = &set.with_next(settings);
     let fold_of = grouped_folds(&set.docs, folds);
     let mut model_labels: Vec<Option<Label>> = vec![None; set.len()];
     let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
@@ -486,12 +552,20 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
             .class_weight_power
             .unwrap_or(defaults.class_weight_power),
         steps: args.steps.unwrap_or(defaults.steps),
+        use_next: !args.no_next,
         ..defaults
     };
     let cv = cross_validate(&set, &theme_ids, args.folds, &settings)?;
     let all: Vec<usize> = (0..set.len()).collect();
-    let heads = train_heads(&set, &all, &settings)?;
+    let heads = train_heads(&set.with_next(&settings), &all, &settings)?;
     heads.save(&args.out)?;
+    let by_theme = |cuts: &[f32]| -> BTreeMap<String, f32> {
+        theme_ids
+            .iter()
+            .cloned()
+            .zip(cuts.iter().copied())
+            .collect()
+    };
     let card = HeadsCard {
         encoder: "sentence-transformers/all-MiniLM-L6-v2".to_string(),
         embedding_dim: encoder.dim(),
@@ -499,11 +573,9 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         rule_features: rules.feature_names(),
         stances: Stance::ALL.iter().map(|s| s.as_str().to_string()).collect(),
         themes: theme_ids.clone(),
-        thresholds: theme_ids
-            .iter()
-            .cloned()
-            .zip(heads.theme_threshold.iter().copied())
-            .collect::<BTreeMap<_, _>>(),
+        thresholds: by_theme(&heads.theme_threshold),
+        combined_thresholds_with_rule: by_theme(&heads.combined_threshold_with_rule),
+        combined_thresholds_without_rule: by_theme(&heads.combined_threshold_without_rule),
         taxonomy_version: taxonomy.version.clone(),
         training_file: args
             .labels
