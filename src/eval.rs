@@ -25,6 +25,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::Classifier;
+use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance};
 
 /// One hand-labelled sentence (a line of `labelled.jsonl`).
@@ -63,6 +64,24 @@ impl LabelledSentence {
 /// Reads a labelled JSONL file; a bad line is an error naming the file and line number.
 /// Blank lines are skipped.
 pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
+    read_checked(path, |_| Ok(()))
+}
+
+/// [`read_labelled`], also refusing a theme id that `taxonomy` does not have (training
+/// needs every theme to be one of the heads').
+pub fn read_labelled_for(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<LabelledSentence>> {
+    read_checked(path, |row| {
+        match row.themes.iter().find(|t| taxonomy.theme(t).is_none()) {
+            Some(bad) => bail!("unknown theme {bad:?}"),
+            None => Ok(()),
+        }
+    })
+}
+
+fn read_checked(
+    path: &Path,
+    check: impl Fn(&LabelledSentence) -> Result<()>,
+) -> Result<Vec<LabelledSentence>> {
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot open labelled file {}", path.display()))?;
     let mut rows = Vec::new();
@@ -79,6 +98,7 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
                 path.display()
             )
         })?;
+        check(&row).with_context(|| format!("{}, line {line_no}", path.display()))?;
         rows.push(row);
     }
     if rows.is_empty() {

@@ -6,7 +6,8 @@ use ofsted_themes::classify::encoder::Encoder;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
 use ofsted_themes::classify::{Classifier, ClassifierChoice, ModelClassifier, RulesClassifier};
 use ofsted_themes::cmd::run::{execute, RunArgs};
-use ofsted_themes::cmd::train::{cross_validate, read_labelled, ModelArgs, TrainingSet};
+use ofsted_themes::cmd::train::{cross_validate, ModelArgs, TrainingSet};
+use ofsted_themes::eval::read_labelled_for;
 use ofsted_themes::modelfetch;
 use ofsted_themes::taxonomy::Taxonomy;
 use ofsted_themes::types::{SentenceInput, Stance};
@@ -44,7 +45,7 @@ fn the_committed_heads_reproduce_their_recorded_figures() {
         "labelled.jsonl changed since the heads were trained: run `ofsted-themes train`"
     );
     let taxonomy = Taxonomy::bundled();
-    let rows = read_labelled(&labels, &taxonomy).unwrap();
+    let rows = read_labelled_for(&labels, &taxonomy).unwrap();
     assert_eq!(rows.len(), card.training_sentences);
     let encoder = Encoder::load(&model_dir()).unwrap();
     let rules = RulesClassifier::new(taxonomy);

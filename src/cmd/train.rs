@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use serde::Deserialize;
 
 use crate::classify::encoder::Encoder;
 use crate::classify::heads::{
@@ -20,6 +19,7 @@ use crate::classify::model::{
 };
 use crate::classify::{Classifier, ModelClassifier, RulesClassifier};
 use crate::cmd::{exit, EXIT_OK};
+use crate::eval::{read_labelled_for, LabelledSentence, StanceMetrics, ThemeMetrics};
 use crate::modelfetch;
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance};
@@ -132,71 +132,6 @@ pub struct TrainArgs {
     pub cache: Option<PathBuf>,
 }
 
-/// One hand-labelled sentence.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LabelledSentence {
-    pub id: String,
-    pub doc: String,
-    pub text: String,
-    #[serde(default)]
-    pub prev: String,
-    #[serde(default)]
-    pub next: String,
-    pub stance: String,
-    #[serde(default)]
-    pub themes: Vec<String>,
-    #[serde(default)]
-    pub not_a_sentence: bool,
-}
-
-impl LabelledSentence {
-    pub fn input(&self) -> SentenceInput<'_> {
-        SentenceInput {
-            text: &self.text,
-            prev: &self.prev,
-            next: &self.next,
-            section: "",
-            in_improvement_list: false,
-        }
-    }
-}
-
-/// Reads a labelled JSONL file; errors name the file and line.
-pub fn read_labelled(path: &Path, taxonomy: &Taxonomy) -> Result<Vec<LabelledSentence>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read labelled file {}", path.display()))?;
-    let theme_ids: BTreeSet<&str> = taxonomy.themes.iter().map(|t| t.id.as_str()).collect();
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row: LabelledSentence = serde_json::from_str(line).with_context(|| {
-            format!(
-                "{}, line {}: not a labelled sentence",
-                path.display(),
-                i + 1
-            )
-        })?;
-        if Stance::parse(&row.stance).is_none() {
-            bail!(
-                "{}, line {}: unknown stance {:?}",
-                path.display(),
-                i + 1,
-                row.stance
-            );
-        }
-        if let Some(bad) = row.themes.iter().find(|t| !theme_ids.contains(t.as_str())) {
-            bail!("{}, line {}: unknown theme {bad:?}", path.display(), i + 1);
-        }
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        bail!("{} holds no labelled sentences", path.display());
-    }
-    Ok(rows)
-}
-
 /// The labelled sentences with everything training needs computed once: features (the
 /// embeddings are the slow part), truth, the rules' labels and the report each is from.
 pub struct TrainingSet {
@@ -270,10 +205,7 @@ impl TrainingSet {
                 .map(|row| embeddings[index[row.next.as_str()]].clone())
                 .collect(),
             rule_features_at: encoder.dim() * (1 + use_prev as usize),
-            stance: rows
-                .iter()
-                .map(|r| Stance::parse(&r.stance).expect("checked on read").index())
-                .collect(),
+            stance: rows.iter().map(|r| r.stance.index()).collect(),
             themes: rows
                 .iter()
                 .map(|r| {
@@ -487,14 +419,7 @@ pub fn evaluate(
 ) -> Result<Vec<(&'static str, Figures)>> {
     let theme_ids = &model.card().themes;
     let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
-    let stance: Vec<usize> = rows
-        .iter()
-        .map(|r| {
-            Stance::parse(&r.stance)
-                .map(Stance::index)
-                .context("unknown stance")
-        })
-        .collect::<Result<_>>()?;
+    let stance: Vec<usize> = rows.iter().map(|r| r.stance.index()).collect();
     let themes: Vec<Vec<bool>> = rows
         .iter()
         .map(|r| theme_ids.iter().map(|id| r.themes.contains(id)).collect())
@@ -527,7 +452,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
-    let rows = read_labelled(&args.labels, &taxonomy)?;
+    let rows = read_labelled_for(&args.labels, &taxonomy)?;
     let model_args = ModelArgs {
         model: args.model.clone(),
         wheel: args.wheel.clone(),
@@ -639,70 +564,46 @@ pub fn figures_rows(rows: &[(&str, &Figures)]) -> String {
 mod metrics {
     use super::*;
 
-    fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
-        if tp == 0 {
-            0.0
-        } else {
-            2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
-        }
-    }
-
+    /// The card's figures, computed with the same metrics as `ofsted-themes eval`.
     pub fn figures(
         labels: &[Label],
         stance: &[usize],
         themes: &[Vec<bool>],
         theme_ids: &[String],
     ) -> Figures {
-        let classes = Stance::ALL.len();
-        let mut confusion = vec![vec![0usize; classes]; classes];
-        for (label, &truth) in labels.iter().zip(stance) {
-            confusion[truth][label.stance.index()] += 1;
-        }
-        let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
-        let stance_f1: Vec<f64> = (0..classes)
-            .map(|c| {
-                let tp = confusion[c][c];
-                let fp: usize = (0..classes)
-                    .filter(|&t| t != c)
-                    .map(|t| confusion[t][c])
-                    .sum();
-                let fn_: usize = (0..classes)
-                    .filter(|&p| p != c)
-                    .map(|p| confusion[c][p])
-                    .sum();
-                f1(tp, fp, fn_)
+        let stance_pairs: Vec<(Stance, Stance)> = labels
+            .iter()
+            .zip(stance)
+            .map(|(label, &truth)| (Stance::ALL[truth], label.stance))
+            .collect();
+        let theme_pairs: Vec<(Vec<&str>, Vec<&str>)> = labels
+            .iter()
+            .zip(themes)
+            .map(|(label, truth)| {
+                let true_ids = theme_ids
+                    .iter()
+                    .zip(truth)
+                    .filter(|(_, &given)| given)
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                (
+                    true_ids,
+                    label.themes.iter().map(|t| t.id.as_str()).collect(),
+                )
             })
             .collect();
-        let stance_macro_f1 = stance_f1.iter().sum::<f64>() / classes as f64;
-        let mut per_theme = vec![(0usize, 0usize, 0usize); theme_ids.len()];
-        for (label, truth) in labels.iter().zip(themes) {
-            for (t, id) in theme_ids.iter().enumerate() {
-                let predicted = label.themes.iter().any(|s| s.id == *id);
-                let counts = &mut per_theme[t];
-                match (predicted, truth[t]) {
-                    (true, true) => counts.0 += 1,
-                    (true, false) => counts.1 += 1,
-                    (false, true) => counts.2 += 1,
-                    _ => {}
-                }
-            }
-        }
-        let (tp, fp, fn_) = per_theme
-            .iter()
-            .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
-        // Macro over themes that occur in the truth: an absent theme has no F1 to average.
-        let present: Vec<f64> = per_theme
-            .iter()
-            .filter(|c| c.0 + c.2 > 0)
-            .map(|c| f1(c.0, c.1, c.2))
-            .collect();
+        let stance_metrics = StanceMetrics::compute(&stance_pairs);
+        let theme_metrics = ThemeMetrics::compute(&theme_pairs);
         let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
         Figures {
-            stance_accuracy: round(correct as f64 / labels.len().max(1) as f64),
-            stance_macro_f1: round(stance_macro_f1),
-            stance_f1: stance_f1.into_iter().map(round).collect(),
-            theme_micro_f1: round(f1(tp, fp, fn_)),
-            theme_macro_f1: round(present.iter().sum::<f64>() / present.len().max(1) as f64),
+            stance_accuracy: round(stance_metrics.accuracy),
+            stance_macro_f1: round(stance_metrics.macro_f1),
+            stance_f1: Stance::ALL
+                .iter()
+                .map(|&s| round(stance_metrics.class(s).f1))
+                .collect(),
+            theme_micro_f1: round(theme_metrics.micro.f1),
+            theme_macro_f1: round(theme_metrics.macro_f1),
         }
     }
 
@@ -785,9 +686,22 @@ mod tests {
             "{\"id\":\"x\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"strength\"}\n{\"id\":\"y\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"great\"}\n",
         )
         .unwrap();
-        let err = read_labelled(&path, &Taxonomy::bundled()).unwrap_err();
+        let err = read_labelled_for(&path, &Taxonomy::bundled()).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.contains("l.jsonl, line 2"), "{message}");
         assert!(message.contains("great"), "{message}");
+        std::fs::write(
+            &path,
+            "{\"id\":\"x\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"strength\",\"themes\":[\"cats\"]}\n",
+        )
+        .unwrap();
+        let message = format!(
+            "{:#}",
+            read_labelled_for(&path, &Taxonomy::bundled()).unwrap_err()
+        );
+        assert!(
+            message.contains("l.jsonl, line 1") && message.contains("cats"),
+            "{message}"
+        );
     }
 }
