@@ -66,20 +66,8 @@ pub const AUTHORITY_REPORT_COLUMNS: &[&str] = &["report_date", "document_kind", 
 /// The heat map's colour scale saturates at this balance either side of zero, as the page's does.
 const HEAT_SATURATION: i32 = 5;
 
-pub const THEME_COLUMNS: &[&str] = &[
-    "report_id",
-    "local_authority",
-    "document_kind",
-    "report_date",
-    "theme",
-    "theme_name",
-    "strengths",
-    "weaknesses",
-    "recommendations",
-    "context",
-    "total",
-    "balance",
-];
+/// The Themes sheet: themes.csv's counts ([`write::THEME_COUNT_COLUMNS`]), then this.
+pub const THEME_BALANCE_COLUMN: &str = "balance";
 
 /// The Sentences sheet's leading columns; one column per theme (its name) follows.
 pub const SENTENCE_COLUMNS: &[&str] = &[
@@ -355,7 +343,9 @@ fn themes_sheet(
 ) -> Result<(), XlsxError> {
     sheet.set_name(THEMES_SHEET)?;
     let rows = summary.reports.len() * taxonomy.themes.len();
-    header(sheet, &strings(THEME_COLUMNS), None, 0, rows, styles)?;
+    let mut columns = strings(write::THEME_COUNT_COLUMNS);
+    columns.push(THEME_BALANCE_COLUMN.to_string());
+    header(sheet, &columns, None, 0, rows, styles)?;
     let mut row = 1u32;
     for rs in &summary.reports {
         let lr = &reports[rs.index];

@@ -266,29 +266,34 @@ fn write_reports(path: &Path, reports: &[LabelledReport], summary: &Summary) -> 
     })
 }
 
+/// The leading columns of themes.csv, shared with the workbook's Themes sheet.
+pub const THEME_COUNT_COLUMNS: &[&str] = &[
+    "report_id",
+    "local_authority",
+    "document_kind",
+    "report_date",
+    "theme",
+    "theme_name",
+    "strengths",
+    "weaknesses",
+    "recommendations",
+    "context",
+    "total",
+];
+
 fn write_themes(
     path: &Path,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
 ) -> Result<()> {
-    let header = strings(&[
-        "report_id",
-        "local_authority",
-        "document_kind",
-        "report_date",
-        "theme",
-        "theme_name",
-        "strengths",
-        "weaknesses",
-        "recommendations",
-        "context",
-        "total",
+    let mut header = strings(THEME_COUNT_COLUMNS);
+    header.extend(strings(&[
         "example_strength",
         "example_weakness",
         "example_recommendation",
         "example_context",
-    ]);
+    ]));
     write_csv(path, &header, |w| {
         for rs in &summary.reports {
             let lr = &reports[rs.index];
