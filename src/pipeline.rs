@@ -1,10 +1,13 @@
 //! The stages composed: ingest → clean → facts → segment → classify, in parallel across
 //! reports, with a progress bar and per-stage timings.
 
+use std::collections::HashMap;
+use std::convert::Infallible;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -138,35 +141,29 @@ pub fn progress_bar(len: usize, quiet: bool, message: &'static str) -> ProgressB
 pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) -> BatchOutcome {
     let start = Instant::now();
     let times = StageTimes::default();
-    let bar = progress_bar(files.len(), quiet, "labelling");
-    let results: Vec<Result<LabelledReport, InputError>> = files
-        .par_iter()
-        .map(|path| {
-            let result = prepare(path, &times).map(|report| label(report, classifier, &times));
-            if let Err(e) = &result {
-                bar.suspend(|| {
-                    if !quiet {
-                        eprintln!("skipped {e}");
-                    }
-                });
-            }
-            bar.inc(1);
-            result
-        })
-        .collect();
-    bar.finish_and_clear();
-    let mut outcome = BatchOutcome {
-        times,
-        ..BatchOutcome::default()
+    let done = Mutex::new(Vec::new());
+    let collect = |report: LabelledReport| {
+        done.lock().expect("a worker panicked").push(report);
+        Ok::<(), Infallible>(())
     };
-    for result in results {
-        match result {
-            Ok(report) => outcome.reports.push(report),
-            Err(e) => outcome.errors.push(e),
-        }
+    let errors = match run_batch_each(files, classifier, quiet, &times, collect) {
+        Ok(errors) => errors,
+        Err(never) => match never {},
+    };
+    // Workers finish in any order; put the reports back in the order of the inputs.
+    let position: HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| (path.as_path(), i))
+        .collect();
+    let mut reports = done.into_inner().expect("a worker panicked");
+    reports.sort_by_key(|r| position.get(r.report.source.as_path()).copied());
+    BatchOutcome {
+        reports,
+        errors,
+        times,
+        wall: start.elapsed(),
     }
-    outcome.wall = start.elapsed();
-    outcome
 }
 
 /// Like [`run_batch`], but hands each labelled report to `sink` as soon as it is ready, on the
@@ -201,4 +198,34 @@ pub fn run_batch_each<E: Send>(
         .collect();
     bar.finish_and_clear();
     Ok(results?.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::RulesClassifier;
+    use crate::taxonomy::Taxonomy;
+
+    #[test]
+    fn run_batch_keeps_input_order_and_lists_bad_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (i, text) in ["Early help is good.", "", "Plans are not always reviewed."]
+            .iter()
+            .enumerate()
+        {
+            // Names sort against the order given, so input order is what is tested.
+            let path = dir.path().join(format!("{}.txt", 9 - i));
+            std::fs::write(&path, text).unwrap();
+            files.push(path);
+        }
+        let classifier = RulesClassifier::new(Taxonomy::bundled());
+        let outcome = run_batch(&files, &classifier, true);
+        let sources: Vec<&PathBuf> = outcome.reports.iter().map(|r| &r.report.source).collect();
+        assert_eq!(sources, [&files[0], &files[2]]);
+        assert_eq!(outcome.errors.len(), 1);
+        assert_eq!(outcome.errors[0].path, files[1]);
+        assert_eq!(outcome.errors[0].problem, InputProblem::Empty);
+        assert_eq!(outcome.sentence_count(), 2);
+    }
 }
