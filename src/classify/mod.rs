@@ -87,18 +87,20 @@ const GRADE_WORDS: [&str; 4] = ["outstanding", "good", "requires improvement", "
 /// Classifiers see a sentence's text and neighbours but not the document's structure, so
 /// the pipeline applies this to every block the cleaner marked as a heading.
 pub fn heading_label(text: &str) -> Option<Label> {
+    // The heading's words, space-separated with a space at each end, so a grade matches
+    // whole words only.
     let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
+    let mut words = String::from(" ");
+    for word in lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .collect();
-    let joined = words.join(" ");
-    let states_grade = GRADE_WORDS.iter().any(|grade| {
-        joined == *grade
-            || joined.starts_with(&format!("{grade} "))
-            || joined.ends_with(&format!(" {grade}"))
-            || joined.contains(&format!(" {grade} "))
-    });
+    {
+        words.push_str(word);
+        words.push(' ');
+    }
+    let states_grade = GRADE_WORDS
+        .iter()
+        .any(|grade| words.contains(&format!(" {grade} ")));
     (!states_grade).then(|| Label {
         stance: Stance::Context,
         stance_score: 1.0,
