@@ -9,7 +9,7 @@
 //! | clean | [`clean`] | raw pages → [`types::Block`]s |
 //! | facts | [`facts`] | pages and blocks → [`types::ReportFacts`] |
 //! | segment | [`segment`] | blocks → [`types::Sentence`]s |
-//! | classify | [`classify`] (rules; encoder + heads) | sentences → [`types::Label`]s |
+//! | classify | [`classify`] (rules; encoder + heads, fitted by [`classify::train`]) | sentences → [`types::Label`]s |
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
 //! | write | [`write`] | summary → CSV files |
 //! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |

@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 
 use ofsted_themes::classify::encoder::Encoder;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
-use ofsted_themes::classify::{Classifier, ClassifierChoice, ModelClassifier, RulesClassifier};
+use ofsted_themes::classify::train::{cross_validate, TrainingSet};
+use ofsted_themes::classify::{Classifier, ModelClassifier, RulesClassifier};
 use ofsted_themes::cmd::run::{execute, RunArgs};
-use ofsted_themes::cmd::train::{cross_validate, ModelArgs, TrainingSet};
+use ofsted_themes::cmd::{ClassifierChoice, ModelArgs};
 use ofsted_themes::eval::read_labelled_for;
 use ofsted_themes::modelfetch;
 use ofsted_themes::taxonomy::Taxonomy;

@@ -5,6 +5,7 @@ pub mod encoder;
 pub mod heads;
 pub mod model;
 pub mod rules;
+pub mod train;
 
 use rayon::prelude::*;
 
@@ -39,42 +40,6 @@ pub trait Classifier: Sync {
             .map(|input| self.classify(input))
             .collect()
     }
-}
-
-/// Which classifier labels the sentences (`run --classifier`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ClassifierChoice {
-    /// Cue phrases and structure only: transparent, needs no model.
-    Rules,
-    /// Sentence embeddings and rule features through the trained heads.
-    Model,
-    /// The model, with the rules' structural knowledge on top (the default when the model is present).
-    Combined,
-}
-
-/// Builds the classifier asked for. With no choice: combined when the model and heads can
-/// be loaded, else the rules, saying so in one line on stderr (never silently).
-pub fn build_classifier(
-    choice: Option<ClassifierChoice>,
-    model_args: &crate::cmd::train::ModelArgs,
-    taxonomy: crate::taxonomy::Taxonomy,
-) -> anyhow::Result<Box<dyn Classifier>> {
-    let load = || -> anyhow::Result<ModelClassifier> {
-        let dir = model_args.ensure_model()?;
-        ModelClassifier::load(&dir, &model_args.heads_path(), taxonomy.clone())
-    };
-    Ok(match choice {
-        Some(ClassifierChoice::Rules) => Box::new(RulesClassifier::new(taxonomy)),
-        Some(ClassifierChoice::Model) => Box::new(load()?),
-        Some(ClassifierChoice::Combined) => Box::new(CombinedClassifier::new(load()?)),
-        None => match load() {
-            Ok(model) => Box::new(CombinedClassifier::new(model)),
-            Err(e) => {
-                eprintln!("note: the model classifier is unavailable ({e:#}); labelling with the rules classifier");
-                Box::new(RulesClassifier::new(taxonomy))
-            }
-        },
-    })
 }
 
 /// Words that make a heading a finding ("The experiences and progress of children in care:

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
-use crate::cmd::train::ModelArgs;
+use crate::cmd::ModelArgs;
 use crate::cmd::{exit, EXIT_OK};
 use crate::eval;
 use crate::taxonomy::Taxonomy;

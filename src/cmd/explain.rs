@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::classify::{Classifier, ModelClassifier};
-use crate::cmd::train::ModelArgs;
+use crate::cmd::ModelArgs;
 use crate::cmd::{exit, EXIT_OK};
 use crate::taxonomy::Taxonomy;
 use crate::types::{SentenceInput, Stance};

@@ -5,8 +5,11 @@ pub mod compare;
 pub mod eval;
 pub mod explain;
 pub mod forget;
+mod model_args;
 pub mod run;
 pub mod train;
+
+pub use model_args::{build_classifier, ClassifierChoice, ModelArgs};
 
 use std::process::ExitCode;
 

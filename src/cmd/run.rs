@@ -12,8 +12,8 @@ use clap::Args;
 use rayon::prelude::*;
 
 use crate::aggregate;
-use crate::classify::{build_classifier, Classifier, ClassifierChoice};
-use crate::cmd::train::ModelArgs;
+use crate::classify::Classifier;
+use crate::cmd::{build_classifier, ClassifierChoice, ModelArgs};
 use crate::cmd::{exit, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
 use crate::error::InputError;
 use crate::ingest;

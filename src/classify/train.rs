@@ -1,0 +1,522 @@
+//! Training the model's heads: the labelled sentences turned into features once
+//! ([`TrainingSet`]), heads fitted with theme thresholds chosen on held-back folds
+//! ([`train_heads`]), grouped cross-validation ([`cross_validate`]), and [`train`], which
+//! does all of it and describes the result in a [`HeadsCard`]. `ofsted-themes train` is
+//! its command line.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::classify::encoder::Encoder;
+use crate::classify::heads::{
+    choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
+};
+use crate::classify::model::{
+    assemble_features, combine, label_from_scores, CrossValidation, Figures, HeadsCard,
+};
+use crate::classify::{Classifier, RulesClassifier};
+use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
+use crate::modelfetch;
+use crate::taxonomy::Taxonomy;
+use crate::types::{Label, SentenceInput, Stance};
+
+/// The labelled sentences with everything training needs computed once: features (the
+/// embeddings are the slow part), truth, the rules' labels and the report each is from.
+pub struct TrainingSet {
+    /// Sentence embedding, previous sentence's if used, rule features.
+    pub features: Vec<Vec<f32>>,
+    /// The next sentence's embedding, put in the features by [`TrainingSet::with_next`]
+    /// when the settings say so.
+    pub next_embeddings: Vec<Vec<f32>>,
+    /// Where the rule features start in a row of `features`.
+    pub rule_features_at: usize,
+    pub stance: Vec<usize>,
+    pub themes: Vec<Vec<bool>>,
+    pub rules_labels: Vec<Label>,
+    /// Whether the rules' label gives each theme, in taxonomy order.
+    pub rules_themes: Vec<Vec<bool>>,
+    pub docs: Vec<String>,
+    pub inputs_in_improvement_list: Vec<bool>,
+}
+
+impl TrainingSet {
+    pub fn build(
+        rows: &[LabelledSentence],
+        encoder: &Encoder,
+        rules: &RulesClassifier,
+        use_prev: bool,
+        cache: Option<&Path>,
+    ) -> Result<TrainingSet> {
+        let theme_ids: Vec<&str> = rules
+            .taxonomy()
+            .themes
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for row in rows {
+            for text in [row.text.as_str(), row.prev.as_str(), row.next.as_str()] {
+                index.entry(text).or_insert_with(|| {
+                    distinct.push(text);
+                    distinct.len() - 1
+                });
+            }
+        }
+        let embeddings = embed_with_cache(encoder, &distinct, cache)?;
+        let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
+        let rules_labels = rules.classify_batch(&inputs);
+        let rules_themes = rules_labels
+            .iter()
+            .map(|label| {
+                theme_ids
+                    .iter()
+                    .map(|id| label.themes.iter().any(|t| t.id == *id))
+                    .collect()
+            })
+            .collect();
+        Ok(TrainingSet {
+            features: rows
+                .iter()
+                .zip(&inputs)
+                .map(|(row, input)| {
+                    assemble_features(
+                        &embeddings[index[row.text.as_str()]],
+                        use_prev.then(|| embeddings[index[row.prev.as_str()]].as_slice()),
+                        None,
+                        &rules.features(input),
+                    )
+                })
+                .collect(),
+            next_embeddings: rows
+                .iter()
+                .map(|row| embeddings[index[row.next.as_str()]].clone())
+                .collect(),
+            rule_features_at: encoder.dim() * (1 + use_prev as usize),
+            stance: rows.iter().map(|r| r.stance.index()).collect(),
+            themes: rows
+                .iter()
+                .map(|r| {
+                    theme_ids
+                        .iter()
+                        .map(|id| r.themes.iter().any(|t| t == id))
+                        .collect()
+                })
+                .collect(),
+            rules_labels,
+            rules_themes,
+            docs: rows.iter().map(|r| r.doc.clone()).collect(),
+            inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// The set with the features the settings ask for: the next sentence's embedding
+    /// goes in before the rule features when `use_next` is set.
+    pub fn with_next(&self, settings: &TrainSettings) -> TrainingSet {
+        let at = self.rule_features_at;
+        let features = if settings.use_next {
+            self.features
+                .iter()
+                .zip(&self.next_embeddings)
+                .map(|(row, next)| [&row[..at], next, &row[at..]].concat())
+                .collect()
+        } else {
+            self.features.clone()
+        };
+        TrainingSet {
+            features,
+            next_embeddings: self.next_embeddings.clone(),
+            rule_features_at: at,
+            stance: self.stance.clone(),
+            themes: self.themes.clone(),
+            rules_labels: self.rules_labels.clone(),
+            rules_themes: self.rules_themes.clone(),
+            docs: self.docs.clone(),
+            inputs_in_improvement_list: self.inputs_in_improvement_list.clone(),
+        }
+    }
+
+    fn subset<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
+        rows.iter().map(|&i| items[i].clone()).collect()
+    }
+}
+
+/// Embeddings of `texts`, read from / written to `cache` when given. The file name is a
+/// hash of the texts, so a changed training file never reads stale vectors.
+fn embed_with_cache(
+    encoder: &Encoder,
+    texts: &[&str],
+    cache: Option<&Path>,
+) -> Result<Vec<Vec<f32>>> {
+    use sha2::{Digest, Sha256};
+    let Some(dir) = cache else {
+        return encoder.embed(texts);
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "{}:{}",
+        modelfetch::MODEL_FILES[0].1.unwrap_or(""),
+        encoder.dim()
+    ));
+    for text in texts {
+        hasher.update(text.as_bytes());
+        hasher.update([0u8]);
+    }
+    let key = format!("{:x}", hasher.finalize());
+    let path = dir.join(format!("embeddings-{}.safetensors", &key[..16]));
+    let device = candle_core::Device::Cpu;
+    if let Ok(tensors) = candle_core::safetensors::load(&path, &device) {
+        if let Some(Ok(rows)) = tensors.get("embeddings").map(|t| t.to_vec2::<f32>()) {
+            if rows.len() == texts.len() {
+                return Ok(rows);
+            }
+        }
+    }
+    let rows = encoder.embed(texts)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tensor =
+        candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
+    candle_core::safetensors::save(
+        &std::collections::HashMap::from([("embeddings", tensor)]),
+        &path,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(rows)
+}
+
+/// Fold of each row: reports sorted by name and dealt round-robin, so no report is in two
+/// folds and the split does not depend on file order.
+pub fn grouped_folds(docs: &[String], folds: usize) -> Vec<usize> {
+    let names: BTreeSet<&str> = docs.iter().map(String::as_str).collect();
+    let fold_of: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i % folds))
+        .collect();
+    docs.iter().map(|d| fold_of[d.as_str()]).collect()
+}
+
+/// Folds used inside a training set to choose theme thresholds on held-back scores.
+pub const THRESHOLD_FOLDS: usize = 4;
+
+/// Trains heads on `rows` of the set, with theme thresholds chosen on out-of-fold scores
+/// of an inner grouped split of those rows.
+pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
+    let docs = TrainingSet::subset(&set.docs, rows);
+    let inner = grouped_folds(&docs, THRESHOLD_FOLDS);
+    let mut held_back = vec![Vec::new(); rows.len()];
+    for fold in 0..THRESHOLD_FOLDS {
+        let fit: Vec<usize> = (0..rows.len())
+            .filter(|&i| inner[i] != fold)
+            .map(|i| rows[i])
+            .collect();
+        let heads = fit_heads(set, &fit, settings)?;
+        for i in (0..rows.len()).filter(|&i| inner[i] == fold) {
+            held_back[i] = heads.score(&set.features[rows[i]]).themes;
+        }
+    }
+    let truth = TrainingSet::subset(&set.themes, rows);
+    let mut heads = fit_heads(set, rows, settings)?;
+    heads.theme_threshold = choose_thresholds(&held_back, &truth);
+    let (with_rule, without_rule) = choose_rule_backed_thresholds(
+        &held_back,
+        &TrainingSet::subset(&set.rules_themes, rows),
+        &truth,
+        &heads.theme_threshold,
+    );
+    heads.combined_threshold_with_rule = with_rule;
+    heads.combined_threshold_without_rule = without_rule;
+    Ok(heads)
+}
+
+fn fit_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
+    Heads::train(
+        &TrainingSet::subset(&set.features, rows),
+        &TrainingSet::subset(&set.stance, rows),
+        &TrainingSet::subset(&set.themes, rows),
+        settings,
+    )
+}
+
+/// Grouped cross-validation: for each fold, heads trained on the other folds label it;
+/// the figures are over all held-out sentences, for rules, model and combined.
+pub fn cross_validate(
+    set: &TrainingSet,
+    theme_ids: &[String],
+    folds: usize,
+    settings: &TrainSettings,
+) -> Result<CrossValidation> {
+    let set = &set.with_next(settings);
+    let fold_of = grouped_folds(&set.docs, folds);
+    let mut model_labels: Vec<Option<Label>> = vec![None; set.len()];
+    let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
+    for fold in 0..folds {
+        eprintln!("  fold {}/{folds}", fold + 1);
+        let train: Vec<usize> = (0..set.len()).filter(|&i| fold_of[i] != fold).collect();
+        let heads = train_heads(set, &train, settings)?;
+        for i in (0..set.len()).filter(|&i| fold_of[i] == fold) {
+            let scores: HeadScores = heads.score(&set.features[i]);
+            model_labels[i] = Some(label_from_scores(&scores, &heads, theme_ids));
+            let input = SentenceInput {
+                in_improvement_list: set.inputs_in_improvement_list[i],
+                ..Default::default()
+            };
+            combined_labels[i] = Some(combine(
+                &scores,
+                &heads,
+                theme_ids,
+                &set.rules_labels[i],
+                &input,
+            ));
+        }
+    }
+    let unwrap = |labels: Vec<Option<Label>>| -> Vec<Label> {
+        labels
+            .into_iter()
+            .map(|l| l.expect("every row is in a fold"))
+            .collect()
+    };
+    Ok(CrossValidation {
+        folds,
+        grouped_by: "doc".to_string(),
+        rules: metrics::figures(&set.rules_labels, &set.stance, &set.themes, theme_ids),
+        model: metrics::figures(&unwrap(model_labels), &set.stance, &set.themes, theme_ids),
+        combined: metrics::figures(
+            &unwrap(combined_labels),
+            &set.stance,
+            &set.themes,
+            theme_ids,
+        ),
+    })
+}
+
+/// How [`train`] trains and measures.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Cross-validation folds, grouped by report.
+    pub folds: usize,
+    /// Put the previous sentence's embedding in the features.
+    pub use_prev: bool,
+    pub settings: TrainSettings,
+    /// Folder that keeps the sentence embeddings between runs.
+    pub cache: Option<PathBuf>,
+}
+
+/// Heads trained on every labelled sentence, with the card that describes them.
+pub struct Trained {
+    pub heads: Heads,
+    pub card: HeadsCard,
+}
+
+/// Cross-validates on `rows` (read from `labels`), then trains heads on all of them and
+/// records in the card what they were trained from and how they measured.
+pub fn train(
+    rows: &[LabelledSentence],
+    labels: &Path,
+    encoder: &Encoder,
+    taxonomy: &Taxonomy,
+    options: &TrainOptions,
+) -> Result<Trained> {
+    let rules = RulesClassifier::new(taxonomy.clone());
+    let theme_ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    eprintln!("encoding {} labelled sentences...", rows.len());
+    let set = TrainingSet::build(
+        rows,
+        encoder,
+        &rules,
+        options.use_prev,
+        options.cache.as_deref(),
+    )?;
+    eprintln!(
+        "cross-validating ({} folds, grouped by report)...",
+        options.folds
+    );
+    let settings = &options.settings;
+    let cv = cross_validate(&set, &theme_ids, options.folds, settings)?;
+    let all: Vec<usize> = (0..set.len()).collect();
+    let heads = train_heads(&set.with_next(settings), &all, settings)?;
+    let by_theme = |cuts: &[f32]| -> BTreeMap<String, f32> {
+        theme_ids
+            .iter()
+            .cloned()
+            .zip(cuts.iter().copied())
+            .collect()
+    };
+    let card = HeadsCard {
+        encoder: "sentence-transformers/all-MiniLM-L6-v2".to_string(),
+        embedding_dim: encoder.dim(),
+        use_prev: options.use_prev,
+        rule_features: rules.feature_names(),
+        stances: Stance::ALL.iter().map(|s| s.as_str().to_string()).collect(),
+        themes: theme_ids.clone(),
+        thresholds: by_theme(&heads.theme_threshold),
+        combined_thresholds_with_rule: by_theme(&heads.combined_threshold_with_rule),
+        combined_thresholds_without_rule: by_theme(&heads.combined_threshold_without_rule),
+        taxonomy_version: taxonomy.version.clone(),
+        training_file: labels
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        training_sha256: modelfetch::sha256_file(labels)?,
+        training_sentences: rows.len(),
+        settings: settings.clone(),
+        cross_validation: cv,
+    };
+    Ok(Trained { heads, card })
+}
+
+/// The card's figures from the project's metrics (the eval module's).
+mod metrics {
+    use super::*;
+
+    /// The card's figures, computed with the same metrics as `ofsted-themes eval`.
+    pub fn figures(
+        labels: &[Label],
+        stance: &[usize],
+        themes: &[Vec<bool>],
+        theme_ids: &[String],
+    ) -> Figures {
+        let stance_pairs: Vec<(Stance, Stance)> = labels
+            .iter()
+            .zip(stance)
+            .map(|(label, &truth)| (Stance::ALL[truth], label.stance))
+            .collect();
+        let theme_pairs: Vec<(Vec<&str>, Vec<&str>)> = labels
+            .iter()
+            .zip(themes)
+            .map(|(label, truth)| {
+                let true_ids = theme_ids
+                    .iter()
+                    .zip(truth)
+                    .filter(|(_, &given)| given)
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                (
+                    true_ids,
+                    label.themes.iter().map(|t| t.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        let stance_metrics = StanceMetrics::compute(&stance_pairs);
+        let theme_metrics = ThemeMetrics::compute(&theme_pairs);
+        let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+        Figures {
+            stance_accuracy: round(stance_metrics.accuracy),
+            stance_macro_f1: round(stance_metrics.macro_f1),
+            stance_f1: Stance::ALL
+                .iter()
+                .map(|&s| round(stance_metrics.class(s).f1))
+                .collect(),
+            theme_micro_f1: round(theme_metrics.micro.f1),
+            theme_macro_f1: round(theme_metrics.macro_f1),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::types::ThemeScore;
+
+        fn label(stance: Stance, themes: &[&str]) -> Label {
+            Label {
+                stance,
+                stance_score: 1.0,
+                themes: themes
+                    .iter()
+                    .map(|id| ThemeScore {
+                        id: id.to_string(),
+                        score: 1.0,
+                    })
+                    .collect(),
+                evidence: vec![],
+            }
+        }
+
+        #[test]
+        fn figures_on_a_hand_computed_example() {
+            let ids = vec!["a".to_string(), "b".to_string()];
+            let labels = vec![
+                label(Stance::Strength, &["a"]),
+                label(Stance::Strength, &["a", "b"]),
+                label(Stance::Weakness, &[]),
+                label(Stance::Context, &["b"]),
+            ];
+            let stance = vec![0, 1, 1, 3];
+            let themes = vec![
+                vec![true, false],
+                vec![true, true],
+                vec![false, true],
+                vec![false, false],
+            ];
+            let f = figures(&labels, &stance, &themes, &ids);
+            assert_eq!(f.stance_accuracy, 0.75);
+            // strength 2/3, weakness 2/3, recommendation 0, context 1 → 7/3 / 4.
+            assert_eq!(f.stance_macro_f1, 0.5833);
+            // tp 3 (a, a, b), fp 1 (b on row 4), fn 1 (b on row 3): 6/8.
+            assert_eq!(f.theme_micro_f1, 0.75);
+            // a: 1.0; b: tp1 fp1 fn1 → 0.5.
+            assert_eq!(f.theme_macro_f1, 0.75);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::read_labelled_for;
+
+    #[test]
+    fn folds_never_split_a_report() {
+        let docs: Vec<String> = ["b", "a", "c", "a", "d", "b", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let folds = grouped_folds(&docs, 2);
+        for i in 0..docs.len() {
+            for j in 0..docs.len() {
+                if docs[i] == docs[j] {
+                    assert_eq!(folds[i], folds[j]);
+                }
+            }
+        }
+        assert_eq!(folds[1], 0, "a is the first report by name");
+        assert!(folds.contains(&1));
+    }
+
+    #[test]
+    fn a_bad_labelled_line_names_file_and_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("l.jsonl");
+        std::fs::write(
+            &path,
+            "{\"id\":\"x\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"strength\"}\n{\"id\":\"y\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"great\"}\n",
+        )
+        .unwrap();
+        let err = read_labelled_for(&path, &Taxonomy::bundled()).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("l.jsonl, line 2"), "{message}");
+        assert!(message.contains("great"), "{message}");
+        std::fs::write(
+            &path,
+            "{\"id\":\"x\",\"doc\":\"d\",\"text\":\"t\",\"stance\":\"strength\",\"themes\":[\"cats\"]}\n",
+        )
+        .unwrap();
+        let message = format!(
+            "{:#}",
+            read_labelled_for(&path, &Taxonomy::bundled()).unwrap_err()
+        );
+        assert!(
+            message.contains("l.jsonl, line 1") && message.contains("cats"),
+            "{message}"
+        );
+    }
+}

