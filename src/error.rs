@@ -78,4 +78,12 @@ impl InputError {
             problem,
         }
     }
+
+    /// Tells the user this input was skipped: one line on stderr, unless `quiet`. Every
+    /// stage that skips an input says it this way.
+    pub fn announce(&self, quiet: bool) {
+        if !quiet {
+            eprintln!("skipped {self}");
+        }
+    }
 }

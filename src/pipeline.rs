@@ -184,11 +184,7 @@ pub fn run_batch_each<E: Send>(
             let outcome = match prepare(path, times) {
                 Ok(report) => sink(label(report, classifier, times)).map(|()| None),
                 Err(e) => {
-                    bar.suspend(|| {
-                        if !quiet {
-                            eprintln!("skipped {e}");
-                        }
-                    });
+                    bar.suspend(|| e.announce(quiet));
                     Ok(Some(e))
                 }
             };

@@ -234,3 +234,35 @@ fn without_a_model_run_says_so_and_uses_the_rules() {
     let err = execute(explicit).unwrap_err();
     assert!(format!("{err:#}").contains("broken.whl"), "{err:#}");
 }
+
+#[test]
+fn eval_json_scores_rules_model_and_combined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let labels = tmp.path().join("few.jsonl");
+    std::fs::write(
+        &labels,
+        concat!(
+            "{\"id\":\"1\",\"doc\":\"d\",\"text\":\"Early help services are effective and well coordinated.\",\"stance\":\"strength\",\"themes\":[\"early_help\"]}\n",
+            "{\"id\":\"2\",\"doc\":\"d\",\"text\":\"Too many care leavers live in unsuitable accommodation.\",\"stance\":\"weakness\",\"themes\":[\"care_leavers\"]}\n",
+        ),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ofsted-themes"))
+        .current_dir(root())
+        .args(["eval", "--json", "--labels"])
+        .arg(&labels)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let names: Vec<&str> = reports
+        .as_array()
+        .expect("an array, one report per classifier")
+        .iter()
+        .map(|r| r["classifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["rules", "model", "combined"]);
+    for report in reports.as_array().unwrap() {
+        assert_eq!(report["stance"]["n"], 2, "{report}");
+    }
+}

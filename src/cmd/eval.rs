@@ -27,7 +27,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
 
-    /// Print the metrics as one JSON object instead of tables.
+    /// Print the metrics as JSON (an array, one object per classifier scored) instead of tables.
     #[arg(long)]
     pub json: bool,
 
@@ -45,38 +45,46 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
         None => Taxonomy::bundled(),
     };
     let rows = eval::read_labelled(&args.labels)?;
-    let classifier = RulesClassifier::new(taxonomy.clone());
-    let report = eval::evaluate(&classifier, &rows);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("labels: {}", args.labels.display());
-        print!("{report}");
+    let rules = RulesClassifier::new(taxonomy.clone());
+    let mut reports = vec![eval::evaluate(&rules, &rows)];
+    let mut in_sample_note = None;
+    if !args.rules_only {
+        // Model and combined beside the rules; if the model cannot be loaded, say why and
+        // score the rules alone.
+        let loaded = args
+            .model
+            .ensure_model()
+            .and_then(|dir| ModelClassifier::load(&dir, &args.model.heads_path(), taxonomy));
+        match loaded {
+            Ok(model) => {
+                let card = model.card().clone();
+                let combined = CombinedClassifier::new(model);
+                for classifier in [combined.model() as &dyn Classifier, &combined] {
+                    reports.push(eval::evaluate(classifier, &rows));
+                }
+                // On the heads' own training file the model's figures are in-sample; the
+                // honest ones are the cross-validated figures in the heads' card.
+                if crate::modelfetch::sha256_file(&args.labels).ok()
+                    == Some(card.training_sha256.clone())
+                {
+                    in_sample_note = Some(crate::cmd::train::figures_table(&card.cross_validation));
+                }
+            }
+            Err(e) => eprintln!("note: model not scored: {e:#}"),
+        }
     }
-    if args.json || args.rules_only {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
         return Ok(exit(EXIT_OK));
     }
-    // Model and combined beside the rules. On the heads' own training file these figures
-    // are in-sample; the honest ones are the cross-validated figures in the heads' card.
-    let loaded = args
-        .model
-        .ensure_model()
-        .and_then(|dir| ModelClassifier::load(&dir, &args.model.heads_path(), taxonomy));
-    match loaded {
-        Ok(model) => {
-            let card = model.card().clone();
-            let combined = CombinedClassifier::new(model);
-            for classifier in [combined.model() as &dyn Classifier, &combined] {
-                print!("\n{}", eval::evaluate(classifier, &rows));
-            }
-            if crate::modelfetch::sha256_file(&args.labels).ok() == Some(card.training_sha256) {
-                println!(
-                    "\nnote: the heads were trained on this file, so model and combined figures above are in-sample; grouped cross-validation (models/heads.json):\n{}",
-                    crate::cmd::train::figures_table(&card.cross_validation)
-                );
-            }
-        }
-        Err(e) => eprintln!("note: model not scored: {e:#}"),
+    println!("labels: {}", args.labels.display());
+    for (i, report) in reports.iter().enumerate() {
+        print!("{}{report}", if i > 0 { "\n" } else { "" });
+    }
+    if let Some(table) = in_sample_note {
+        println!(
+            "\nnote: the heads were trained on this file, so model and combined figures above are in-sample; grouped cross-validation (models/heads.json):\n{table}"
+        );
     }
     Ok(exit(EXIT_OK))
 }

@@ -110,9 +110,7 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
     };
     let (files, mut errors) = ingest::discover(&paths);
     for e in &errors {
-        if !args.quiet {
-            eprintln!("skipped {e}");
-        }
+        e.announce(args.quiet);
     }
     let classifier = build_classifier(args.classifier, &args.model, taxonomy.clone())?;
     if !args.quiet {
@@ -212,9 +210,7 @@ fn update_store(
         match result {
             Ok(input) => inputs.push(input),
             Err(e) => {
-                if !quiet {
-                    eprintln!("skipped {e}");
-                }
+                e.announce(quiet);
                 work.errors.push(e);
             }
         }
