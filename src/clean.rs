@@ -7,11 +7,11 @@
 //! 1. `furniture`: lines that are not report text are blanked (headers, footers, page
 //!    numbers, footnotes, letterheads, back-page boilerplate, contents);
 //! 2. lines are grouped into blocks: a blank line, a bullet glyph or a paragraph number
-//!    starts a new one; lines are re-joined ([`text`]); a short title-like block is a
+//!    starts a new one; lines are re-joined (`text`); a short title-like block is a
 //!    heading; a paragraph cut by a page break is put back together;
 //! 3. structure: each block gets its section, judgement area and improvement-list flag.
 //!
-//! The phrases all of this looks for are in [`phrases`].
+//! The phrases all of this looks for are in `phrases`.
 
 mod furniture;
 mod phrases;

@@ -11,7 +11,7 @@
 //! | segment | [`segment`] | blocks → [`types::Sentence`]s |
 //! | classify | [`classify`] (rules; encoder + heads, fitted by [`classify::train`]) | sentences → [`types::Label`]s |
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
-//! | write | [`write`] | summary → CSV files |
+//! | write | [`mod@write`] | summary → CSV files |
 //! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |
 //!
 //! [`pipeline`] composes them; [`store`] keeps every processed report between runs, so a

@@ -5,9 +5,9 @@
 //! [`split`] works on one block in three passes:
 //! 1. blank lines are hard breaks;
 //! 2. list items run together in one piece of text ("1. … 2. …", "a) … b) …", "• … • …")
-//!    are separated ([`list_items`]);
+//!    are separated (`list_items`);
 //! 3. each item is scanned once for sentence-final punctuation (`.` `!` `?` `…`), and each
-//!    candidate is judged by the word before it and the text after it ([`judge`]).
+//!    candidate is judged by the word before it and the text after it (`judge`).
 //!
 //! The word lists behind the judgement (titles, abbreviations, sentence starters) are data,
 //! in `src/segment/abbreviations.toml`. Everything is compiled once; a call is linear in the

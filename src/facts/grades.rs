@@ -1,7 +1,7 @@
 //! Graded judgements: the table at the top of an inspection report, or what a news
 //! article says the grades were.
 //!
-//! All functions take flattened text (see [`super::text::flatten`]).
+//! All functions take flattened text (see `text::flatten`).
 
 use once_cell::sync::Lazy;
 use regex::Regex;
