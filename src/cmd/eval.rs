@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
+use crate::classify::{Classifier, CombinedClassifier, RulesClassifier};
 use crate::cmd::ModelArgs;
 use crate::cmd::{exit, EXIT_OK};
 use crate::eval;
@@ -51,11 +51,7 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
     if !args.rules_only {
         // Model and combined beside the rules; if the model cannot be loaded, say why and
         // score the rules alone.
-        let loaded = args
-            .model
-            .ensure_model()
-            .and_then(|dir| ModelClassifier::load(&dir, &args.model.heads_path(), taxonomy));
-        match loaded {
+        match args.model.load(taxonomy) {
             Ok(model) => {
                 let card = model.card().clone();
                 let combined = CombinedClassifier::new(model);

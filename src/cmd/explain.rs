@@ -51,8 +51,7 @@ pub fn execute(args: ExplainArgs) -> Result<ExitCode> {
         section: "",
         in_improvement_list: args.in_improvement_list,
     };
-    let model_dir = args.model.ensure_model()?;
-    let model = ModelClassifier::load(&model_dir, &args.model.heads_path(), taxonomy)?;
+    let model = args.model.load(taxonomy)?;
     print!("{}", explain(&model, &input)?);
     Ok(exit(EXIT_OK))
 }

@@ -62,6 +62,11 @@ impl ModelArgs {
         }
         modelfetch::ensure(&dir)
     }
+
+    /// The model classifier: encoder (fetched if missing) and heads.
+    pub fn load(&self, taxonomy: Taxonomy) -> Result<ModelClassifier> {
+        ModelClassifier::load(&self.ensure_model()?, &self.heads_path(), taxonomy)
+    }
 }
 
 /// Which classifier labels the sentences (`run --classifier`).
@@ -82,10 +87,7 @@ pub fn build_classifier(
     model_args: &ModelArgs,
     taxonomy: Taxonomy,
 ) -> Result<Box<dyn Classifier>> {
-    let load = || -> Result<ModelClassifier> {
-        let dir = model_args.ensure_model()?;
-        ModelClassifier::load(&dir, &model_args.heads_path(), taxonomy.clone())
-    };
+    let load = || model_args.load(taxonomy.clone());
     Ok(match choice {
         Some(ClassifierChoice::Rules) => Box::new(RulesClassifier::new(taxonomy)),
         Some(ClassifierChoice::Model) => Box::new(load()?),
