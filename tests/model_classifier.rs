@@ -120,8 +120,29 @@ fn clear_sentences_get_the_obvious_stance() {
     assert_eq!(model.classify(&inputs[0]), labels[0]);
 }
 
+/// A sentence with no neighbours (`explain`, a report's first or last line) is judged on its
+/// own words: before the sentence stood in for a missing neighbour, these came out context.
+#[test]
+fn a_lone_sentence_is_not_context_for_want_of_neighbours() {
+    let model = model();
+    for (text, want) in [
+        ("Early help services are good.", Stance::Strength),
+        ("Management oversight is effective.", Stance::Strength),
+        (
+            "Some plans focus too much on the needs of parents.",
+            Stance::Weakness,
+        ),
+    ] {
+        let input = SentenceInput {
+            text,
+            ..Default::default()
+        };
+        assert_eq!(model.classify(&input).stance, want, "{text}");
+    }
+}
+
 /// Known failure of the committed heads: a lone "should" sentence with no previous
-/// sentence comes out as a strength (p 0.51), not a recommendation. Most recommendations
+/// sentence comes out as a strength, not a recommendation. Most recommendations
 /// in the training data are list items, whose neighbours are other items.
 #[test]
 #[ignore = "known weakness of the model: a lone 'should' sentence is called a strength"]

@@ -87,6 +87,19 @@ impl HeadsCard {
     }
 }
 
+/// The text whose embedding stands for a neighbour: the neighbour, or the sentence itself when
+/// there is none (a report's first or last sentence, `explain` without `--prev`/`--next`).
+/// A missing neighbour must carry no signal: in the labelled data the only sentences with no
+/// next one are end-of-report furniture, and heads fed the embedding of "" learnt to call any
+/// lone sentence context.
+pub fn neighbour_or_self<'a>(text: &'a str, neighbour: &'a str) -> &'a str {
+    if neighbour.trim().is_empty() {
+        text
+    } else {
+        neighbour
+    }
+}
+
 /// Where the features come from, in order: the sentence's embedding, optionally the
 /// previous sentence's and the next sentence's, then the rule features.
 pub fn assemble_features(
@@ -308,12 +321,16 @@ impl ModelClassifier {
             .iter()
             .map(|input| {
                 let text = slot_of(input.text);
-                let prev = self.card.use_prev.then(|| slot_of(input.prev));
-                (
-                    text,
-                    prev,
-                    self.card.settings.use_next.then(|| slot_of(input.next)),
-                )
+                let prev = self
+                    .card
+                    .use_prev
+                    .then(|| slot_of(neighbour_or_self(input.text, input.prev)));
+                let next = self
+                    .card
+                    .settings
+                    .use_next
+                    .then(|| slot_of(neighbour_or_self(input.text, input.next)));
+                (text, prev, next)
             })
             .collect();
         let embeddings = self.encoder.embed(&distinct)?;

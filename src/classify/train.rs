@@ -14,7 +14,8 @@ use crate::classify::heads::{
     choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
 };
 use crate::classify::model::{
-    assemble_features, combine, label_from_scores, CrossValidation, Figures, HeadsCard,
+    assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation, Figures,
+    HeadsCard,
 };
 use crate::classify::{Classifier, RulesClassifier};
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
@@ -84,7 +85,9 @@ impl TrainingSet {
                 .map(|(row, input)| {
                     assemble_features(
                         &embeddings[index[row.text.as_str()]],
-                        use_prev.then(|| embeddings[index[row.prev.as_str()]].as_slice()),
+                        use_prev.then(|| {
+                            embeddings[index[neighbour_or_self(&row.text, &row.prev)]].as_slice()
+                        }),
                         None,
                         &rules.features(input),
                     )
@@ -92,7 +95,7 @@ impl TrainingSet {
                 .collect(),
             next_embeddings: rows
                 .iter()
-                .map(|row| embeddings[index[row.next.as_str()]].clone())
+                .map(|row| embeddings[index[neighbour_or_self(&row.text, &row.next)]].clone())
                 .collect(),
             rule_features_at: encoder.dim() * (1 + use_prev as usize),
             stance: rows.iter().map(|r| r.stance.index()).collect(),
