@@ -27,7 +27,7 @@ use rust_xlsxwriter::{
 use crate::aggregate::Summary;
 use crate::taxonomy::Taxonomy;
 use crate::types::{LabelledReport, Stance};
-use crate::write::{self, GRADE_COLUMNS};
+use crate::write::{self, GRADE_COLUMNS, REPORT_COLUMNS, REPORT_COUNT_COLUMNS};
 
 pub const WORKBOOK_FILE: &str = "ofsted-themes.xlsx";
 
@@ -35,28 +35,6 @@ pub const REPORTS_SHEET: &str = "Reports";
 pub const AUTHORITIES_SHEET: &str = "Authorities";
 pub const THEMES_SHEET: &str = "Themes";
 pub const SENTENCES_SHEET: &str = "Sentences";
-
-/// Columns of the Reports sheet: those of reports.csv, in the same order.
-pub const REPORT_COLUMNS: &[&str] = &[
-    "report_id",
-    "source_file",
-    "local_authority",
-    "document_kind",
-    "start_date",
-    "end_date",
-    "published",
-    "report_date",
-    "lead_inspector",
-    // GRADE_COLUMNS follow, then REPORT_COUNT_COLUMNS.
-];
-pub const REPORT_COUNT_COLUMNS: &[&str] = &[
-    "sentences",
-    "strengths",
-    "weaknesses",
-    "recommendations",
-    "context",
-    "classifier",
-];
 
 /// The Authorities sheet: the name, GRADE_COLUMNS beside it, then these, then one column per
 /// theme (its name).

@@ -211,27 +211,32 @@ pub fn grade_cells(r: &LabelledReport) -> Vec<String> {
     .collect()
 }
 
+/// The first columns of reports.csv (and the workbook's Reports sheet).
+pub const REPORT_COLUMNS: &[&str] = &[
+    "report_id",
+    "source_file",
+    "local_authority",
+    "document_kind",
+    "start_date",
+    "end_date",
+    "published",
+    "report_date",
+    "lead_inspector",
+    // GRADE_COLUMNS follow, then REPORT_COUNT_COLUMNS.
+];
+pub const REPORT_COUNT_COLUMNS: &[&str] = &[
+    "sentences",
+    "strengths",
+    "weaknesses",
+    "recommendations",
+    "context",
+    "classifier",
+];
+
 fn write_reports(path: &Path, reports: &[LabelledReport], summary: &Summary) -> Result<()> {
-    let mut header = strings(&[
-        "report_id",
-        "source_file",
-        "local_authority",
-        "document_kind",
-        "start_date",
-        "end_date",
-        "published",
-        "report_date",
-        "lead_inspector",
-    ]);
+    let mut header = strings(REPORT_COLUMNS);
     header.extend(strings(GRADE_COLUMNS));
-    header.extend(strings(&[
-        "sentences",
-        "strengths",
-        "weaknesses",
-        "recommendations",
-        "context",
-        "classifier",
-    ]));
+    header.extend(strings(REPORT_COUNT_COLUMNS));
     write_csv(path, &header, |w| {
         for rs in &summary.reports {
             let lr = &reports[rs.index];
