@@ -184,6 +184,41 @@ fn explain_shows_scores_and_evidence() {
     assert!(text.contains("sentence embedding"), "{text}");
     assert!(text.contains("threshold"), "{text}");
     assert!(text.contains("combined"), "{text}");
+    assert!(text.contains("similar labelled sentences"), "{text}");
+}
+
+/// The committed heads carry a theme memory, and a theme's probability is the logistic
+/// head's blended with the memory's vote at that theme's share.
+#[test]
+fn the_theme_memory_votes_and_is_blended_in() {
+    let model = model();
+    let memory = model
+        .heads()
+        .memory
+        .as_ref()
+        .expect("the committed heads have a theme memory");
+    assert_eq!(memory.keys.len(), model.card().training_sentences);
+    let input = SentenceInput {
+        text: "Care leavers have good relationships with their personal advisers, who help them find somewhere to live.",
+        ..Default::default()
+    };
+    let (scores, _) = model.scores(&[input]).unwrap().remove(0);
+    let care_leavers = model
+        .card()
+        .themes
+        .iter()
+        .position(|t| t == "care_leavers")
+        .unwrap();
+    assert!(
+        scores.memory_votes[care_leavers] > 0.5,
+        "the nearest labelled sentences are about care leavers: {:?}",
+        scores.memory_votes
+    );
+    for t in 0..scores.themes.len() {
+        let b = memory.blend[t];
+        let want = (1.0 - b) * scores.logistic_themes[t] + b * scores.memory_votes[t];
+        assert!((scores.themes[t] - want).abs() < 1e-6);
+    }
 }
 
 fn reports_csv_classifiers(out: &Path) -> Vec<String> {

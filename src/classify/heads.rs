@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor};
 
+use crate::classify::memory::{MemorySettings, ThemeMemory};
 use crate::types::Stance;
 
 /// How the heads are fitted. The defaults are the settings the committed heads use.
@@ -31,6 +32,10 @@ pub struct TrainSettings {
     /// both sides; in cross-validation it raised recommendation F1 (0.82 → 0.86).
     #[serde(default)]
     pub use_next: bool,
+    /// The theme memory blended into the theme probabilities (see [`ThemeMemory`]).
+    /// Cards from before the memory have none.
+    #[serde(default = "MemorySettings::off")]
+    pub memory: MemorySettings,
 }
 
 impl Default for TrainSettings {
@@ -41,6 +46,7 @@ impl Default for TrainSettings {
             l2: 0.1,
             class_weight_power: 0.5,
             use_next: true,
+            memory: MemorySettings::default(),
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct Heads {
     /// and the cut when they do not (see [`choose_rule_backed_thresholds`]).
     pub combined_threshold_with_rule: Vec<f32>,
     pub combined_threshold_without_rule: Vec<f32>,
+    /// The labelled sentences' themes, blended into the theme probabilities.
+    pub memory: Option<ThemeMemory>,
 }
 
 /// What the heads say about one sentence.
@@ -70,8 +78,13 @@ pub struct Heads {
 pub struct HeadScores {
     /// Probabilities in [`Stance::ALL`] order, summing to 1.
     pub stance: Vec<f32>,
-    /// Independent probabilities, one per theme.
+    /// Independent probabilities, one per theme: the logistic head's, blended with the
+    /// memory's votes when the heads have a memory.
     pub themes: Vec<f32>,
+    /// The logistic head's own theme probabilities.
+    pub logistic_themes: Vec<f32>,
+    /// The theme memory's votes, one per theme (empty without a memory).
+    pub memory_votes: Vec<f32>,
 }
 
 impl HeadScores {
@@ -120,13 +133,22 @@ impl Heads {
         let max = logits.iter().copied().fold(f32::MIN, f32::max);
         let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
         let total: f32 = exp.iter().sum();
-        let themes = linear(&self.theme_weight, &self.theme_bias)
+        let logistic_themes: Vec<f32> = linear(&self.theme_weight, &self.theme_bias)
             .into_iter()
             .map(sigmoid)
             .collect();
+        let (themes, memory_votes) = match &self.memory {
+            Some(memory) => {
+                let votes = memory.votes(features);
+                (memory.blended(&logistic_themes, &votes), votes)
+            }
+            None => (logistic_themes.clone(), Vec::new()),
+        };
         HeadScores {
             stance: exp.iter().map(|e| e / total).collect(),
             themes,
+            logistic_themes,
+            memory_votes,
         }
     }
 
@@ -257,6 +279,7 @@ impl Heads {
             theme_threshold: vec![0.5; k],
             combined_threshold_with_rule: vec![0.5; k],
             combined_threshold_without_rule: vec![0.5; k],
+            memory: None,
         })
     }
 
@@ -303,10 +326,19 @@ impl Heads {
             "combined.threshold_without_rule".into(),
             Tensor::new(self.combined_threshold_without_rule.as_slice(), &device)?,
         );
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        if let Some(memory) = &self.memory {
+            memory.save_into(&mut tensors)?;
         }
-        candle_core::safetensors::save(&tensors, path)
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        // Sorted by name, so the same heads always give the same bytes.
+        let mut named: Vec<(&String, &Tensor)> = tensors.iter().collect();
+        named.sort_by(|a, b| a.0.cmp(b.0));
+        let bytes = safetensors::tensor::serialize(named, None)
+            .with_context(|| format!("cannot serialise heads {}", path.display()))?;
+        crate::write::atomic_write(path, |out| Ok(out.write_all(&bytes)?))
             .with_context(|| format!("cannot write heads {}", path.display()))
     }
 
@@ -331,6 +363,8 @@ impl Heads {
             theme_threshold: vector("themes.threshold")?,
             combined_threshold_with_rule: vector("combined.threshold_with_rule")?,
             combined_threshold_without_rule: vector("combined.threshold_without_rule")?,
+            memory: ThemeMemory::load_from(&tensors)
+                .with_context(|| format!("heads file {}", path.display()))?,
         };
         let d = heads.feature_count();
         let consistent = heads.scale.len() == d
@@ -347,7 +381,10 @@ impl Heads {
                 .all(|r| r.len() == heads.theme_count())
             && heads.theme_threshold.len() == heads.theme_count()
             && heads.combined_threshold_with_rule.len() == heads.theme_count()
-            && heads.combined_threshold_without_rule.len() == heads.theme_count();
+            && heads.combined_threshold_without_rule.len() == heads.theme_count()
+            && heads.memory.as_ref().is_none_or(|m| {
+                m.blend.len() == heads.theme_count() && m.dim * (1 + m.context_blocks) <= d
+            });
         if !consistent {
             bail!("heads file {} has inconsistent shapes", path.display());
         }
@@ -433,33 +470,40 @@ pub fn choose_thresholds(held_back: &[Vec<f32>], truth: &[Vec<bool>]) -> Vec<f32
     let k = truth.first().map_or(0, |r| r.len());
     (0..k)
         .map(|t| {
-            let positives = truth.iter().filter(|r| r[t]).count();
-            if positives < MIN_POSITIVES_FOR_THRESHOLD {
-                return 0.5;
-            }
-            let mut best = (f32::MIN, 0.5f32);
-            for step in THRESHOLD_GRID.step_by(5) {
-                let cut = step as f32 * THRESHOLD_STEP;
-                let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
-                for (scores, row) in held_back.iter().zip(truth) {
-                    match (scores[t] >= cut, row[t]) {
-                        (true, true) => tp += 1,
-                        (true, false) => fp += 1,
-                        (false, true) => fn_ += 1,
-                        _ => {}
-                    }
-                }
-                let f1 = 2.0 * tp as f32 / (2 * tp + fp + fn_).max(1) as f32;
-                // Ties go to the cut nearest 0.5, so flat regions do not drift to the edges.
-                let better = f1 > best.0 + 1e-6
-                    || ((f1 - best.0).abs() <= 1e-6 && (cut - 0.5).abs() < (best.1 - 0.5).abs());
-                if better {
-                    best = (f1, cut);
-                }
-            }
-            best.1
+            let scores: Vec<f32> = held_back.iter().map(|r| r[t]).collect();
+            let truth: Vec<bool> = truth.iter().map(|r| r[t]).collect();
+            best_cut(&scores, &truth).map_or(0.5, |(_, cut)| cut)
         })
         .collect()
+}
+
+/// The F1-best cut on one theme's held-back scores, with its F1; `None` when the theme has
+/// too few positives for the choice to mean anything.
+pub fn best_cut(scores: &[f32], truth: &[bool]) -> Option<(f32, f32)> {
+    if truth.iter().filter(|&&b| b).count() < MIN_POSITIVES_FOR_THRESHOLD {
+        return None;
+    }
+    let mut best = (f32::MIN, 0.5f32);
+    for step in THRESHOLD_GRID.step_by(5) {
+        let cut = step as f32 * THRESHOLD_STEP;
+        let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+        for (&score, &is) in scores.iter().zip(truth) {
+            match (score >= cut, is) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fn_ += 1,
+                _ => {}
+            }
+        }
+        let f1 = 2.0 * tp as f32 / (2 * tp + fp + fn_).max(1) as f32;
+        // Ties go to the cut nearest 0.5, so flat regions do not drift to the edges.
+        let better = f1 > best.0 + 1e-6
+            || ((f1 - best.0).abs() <= 1e-6 && (cut - 0.5).abs() < (best.1 - 0.5).abs());
+        if better {
+            best = (f1, cut);
+        }
+    }
+    Some(best)
 }
 
 /// Cuts tried for a theme the rules also give: down to 0, which is "trust the rules".
@@ -580,13 +624,32 @@ mod tests {
         )
         .unwrap();
         heads.theme_threshold = vec![0.3, 0.7];
+        // A memory over feature 0 (a 1-wide "embedding" with no neighbour blocks).
+        heads.memory = Some(ThemeMemory::build(&x, &t, 1, 0, MemorySettings::default()).unwrap());
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("heads.safetensors");
         heads.save(&path).unwrap();
         let back = Heads::load(&path).unwrap();
         assert_eq!(back.theme_threshold, vec![0.3, 0.7]);
         assert_eq!(back.stance_weight, heads.stance_weight);
-        assert_eq!(back.score(&x[5]), heads.score(&x[5]));
+        assert_eq!(back.memory, heads.memory);
+        let scores = back.score(&x[5]);
+        assert_eq!(scores, heads.score(&x[5]));
+        assert_eq!(scores.memory_votes.len(), 2);
+        // Saved for others to read, like every other output.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o044, 0o044, "mode {mode:o}");
+        }
+        // Saving the same heads again gives the same bytes.
+        let again = tmp.path().join("again.safetensors");
+        heads.save(&again).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
     }
 
     #[test]

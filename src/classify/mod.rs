@@ -3,6 +3,7 @@
 
 pub mod encoder;
 pub mod heads;
+pub mod memory;
 pub mod model;
 pub mod rules;
 pub mod train;

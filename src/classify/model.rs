@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::encoder::Encoder;
@@ -38,6 +39,9 @@ pub struct HeadsCard {
     /// and when they do not.
     pub combined_thresholds_with_rule: std::collections::BTreeMap<String, f32>,
     pub combined_thresholds_without_rule: std::collections::BTreeMap<String, f32>,
+    /// Each theme's share of the theme memory's vote (empty for heads without a memory).
+    #[serde(default)]
+    pub memory_blend: std::collections::BTreeMap<String, f32>,
     pub taxonomy_version: String,
     pub training_file: String,
     pub training_sha256: String,
@@ -268,6 +272,17 @@ impl ModelClassifier {
                 encoder.dim()
             );
         }
+        if let Some(memory) = &heads.memory {
+            if memory.dim != card.embedding_dim || memory.context_blocks != embeddings - 1 {
+                bail!(
+                    "their theme memory is of {}-wide embeddings with {} neighbours; the card says {}-wide with {}",
+                    memory.dim,
+                    memory.context_blocks,
+                    card.embedding_dim,
+                    embeddings - 1
+                );
+            }
+        }
         Ok(ModelClassifier {
             encoder,
             heads,
@@ -352,7 +367,7 @@ impl ModelClassifier {
     pub fn scores(&self, inputs: &[SentenceInput]) -> Result<Vec<(HeadScores, Vec<f32>)>> {
         Ok(self
             .features(inputs)?
-            .into_iter()
+            .into_par_iter()
             .map(|f| (self.heads.score(&f), f))
             .collect())
     }

@@ -11,8 +11,9 @@ use anyhow::{Context, Result};
 
 use crate::classify::encoder::Encoder;
 use crate::classify::heads::{
-    choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
+    best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
 };
+use crate::classify::memory::ThemeMemory;
 use crate::classify::model::{
     assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation, Figures,
     HeadsCard,
@@ -31,8 +32,12 @@ pub struct TrainingSet {
     /// The next sentence's embedding, put in the features by [`TrainingSet::with_next`]
     /// when the settings say so.
     pub next_embeddings: Vec<Vec<f32>>,
+    /// Width of one sentence embedding.
+    pub embedding_dim: usize,
     /// Where the rule features start in a row of `features`.
     pub rule_features_at: usize,
+    /// Whether `features` holds the next sentence's embedding (see [`TrainingSet::with_next`]).
+    pub next_in_features: bool,
     pub stance: Vec<usize>,
     pub themes: Vec<Vec<bool>>,
     pub rules_labels: Vec<Label>,
@@ -97,7 +102,9 @@ impl TrainingSet {
                 .iter()
                 .map(|row| embeddings[index[neighbour_or_self(&row.text, &row.next)]].clone())
                 .collect(),
+            embedding_dim: encoder.dim(),
             rule_features_at: encoder.dim() * (1 + use_prev as usize),
+            next_in_features: false,
             stance: rows.iter().map(|r| r.stance.index()).collect(),
             themes: rows
                 .iter()
@@ -127,7 +134,8 @@ impl TrainingSet {
     /// goes in before the rule features when `use_next` is set.
     pub fn with_next(&self, settings: &TrainSettings) -> TrainingSet {
         let at = self.rule_features_at;
-        let features = if settings.use_next {
+        let add_next = settings.use_next && !self.next_in_features;
+        let features = if add_next {
             self.features
                 .iter()
                 .zip(&self.next_embeddings)
@@ -139,7 +147,13 @@ impl TrainingSet {
         TrainingSet {
             features,
             next_embeddings: self.next_embeddings.clone(),
-            rule_features_at: at,
+            embedding_dim: self.embedding_dim,
+            rule_features_at: if add_next {
+                at + self.embedding_dim
+            } else {
+                at
+            },
+            next_in_features: self.next_in_features || add_next,
             stance: self.stance.clone(),
             themes: self.themes.clone(),
             rules_labels: self.rules_labels.clone(),
@@ -217,7 +231,13 @@ pub const THRESHOLD_FOLDS: usize = 4;
 pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
     let docs = TrainingSet::subset(&set.docs, rows);
     let inner = grouped_folds(&docs, THRESHOLD_FOLDS);
-    let mut held_back = vec![Vec::new(); rows.len()];
+    let mut held_back: Vec<HeadScores> = Vec::with_capacity(rows.len());
+    held_back.resize_with(rows.len(), || HeadScores {
+        stance: Vec::new(),
+        themes: Vec::new(),
+        logistic_themes: Vec::new(),
+        memory_votes: Vec::new(),
+    });
     for fold in 0..THRESHOLD_FOLDS {
         let fit: Vec<usize> = (0..rows.len())
             .filter(|&i| inner[i] != fold)
@@ -225,11 +245,21 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
             .collect();
         let heads = fit_heads(set, &fit, settings)?;
         for i in (0..rows.len()).filter(|&i| inner[i] == fold) {
-            held_back[i] = heads.score(&set.features[rows[i]]).themes;
+            held_back[i] = heads.score(&set.features[rows[i]]);
         }
     }
     let truth = TrainingSet::subset(&set.themes, rows);
     let mut heads = fit_heads(set, rows, settings)?;
+    let held_back: Vec<Vec<f32>> = match &mut heads.memory {
+        Some(memory) => {
+            memory.blend = choose_blends(memory, &held_back, &truth);
+            held_back
+                .iter()
+                .map(|s| memory.blended(&s.logistic_themes, &s.memory_votes))
+                .collect()
+        }
+        None => held_back.into_iter().map(|s| s.themes).collect(),
+    };
     heads.theme_threshold = choose_thresholds(&held_back, &truth);
     let (with_rule, without_rule) = choose_rule_backed_thresholds(
         &held_back,
@@ -242,13 +272,52 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
     Ok(heads)
 }
 
+/// Each theme's share of the memory's vote: the one of [`ThemeMemory::blend_grid`] whose
+/// held-back scores reach the best F1 (the smaller share on a tie; none for a theme with
+/// too few positives to tell).
+fn choose_blends(memory: &ThemeMemory, held_back: &[HeadScores], truth: &[Vec<bool>]) -> Vec<f32> {
+    (0..memory.blend.len())
+        .map(|t| {
+            let column: Vec<bool> = truth.iter().map(|r| r[t]).collect();
+            let mut best = (f32::MIN, 0.0);
+            for blend in memory.blend_grid() {
+                let scores: Vec<f32> = held_back
+                    .iter()
+                    .map(|s| (1.0 - blend) * s.logistic_themes[t] + blend * s.memory_votes[t])
+                    .collect();
+                match best_cut(&scores, &column) {
+                    Some((f1, _)) if f1 > best.0 + 1e-6 => best = (f1, blend),
+                    Some(_) => {}
+                    None => return 0.0,
+                }
+            }
+            best.1
+        })
+        .collect()
+}
+
+/// Logistic heads on `rows`, with a theme memory of those rows when the settings ask for one.
 fn fit_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
-    Heads::train(
-        &TrainingSet::subset(&set.features, rows),
+    let features = TrainingSet::subset(&set.features, rows);
+    let themes = TrainingSet::subset(&set.themes, rows);
+    let mut heads = Heads::train(
+        &features,
         &TrainingSet::subset(&set.stance, rows),
-        &TrainingSet::subset(&set.themes, rows),
+        &themes,
         settings,
-    )
+    )?;
+    if settings.memory.blend > 0.0 {
+        // The embeddings come first in a feature row: the sentence's, then its neighbours'.
+        let neighbour_blocks = set.rule_features_at / set.embedding_dim - 1;
+        heads.memory = Some(ThemeMemory::build(
+            &features,
+            &themes,
+            set.embedding_dim,
+            neighbour_blocks,
+            settings.memory,
+        )?);
+    }
+    Ok(heads)
 }
 
 /// Grouped cross-validation: for each fold, heads trained on the other folds label it;
@@ -365,6 +434,10 @@ pub fn train(
         thresholds: by_theme(&heads.theme_threshold),
         combined_thresholds_with_rule: by_theme(&heads.combined_threshold_with_rule),
         combined_thresholds_without_rule: by_theme(&heads.combined_threshold_without_rule),
+        memory_blend: heads
+            .memory
+            .as_ref()
+            .map_or_else(BTreeMap::new, |m| by_theme(&m.blend)),
         taxonomy_version: taxonomy.version.clone(),
         training_file: labels
             .file_name()

@@ -99,8 +99,18 @@ pub fn explain(model: &ModelClassifier, input: &SentenceInput) -> Result<String>
     order.sort_by(|&a, &b| scores.themes[b].total_cmp(&scores.themes[a]));
     for &t in order.iter().take(6) {
         let given = scores.themes[t] >= heads.theme_threshold[t];
+        // With a memory, the probability is a blend: show both parts and the memory's share.
+        let parts = match &heads.memory {
+            Some(memory) => format!(
+                " = logistic {:.2}, similar labelled sentences {:.2} at {:.0}%",
+                scores.logistic_themes[t],
+                scores.memory_votes[t],
+                memory.blend[t] * 100.0
+            ),
+            None => String::new(),
+        };
         out += &format!(
-            "  {} {:<22} {:.3} / {:.2}   [{}]\n",
+            "  {} {:<22} {:.3} / {:.2}{parts}   [logistic: {}]\n",
             if given { "*" } else { " " },
             model.card().themes[t],
             scores.themes[t],
