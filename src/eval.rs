@@ -261,6 +261,9 @@ impl ThemeMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
     pub classifier: String,
+    /// Whether the classifier was trained on these very sentences (the model's heads on their
+    /// own training file), so its figures flatter it.
+    pub in_sample: bool,
     pub stance: StanceMetrics,
     pub themes: ThemeMetrics,
 }
@@ -292,6 +295,7 @@ pub fn score(classifier: &str, rows: &[LabelledSentence], labels: &[Label]) -> E
         .collect();
     EvalReport {
         classifier: classifier.to_string(),
+        in_sample: false,
         stance: StanceMetrics::compute(&stance_pairs),
         themes: ThemeMetrics::compute(&theme_pairs),
     }

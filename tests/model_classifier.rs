@@ -320,5 +320,31 @@ fn eval_json_scores_rules_model_and_combined() {
     assert_eq!(names, ["rules", "model", "combined"]);
     for report in reports.as_array().unwrap() {
         assert_eq!(report["stance"]["n"], 2, "{report}");
+        assert_eq!(report["in_sample"], false, "{report}");
     }
+
+    // Heads whose card says they were trained on this very file: the model's and the
+    // combined figures are marked in-sample, the rules' are not.
+    let heads_copy = tmp.path().join("heads.safetensors");
+    std::fs::copy(heads(), &heads_copy).unwrap();
+    let mut card = HeadsCard::load(&HeadsCard::path_for(&heads())).unwrap();
+    card.training_sha256 = modelfetch::sha256_file(&labels).unwrap();
+    card.save(&HeadsCard::path_for(&heads_copy)).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ofsted-themes"))
+        .current_dir(root())
+        .args(["eval", "--json", "--labels"])
+        .arg(&labels)
+        .arg("--heads")
+        .arg(&heads_copy)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let in_sample: Vec<bool> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["in_sample"].as_bool().unwrap())
+        .collect();
+    assert_eq!(in_sample, [false, true, true]);
 }

@@ -27,7 +27,8 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
 
-    /// Print the metrics as JSON (an array, one object per classifier scored) instead of tables.
+    /// Print the metrics as JSON (an array, one object per classifier scored, each with
+    /// `in_sample`: true when the heads were trained on this file) instead of tables.
     #[arg(long)]
     pub json: bool,
 
@@ -54,15 +55,17 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
         match args.model.load(taxonomy) {
             Ok(model) => {
                 let card = model.card().clone();
-                let combined = CombinedClassifier::new(model);
-                for classifier in [combined.model() as &dyn Classifier, &combined] {
-                    reports.push(eval::evaluate(classifier, &rows));
-                }
                 // On the heads' own training file the model's figures are in-sample; the
                 // honest ones are the cross-validated figures in the heads' card.
-                if crate::modelfetch::sha256_file(&args.labels).ok()
-                    == Some(card.training_sha256.clone())
-                {
+                let in_sample = crate::modelfetch::sha256_file(&args.labels).ok()
+                    == Some(card.training_sha256.clone());
+                let combined = CombinedClassifier::new(model);
+                for classifier in [combined.model() as &dyn Classifier, &combined] {
+                    let mut report = eval::evaluate(classifier, &rows);
+                    report.in_sample = in_sample;
+                    reports.push(report);
+                }
+                if in_sample {
                     in_sample_note = Some(crate::cmd::train::figures_table(&card.cross_validation));
                 }
             }
