@@ -43,7 +43,10 @@ pub struct TrainingSet {
     pub rules_labels: Vec<Label>,
     /// Whether the rules' label gives each theme, in taxonomy order.
     pub rules_themes: Vec<Vec<bool>>,
-    pub docs: Vec<String>,
+    /// The group of each row for the folds: its report, or its authority (see
+    /// [`TrainingSet::grouped_by`]).
+    pub groups: Vec<String>,
+    pub group_by: GroupBy,
     pub inputs_in_improvement_list: Vec<bool>,
 }
 
@@ -117,7 +120,8 @@ impl TrainingSet {
                 .collect(),
             rules_labels,
             rules_themes,
-            docs: rows.iter().map(|r| r.doc.clone()).collect(),
+            groups: rows.iter().map(|r| r.doc.clone()).collect(),
+            group_by: GroupBy::Report,
             inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
         })
     }
@@ -158,9 +162,18 @@ impl TrainingSet {
             themes: self.themes.clone(),
             rules_labels: self.rules_labels.clone(),
             rules_themes: self.rules_themes.clone(),
-            docs: self.docs.clone(),
+            groups: self.groups.clone(),
+            group_by: self.group_by,
             inputs_in_improvement_list: self.inputs_in_improvement_list.clone(),
         }
+    }
+
+    /// The set with its rows grouped for the folds by `group_by`; `docs` are the rows'
+    /// reports, in order.
+    pub fn grouped_by(mut self, group_by: GroupBy, docs: &[String]) -> TrainingSet {
+        self.groups = docs.iter().map(|d| group_by.group_of(d)).collect();
+        self.group_by = group_by;
+        self
     }
 
     fn subset<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
@@ -223,14 +236,48 @@ pub fn grouped_folds(docs: &[String], folds: usize) -> Vec<usize> {
     docs.iter().map(|d| fold_of[d.as_str()]).collect()
 }
 
+/// What cross-validation folds are grouped by: no group is in both training and test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GroupBy {
+    /// The labelled row's `doc`: no report in both.
+    #[default]
+    Report,
+    /// The authority a report is about, taken from its file name up to the first `_`
+    /// (`ilacs/leeds_2019-03-22_ilacs.pdf` → `leeds`): no authority in both, as when the
+    /// heads meet reports from authorities they never saw.
+    Authority,
+}
+
+impl GroupBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Report => "doc",
+            GroupBy::Authority => "authority",
+        }
+    }
+
+    /// The group of a labelled row from its `doc`.
+    pub fn group_of(self, doc: &str) -> String {
+        match self {
+            GroupBy::Report => doc.to_string(),
+            GroupBy::Authority => {
+                let stem = Path::new(doc)
+                    .file_stem()
+                    .map_or_else(|| doc.into(), |s| s.to_string_lossy());
+                stem.split('_').next().unwrap_or_default().to_lowercase()
+            }
+        }
+    }
+}
+
 /// Folds used inside a training set to choose theme thresholds on held-back scores.
 pub const THRESHOLD_FOLDS: usize = 4;
 
 /// Trains heads on `rows` of the set, with theme thresholds chosen on out-of-fold scores
 /// of an inner grouped split of those rows.
 pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
-    let docs = TrainingSet::subset(&set.docs, rows);
-    let inner = grouped_folds(&docs, THRESHOLD_FOLDS);
+    let groups = TrainingSet::subset(&set.groups, rows);
+    let inner = grouped_folds(&groups, THRESHOLD_FOLDS);
     let mut held_back: Vec<HeadScores> = Vec::with_capacity(rows.len());
     held_back.resize_with(rows.len(), || HeadScores {
         stance: Vec::new(),
@@ -329,7 +376,7 @@ pub fn cross_validate(
     settings: &TrainSettings,
 ) -> Result<CrossValidation> {
     let set = &set.with_next(settings);
-    let fold_of = grouped_folds(&set.docs, folds);
+    let fold_of = grouped_folds(&set.groups, folds);
     let mut model_labels: Vec<Option<Label>> = vec![None; set.len()];
     let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
     for fold in 0..folds {
@@ -360,7 +407,7 @@ pub fn cross_validate(
     };
     Ok(CrossValidation {
         folds,
-        grouped_by: "doc".to_string(),
+        grouped_by: set.group_by.as_str().to_string(),
         rules: metrics::figures(&set.rules_labels, &set.stance, &set.themes, theme_ids),
         model: metrics::figures(&unwrap(model_labels), &set.stance, &set.themes, theme_ids),
         combined: metrics::figures(
@@ -375,8 +422,10 @@ pub fn cross_validate(
 /// How [`train`] trains and measures.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
-    /// Cross-validation folds, grouped by report.
+    /// Cross-validation folds.
     pub folds: usize,
+    /// What the folds (and the inner folds that choose thresholds) are grouped by.
+    pub group_by: GroupBy,
     /// Put the previous sentence's embedding in the features.
     pub use_prev: bool,
     pub settings: TrainSettings,
@@ -408,10 +457,15 @@ pub fn train(
         &rules,
         options.use_prev,
         options.cache.as_deref(),
-    )?;
+    )?
+    .grouped_by(
+        options.group_by,
+        &rows.iter().map(|r| r.doc.clone()).collect::<Vec<_>>(),
+    );
     eprintln!(
-        "cross-validating ({} folds, grouped by report)...",
-        options.folds
+        "cross-validating ({} folds, grouped by {})...",
+        options.folds,
+        options.group_by.as_str()
     );
     let settings = &options.settings;
     let cv = cross_validate(&set, &theme_ids, options.folds, settings)?;
@@ -566,6 +620,27 @@ mod tests {
         }
         assert_eq!(folds[1], 0, "a is the first report by name");
         assert!(folds.contains(&1));
+    }
+
+    #[test]
+    fn authority_groups_put_every_visit_to_an_authority_together() {
+        let docs = [
+            "ilacs/leeds_2019-03-22_ilacs.pdf",
+            "fv/leeds_2023-01-10_fv.pdf",
+            "ilacs/north-yorkshire_2019-05-01_ilacs.pdf",
+            "seeds/ofsted-praises-leeds.txt",
+        ];
+        let groups: Vec<String> = docs
+            .iter()
+            .map(|d| GroupBy::Authority.group_of(d))
+            .collect();
+        assert_eq!(
+            groups,
+            ["leeds", "leeds", "north-yorkshire", "ofsted-praises-leeds"]
+        );
+        assert_eq!(GroupBy::Report.group_of(docs[1]), docs[1]);
+        let folds = grouped_folds(&groups, 2);
+        assert_eq!(folds[0], folds[1]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `ofsted-themes train`: fit the model's heads on hand-labelled sentences, measure them
-//! by cross-validation grouped by report, and write the heads and their card. The work is
+//! by cross-validation grouped by report (or authority), and write the heads and their card. The work is
 //! [`crate::classify::train`]'s; this file reads the arguments and writes the results.
 
 use std::path::PathBuf;
@@ -11,8 +11,9 @@ use clap::Args;
 
 use crate::classify::encoder::Encoder;
 use crate::classify::heads::TrainSettings;
+use crate::classify::memory::MemorySettings;
 use crate::classify::model::{CrossValidation, Figures, HeadsCard, DEFAULT_HEADS};
-use crate::classify::train::{train, TrainOptions};
+use crate::classify::train::{train, GroupBy, TrainOptions};
 use crate::cmd::{exit, ModelArgs, EXIT_OK};
 use crate::eval::read_labelled_for;
 use crate::taxonomy::Taxonomy;
@@ -38,9 +39,20 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE.whl")]
     pub wheel: Option<PathBuf>,
 
-    /// Cross-validation folds, grouped by report.
+    /// Cross-validation folds.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+
+    /// What the folds are grouped by: report (no report in both training and test) or
+    /// authority (no authority in both: the figure to expect on authorities the heads never
+    /// saw). The inner folds that choose thresholds are grouped the same way.
+    #[arg(long, value_enum, default_value_t = GroupBy::Report)]
+    pub group_by: GroupBy,
+
+    /// The theme memory's largest share of a theme's probability (0 trains heads without
+    /// a memory; default: the committed heads' setting).
+    #[arg(long)]
+    pub memory_blend: Option<f32>,
 
     /// Leave the previous sentence's embedding out of the features.
     #[arg(long)]
@@ -81,6 +93,9 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
+    if args.memory_blend.is_some_and(|b| !(0.0..=1.0).contains(&b)) {
+        bail!("--memory-blend must be between 0 and 1");
+    }
     let rows = read_labelled_for(&args.labels, &taxonomy)?;
     let model_args = ModelArgs {
         model: args.model.clone(),
@@ -91,6 +106,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let defaults = TrainSettings::default();
     let options = TrainOptions {
         folds: args.folds,
+        group_by: args.group_by,
         use_prev: !args.no_prev,
         settings: TrainSettings {
             l2: args.l2.unwrap_or(defaults.l2),
@@ -99,6 +115,10 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
                 .unwrap_or(defaults.class_weight_power),
             steps: args.steps.unwrap_or(defaults.steps),
             use_next: !args.no_next,
+            memory: MemorySettings {
+                blend: args.memory_blend.unwrap_or(defaults.memory.blend),
+                ..defaults.memory
+            },
             ..defaults
         },
         cache: args.cache.clone(),
