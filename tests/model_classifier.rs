@@ -202,7 +202,10 @@ fn the_theme_memory_votes_and_is_blended_in() {
         text: "Care leavers have good relationships with their personal advisers, who help them find somewhere to live.",
         ..Default::default()
     };
-    let (scores, _) = model.scores(&[input]).unwrap().remove(0);
+    let (scores, _) = model
+        .scores(std::slice::from_ref(&input))
+        .unwrap()
+        .remove(0);
     let care_leavers = model
         .card()
         .themes
@@ -218,6 +221,19 @@ fn the_theme_memory_votes_and_is_blended_in() {
         let b = memory.blend[t];
         let want = (1.0 - b) * scores.logistic_themes[t] + b * scores.memory_votes[t];
         assert!((scores.themes[t] - want).abs() < 1e-6);
+    }
+    // The evidence says how much the similar sentences had to do with the theme.
+    let label = model.combined_labels(&[input]).remove(0);
+    if memory.blend[care_leavers] > 0.0 {
+        assert!(
+            label
+                .evidence
+                .iter()
+                .any(|e| e.contains("theme care_leavers")
+                    && e.contains("similar labelled sentences")),
+            "{:?}",
+            label.evidence
+        );
     }
 }
 

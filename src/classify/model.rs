@@ -139,11 +139,14 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
     themes.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     themes.truncate(MAX_THEMES);
     let mut evidence = vec![format!("model: {} p={stance_score:.2}", stance.as_str())];
-    evidence.extend(
-        themes
-            .iter()
-            .map(|t| format!("model: theme {} p={:.2}", t.id, t.score)),
-    );
+    evidence.extend(themes.iter().map(|t| {
+        format!(
+            "model: theme {} p={:.2}{}",
+            t.id,
+            t.score,
+            memory_note(scores, heads, theme_ids, &t.id)
+        )
+    }));
     Label {
         stance,
         stance_score,
@@ -206,9 +209,10 @@ pub fn combine(
     label.evidence.retain(|e| !e.starts_with("model: theme "));
     label.evidence.extend(themes.iter().map(|(t, backed)| {
         format!(
-            "combined: theme {} p={:.2}{}",
+            "combined: theme {} p={:.2}{}{}",
             t.id,
             t.score,
+            memory_note(scores, heads, theme_ids, &t.id),
             if *backed { " with a rules cue" } else { "" }
         )
     }));
@@ -222,6 +226,20 @@ pub fn combine(
     }
     label.evidence.extend(rules_label.evidence.iter().cloned());
     label
+}
+
+/// " (similar labelled sentences 0.95)" when the theme memory has a share in the theme's
+/// probability, so the evidence says how much of it came from sentences like this one.
+fn memory_note(scores: &HeadScores, heads: &Heads, theme_ids: &[String], id: &str) -> String {
+    let (Some(memory), Some(t)) = (&heads.memory, theme_ids.iter().position(|x| x == id)) else {
+        return String::new();
+    };
+    match (memory.blend.get(t), scores.memory_votes.get(t)) {
+        (Some(&share), Some(vote)) if share > 0.0 => {
+            format!(" (similar labelled sentences {vote:.2})")
+        }
+        _ => String::new(),
+    }
 }
 
 /// Sentence embeddings + rule features → trained heads.
