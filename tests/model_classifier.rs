@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use ofsted_themes::classify::encoder::Encoder;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
-use ofsted_themes::classify::train::{cross_validate, TrainingSet};
+use ofsted_themes::classify::train::{cross_validate, GroupBy, TrainingSet};
 use ofsted_themes::classify::{Classifier, ModelClassifier, RulesClassifier};
 use ofsted_themes::cmd::run::{execute, RunArgs};
 use ofsted_themes::cmd::{ClassifierChoice, ModelArgs};
@@ -58,7 +58,15 @@ fn the_committed_heads_reproduce_their_recorded_figures() {
         // Embeddings keyed by text and model: reruns of this test skip the encoder.
         Some(Path::new(env!("CARGO_TARGET_TMPDIR"))),
     )
-    .unwrap();
+    .unwrap()
+    .grouped_by(
+        // The folds the card was measured on.
+        match card.cross_validation.grouped_by.as_str() {
+            "authority" => GroupBy::Authority,
+            _ => GroupBy::Report,
+        },
+        &rows.iter().map(|r| r.doc.clone()).collect::<Vec<_>>(),
+    );
     let cv = cross_validate(
         &set,
         &card.themes,

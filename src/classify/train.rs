@@ -278,13 +278,7 @@ pub const THRESHOLD_FOLDS: usize = 4;
 pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
     let groups = TrainingSet::subset(&set.groups, rows);
     let inner = grouped_folds(&groups, THRESHOLD_FOLDS);
-    let mut held_back: Vec<HeadScores> = Vec::with_capacity(rows.len());
-    held_back.resize_with(rows.len(), || HeadScores {
-        stance: Vec::new(),
-        themes: Vec::new(),
-        logistic_themes: Vec::new(),
-        memory_votes: Vec::new(),
-    });
+    let mut held_back: Vec<Option<HeadScores>> = vec![None; rows.len()];
     for fold in 0..THRESHOLD_FOLDS {
         let fit: Vec<usize> = (0..rows.len())
             .filter(|&i| inner[i] != fold)
@@ -292,9 +286,13 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
             .collect();
         let heads = fit_heads(set, &fit, settings)?;
         for i in (0..rows.len()).filter(|&i| inner[i] == fold) {
-            held_back[i] = heads.score(&set.features[rows[i]]);
+            held_back[i] = Some(heads.score(&set.features[rows[i]]));
         }
     }
+    let held_back: Vec<HeadScores> = held_back
+        .into_iter()
+        .map(|s| s.expect("every row is in an inner fold"))
+        .collect();
     let truth = TrainingSet::subset(&set.themes, rows);
     let mut heads = fit_heads(set, rows, settings)?;
     let held_back: Vec<Vec<f32>> = match &mut heads.memory {
