@@ -148,7 +148,7 @@ impl ThemeMemory {
             .iter()
             .zip(votes)
             .zip(&self.blend)
-            .map(|((p, v), b)| (1.0 - b) * p + b * v)
+            .map(|((&p, &v), &share)| blend(share, p, v))
             .collect()
     }
 
@@ -229,6 +229,11 @@ impl ThemeMemory {
             themes,
         }))
     }
+}
+
+/// A probability with `share` of it taken from the memory's vote.
+pub fn blend(share: f32, logistic: f32, vote: f32) -> f32 {
+    (1.0 - share) * logistic + share * vote
 }
 
 /// The sentence's embedding plus `context_weight` times each of the `context_blocks`

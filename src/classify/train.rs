@@ -13,7 +13,7 @@ use crate::classify::encoder::Encoder;
 use crate::classify::heads::{
     best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
 };
-use crate::classify::memory::ThemeMemory;
+use crate::classify::memory::{blend, ThemeMemory};
 use crate::classify::model::{
     assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation, Figures,
     HeadsCard,
@@ -325,13 +325,13 @@ fn choose_blends(memory: &ThemeMemory, held_back: &[HeadScores], truth: &[Vec<bo
         .map(|t| {
             let column: Vec<bool> = truth.iter().map(|r| r[t]).collect();
             let mut best = (f32::MIN, 0.0);
-            for blend in memory.blend_grid() {
+            for share in memory.blend_grid() {
                 let scores: Vec<f32> = held_back
                     .iter()
-                    .map(|s| (1.0 - blend) * s.logistic_themes[t] + blend * s.memory_votes[t])
+                    .map(|s| blend(share, s.logistic_themes[t], s.memory_votes[t]))
                     .collect();
                 match best_cut(&scores, &column) {
-                    Some((f1, _)) if f1 > best.0 + 1e-6 => best = (f1, blend),
+                    Some((f1, _)) if f1 > best.0 + 1e-6 => best = (f1, share),
                     Some(_) => {}
                     None => return 0.0,
                 }
