@@ -65,7 +65,6 @@ fn the_committed_heads_reproduce_their_recorded_figures() {
             "authority" => GroupBy::Authority,
             _ => GroupBy::Report,
         },
-        &rows.iter().map(|r| r.doc.clone()).collect::<Vec<_>>(),
     );
     let cv = cross_validate(
         &set,

@@ -43,9 +43,9 @@ pub struct TrainingSet {
     pub rules_labels: Vec<Label>,
     /// Whether the rules' label gives each theme, in taxonomy order.
     pub rules_themes: Vec<Vec<bool>>,
-    /// The group of each row for the folds: its report, or its authority (see
-    /// [`TrainingSet::grouped_by`]).
-    pub groups: Vec<String>,
+    /// The report each row is from.
+    pub docs: Vec<String>,
+    /// What the folds group rows by (see [`TrainingSet::grouped_by`]).
     pub group_by: GroupBy,
     pub inputs_in_improvement_list: Vec<bool>,
 }
@@ -120,7 +120,7 @@ impl TrainingSet {
                 .collect(),
             rules_labels,
             rules_themes,
-            groups: rows.iter().map(|r| r.doc.clone()).collect(),
+            docs: rows.iter().map(|r| r.doc.clone()).collect(),
             group_by: GroupBy::Report,
             inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
         })
@@ -162,18 +162,24 @@ impl TrainingSet {
             themes: self.themes.clone(),
             rules_labels: self.rules_labels.clone(),
             rules_themes: self.rules_themes.clone(),
-            groups: self.groups.clone(),
+            docs: self.docs.clone(),
             group_by: self.group_by,
             inputs_in_improvement_list: self.inputs_in_improvement_list.clone(),
         }
     }
 
-    /// The set with its rows grouped for the folds by `group_by`; `docs` are the rows'
-    /// reports, in order.
-    pub fn grouped_by(mut self, group_by: GroupBy, docs: &[String]) -> TrainingSet {
-        self.groups = docs.iter().map(|d| group_by.group_of(d)).collect();
+    /// The set with its rows grouped for the folds by `group_by`.
+    pub fn grouped_by(mut self, group_by: GroupBy) -> TrainingSet {
         self.group_by = group_by;
         self
+    }
+
+    /// The group of each row for the folds: its report, or its authority.
+    pub fn groups(&self) -> Vec<String> {
+        self.docs
+            .iter()
+            .map(|d| self.group_by.group_of(d))
+            .collect()
     }
 
     fn subset<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
@@ -276,7 +282,7 @@ pub const THRESHOLD_FOLDS: usize = 4;
 /// Trains heads on `rows` of the set, with theme thresholds chosen on out-of-fold scores
 /// of an inner grouped split of those rows.
 pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
-    let groups = TrainingSet::subset(&set.groups, rows);
+    let groups = TrainingSet::subset(&set.groups(), rows);
     let inner = grouped_folds(&groups, THRESHOLD_FOLDS);
     let mut held_back: Vec<Option<HeadScores>> = vec![None; rows.len()];
     for fold in 0..THRESHOLD_FOLDS {
@@ -374,7 +380,7 @@ pub fn cross_validate(
     settings: &TrainSettings,
 ) -> Result<CrossValidation> {
     let set = &set.with_next(settings);
-    let fold_of = grouped_folds(&set.groups, folds);
+    let fold_of = grouped_folds(&set.groups(), folds);
     let mut model_labels: Vec<Option<Label>> = vec![None; set.len()];
     let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
     for fold in 0..folds {
@@ -456,10 +462,7 @@ pub fn train(
         options.use_prev,
         options.cache.as_deref(),
     )?
-    .grouped_by(
-        options.group_by,
-        &rows.iter().map(|r| r.doc.clone()).collect::<Vec<_>>(),
-    );
+    .grouped_by(options.group_by);
     eprintln!(
         "cross-validating ({} folds, grouped by {})...",
         options.folds,
