@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::encoder::Encoder;
 use crate::classify::heads::{HeadScores, Heads, TrainSettings};
+use crate::classify::rules::states_what_should_happen;
 use crate::classify::{Classifier, RulesClassifier, MAX_THEMES};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance, ThemeScore};
@@ -155,6 +156,14 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
     }
 }
 
+/// Raised whenever [`label_from_scores`] or [`combine`] label the same scores differently,
+/// so the store re-labels its reports (the card's hash covers only what was trained).
+/// 2: a strength whose main clause says what should happen is a recommendation.
+const LABELLING_REVISION: u32 = 2;
+
+/// The confidence of a stance that a LABELLING.md rule sets over the model's choice.
+const RULE_STANCE_SCORE: f32 = 0.9;
+
 /// Combines the model's scores with the rules' label for the same sentence.
 ///
 /// Themes: the rules' cue phrases and the model's probability vote together. Each theme
@@ -164,9 +173,13 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
 ///
 /// Stance: an item in an improvement list is a recommendation (LABELLING.md rule 10),
 /// which the model cannot see from the text alone (the labelled sentences carry no
-/// structure). Otherwise the model decides: the rules' cue counts and stance
-/// probabilities are already among its features, and in cross-validation letting a rules
-/// cue override an unsure model lowered recommendation F1 (0.80 → 0.73).
+/// structure). A sentence the model calls a strength whose main clause says what should
+/// happen ([`states_what_should_happen`]) is a recommendation (rule 3): the labelled
+/// sentences hold too few such sentences outside lists for the model to learn it, so a
+/// lone "Leaders should ensure ..." came out a strength. No labelled sentence is changed
+/// by this in cross-validation. Otherwise the model decides: the rules' cue counts and stance probabilities
+/// are already among its features, and in cross-validation letting any rules cue
+/// override an unsure model lowered recommendation F1 (0.80 → 0.73).
 ///
 /// The rules' evidence is listed beside the model's.
 pub fn combine(
@@ -219,10 +232,16 @@ pub fn combine(
     label.themes = themes.into_iter().map(|(t, _)| t).collect();
     if input.in_improvement_list {
         label.stance = Stance::Recommendation;
-        label.stance_score = label.stance_score.max(0.9);
+        label.stance_score = label.stance_score.max(RULE_STANCE_SCORE);
         label
             .evidence
             .push("combined: in an improvement list → recommendation".to_string());
+    } else if label.stance == Stance::Strength && states_what_should_happen(input.text) {
+        label.stance = Stance::Recommendation;
+        label.stance_score = RULE_STANCE_SCORE;
+        label
+            .evidence
+            .push("combined: says what should happen → recommendation, not strength".to_string());
     }
     label.evidence.extend(rules_label.evidence.iter().cloned());
     label
@@ -313,14 +332,14 @@ impl ModelClassifier {
         &self.card
     }
 
-    /// Identifies the encoder and the heads, so the store re-labels its reports when either
-    /// changes. The encoder's weights are checked against pinned hashes when loaded, and the
-    /// card records everything the heads were trained from.
+    /// Identifies the encoder, the heads and the labelling logic, so the store re-labels its
+    /// reports when any of them changes. The encoder's weights are checked against pinned
+    /// hashes when loaded, and the card records everything the heads were trained from.
     fn version_of(&self, name: &str) -> String {
         let card = serde_json::to_vec(&self.card).expect("the card serialises");
         let card_hash = crate::ingest::sha256_hex(&card);
         format!(
-            "{name} {} encoder {} heads {}",
+            "{name} {} labelling {LABELLING_REVISION} encoder {} heads {}",
             env!("CARGO_PKG_VERSION"),
             self.card.encoder,
             &card_hash[..12]

@@ -671,6 +671,58 @@ fn softmax(scores: &[f32; 4]) -> [f32; 4] {
     exp.map(|e| e / sum)
 }
 
+/// Words that open a subordinate clause. A "should" after one of them describes something
+/// ("how enquiries should be undertaken", "whether children should come into care", "who
+/// should not have done so") rather than saying what should happen.
+const SUBORDINATORS: [&str; 20] = [
+    "who", "whom", "whose", "which", "that", "whether", "how", "when", "where", "what", "why",
+    "if", "than", "because", "although", "though", "while", "whereas", "unless", "until",
+];
+
+/// Words that, right after "should", make it a condition ("should they wish to", "should
+/// the placement end", "should a child go missing") rather than an obligation.
+const CONDITION_SUBJECTS: [&str; 16] = [
+    "they", "he", "she", "it", "we", "you", "i", "a", "an", "the", "their", "his", "her", "its",
+    "this", "any",
+];
+
+/// Finite verbs: one before "should" means the main clause already has its verb and the
+/// "should" opens a condition ("Accommodation is sufficient should placements break down",
+/// "This will help should children read their records").
+const FINITE_VERBS: [&str; 16] = [
+    "is", "are", "was", "were", "will", "would", "can", "could", "has", "have", "had", "does",
+    "do", "did", "may", "might",
+];
+
+/// A recommendation's "should" follows its subject closely ("The local authority should",
+/// "In order to improve practice, Calderdale should"); in the corpus every "should" further
+/// into a sentence than this many words was a condition or a quotation.
+const LATEST_OBLIGATION_WORD: usize = 12;
+
+/// Whether the sentence's main clause says what should happen: a "should" among its first
+/// 12 words (`LATEST_OBLIGATION_WORD`), with no subordinating word or finite verb before
+/// it, not "should have" (a shortfall in the past) and not a condition ("should they wish
+/// to"). LABELLING.md rule 3 makes such a sentence a recommendation, never a strength
+/// ("Leaders should ensure that plans are reviewed"). "Must" is left out: in reports it
+/// more often states a requirement that is met ("All provision must meet the standard").
+pub fn states_what_should_happen(text: &str) -> bool {
+    let text = normalise_text(text);
+    let words: Vec<&str> = text
+        .split(' ')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    let Some(at) = words.iter().position(|w| *w == "should") else {
+        return false;
+    };
+    let next = words.get(at + 1).copied().unwrap_or("");
+    at > 0
+        && at < LATEST_OBLIGATION_WORD
+        && !words[..at]
+            .iter()
+            .any(|w| SUBORDINATORS.contains(w) || FINITE_VERBS.contains(w))
+        && next != "have"
+        && !CONDITION_SUBJECTS.contains(&next)
+}
 impl Classifier for RulesClassifier {
     fn name(&self) -> &str {
         "rules"
@@ -845,6 +897,35 @@ mod tests {
                 label.evidence
             );
             assert!(label.themes.is_empty(), "{text}: {:?}", label.themes);
+        }
+    }
+
+    #[test]
+    fn what_should_happen_is_a_should_in_the_main_clause() {
+        for text in [
+            "Leaders should ensure that plans are reviewed.",
+            "In order to improve, Calderdale should focus on children's experiences.",
+            "There should be meaningful analysis of children's views.",
+            "More should be done to ensure that assessments are timely.",
+        ] {
+            assert!(states_what_should_happen(text), "{text}");
+        }
+        for text in [
+            "Should leaders act, plans would improve.",
+            "Strategy meetings do not record how enquiries should be undertaken.",
+            "Decisions about whether children should come into care are sound.",
+            "Children who should have been seen were not.",
+            "Managers should have acted sooner.",
+            "Plans are reviewed regularly.",
+            "Care leavers receive support until they are 25 should they wish to.",
+            "Records are written so that children can read them, should they wish.",
+            "The service quickly offers help to families should the placement end.",
+            "Lessons are shared through learning events, seminars and guides called 'things you should know'.",
+            "All provision must meet the standard.",
+            "Emergency accommodation is sufficient should placements break down.",
+            "This will help should children read their records later in life.",
+        ] {
+            assert!(!states_what_should_happen(text), "{text}");
         }
     }
 }
