@@ -397,3 +397,51 @@ fn eval_json_scores_rules_model_and_combined() {
         .collect();
     assert_eq!(in_sample, [false, true, true]);
 }
+
+#[test]
+fn train_learning_curve_prints_each_share_and_writes_no_heads() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Five labelled sentences of each report: enough reports that a quarter of them still
+    // fills the folds, few sentences to encode.
+    let text = std::fs::read_to_string(labelled_file()).unwrap();
+    let mut per_report: std::collections::HashMap<String, usize> = Default::default();
+    let few: String = text
+        .lines()
+        .filter(|line| {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            let seen = per_report
+                .entry(row["doc"].as_str().unwrap().to_string())
+                .or_default();
+            *seen += 1;
+            *seen <= 5
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let labels = tmp.path().join("few.jsonl");
+    std::fs::write(&labels, few).unwrap();
+    let out = tmp.path().join("heads.safetensors");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ofsted-themes"))
+        .current_dir(root())
+        .args(["train", "--learning-curve", "--labels"])
+        .arg(&labels)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let table = String::from_utf8(output.stdout).unwrap();
+    let shares: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.ends_with('%'))
+        .collect();
+    assert_eq!(shares, ["25%", "50%", "75%", "100%"], "{table}");
+    // More training reports, more training sentences per fold.
+    let sentences: Vec<f64> = table
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(sentences.windows(2).all(|w| w[0] < w[1]), "{table}");
+    assert!(!out.exists(), "--learning-curve must not write heads");
+}

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::classify::encoder::Encoder;
 use crate::classify::heads::{
@@ -45,6 +45,8 @@ pub struct TrainingSet {
     pub rules_themes: Vec<Vec<bool>>,
     /// The report each row is from.
     pub docs: Vec<String>,
+    /// Each row's sentence (the combined classifier reads it).
+    pub texts: Vec<String>,
     /// What the folds group rows by (see [`TrainingSet::grouped_by`]).
     pub group_by: GroupBy,
     pub inputs_in_improvement_list: Vec<bool>,
@@ -121,6 +123,7 @@ impl TrainingSet {
             rules_labels,
             rules_themes,
             docs: rows.iter().map(|r| r.doc.clone()).collect(),
+            texts: rows.iter().map(|r| r.text.clone()).collect(),
             group_by: GroupBy::Report,
             inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
         })
@@ -163,6 +166,7 @@ impl TrainingSet {
             rules_labels: self.rules_labels.clone(),
             rules_themes: self.rules_themes.clone(),
             docs: self.docs.clone(),
+            texts: self.texts.clone(),
             group_by: self.group_by,
             inputs_in_improvement_list: self.inputs_in_improvement_list.clone(),
         }
@@ -259,6 +263,14 @@ impl GroupBy {
         match self {
             GroupBy::Report => "doc",
             GroupBy::Authority => "authority",
+        }
+    }
+
+    /// What the groups are, in messages.
+    pub fn plural(self) -> &'static str {
+        match self {
+            GroupBy::Report => "reports",
+            GroupBy::Authority => "authorities",
         }
     }
 
@@ -379,18 +391,48 @@ pub fn cross_validate(
     folds: usize,
     settings: &TrainSettings,
 ) -> Result<CrossValidation> {
+    Ok(cross_validate_thinned(set, theme_ids, folds, settings, 1.0)?.0)
+}
+
+/// [`cross_validate`] with each fold's training groups thinned to `fraction` of them
+/// ([`kept_groups`]; the held-out folds stay whole), and the mean count of training
+/// sentences per fold: how the figures grow with labelled data.
+pub fn cross_validate_thinned(
+    set: &TrainingSet,
+    theme_ids: &[String],
+    folds: usize,
+    settings: &TrainSettings,
+    fraction: f64,
+) -> Result<(CrossValidation, f64)> {
     let set = &set.with_next(settings);
-    let fold_of = grouped_folds(&set.groups(), folds);
+    let groups = set.groups();
+    let fold_of = grouped_folds(&groups, folds);
+    let kept = kept_groups(&groups, fraction);
     let mut model_labels: Vec<Option<Label>> = vec![None; set.len()];
     let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
+    let mut trained_on = 0usize;
     for fold in 0..folds {
         eprintln!("  fold {}/{folds}", fold + 1);
-        let train: Vec<usize> = (0..set.len()).filter(|&i| fold_of[i] != fold).collect();
+        let train: Vec<usize> = (0..set.len())
+            .filter(|&i| fold_of[i] != fold && kept[i])
+            .collect();
+        let training_groups: BTreeSet<&str> = train.iter().map(|&i| groups[i].as_str()).collect();
+        if training_groups.len() < THRESHOLD_FOLDS {
+            bail!(
+                "training on {:.0}% of the {} leaves fold {} with {} to train on; the thresholds' inner folds need at least {THRESHOLD_FOLDS}",
+                fraction * 100.0,
+                set.group_by.plural(),
+                fold + 1,
+                training_groups.len()
+            );
+        }
+        trained_on += train.len();
         let heads = train_heads(set, &train, settings)?;
         for i in (0..set.len()).filter(|&i| fold_of[i] == fold) {
             let scores: HeadScores = heads.score(&set.features[i]);
             model_labels[i] = Some(label_from_scores(&scores, &heads, theme_ids));
             let input = SentenceInput {
+                text: &set.texts[i],
                 in_improvement_list: set.inputs_in_improvement_list[i],
                 ..Default::default()
             };
@@ -409,7 +451,7 @@ pub fn cross_validate(
             .map(|l| l.expect("every row is in a fold"))
             .collect()
     };
-    Ok(CrossValidation {
+    let cv = CrossValidation {
         folds,
         grouped_by: set.group_by.as_str().to_string(),
         rules: metrics::figures(&set.rules_labels, &set.stance, &set.themes, theme_ids),
@@ -420,7 +462,86 @@ pub fn cross_validate(
             &set.themes,
             theme_ids,
         ),
-    })
+    };
+    Ok((cv, trained_on as f64 / folds as f64))
+}
+
+/// Which rows are kept when training on `fraction` of the groups (reports or authorities):
+/// groups are taken in an order fixed by a hash of their names, so a smaller fraction keeps
+/// a subset of a larger one and the choice does not depend on the file's order.
+pub fn kept_groups(groups: &[String], fraction: f64) -> Vec<bool> {
+    use sha2::{Digest, Sha256};
+    let names: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
+    let mut order: Vec<(String, &str)> = names
+        .into_iter()
+        .map(|g| (format!("{:x}", Sha256::digest(g.as_bytes())), g))
+        .collect();
+    order.sort();
+    let keep = ((order.len() as f64 * fraction).round() as usize).min(order.len());
+    let kept: BTreeSet<&str> = order[..keep].iter().map(|(_, g)| *g).collect();
+    groups.iter().map(|g| kept.contains(g.as_str())).collect()
+}
+
+/// The training set of `rows` as `options` ask (encoded, grouped), with the rules that gave
+/// its rule features and the taxonomy's theme ids.
+fn encoded_set(
+    rows: &[LabelledSentence],
+    encoder: &Encoder,
+    taxonomy: &Taxonomy,
+    options: &TrainOptions,
+) -> Result<(TrainingSet, RulesClassifier, Vec<String>)> {
+    let rules = RulesClassifier::new(taxonomy.clone());
+    let theme_ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
+    eprintln!("encoding {} labelled sentences...", rows.len());
+    let set = TrainingSet::build(
+        rows,
+        encoder,
+        &rules,
+        options.use_prev,
+        options.cache.as_deref(),
+    )?
+    .grouped_by(options.group_by);
+    Ok((set, rules, theme_ids))
+}
+
+/// One point of a learning curve: cross-validated figures with the training folds thinned
+/// to `fraction` of their reports.
+pub struct CurvePoint {
+    pub fraction: f64,
+    /// Mean training sentences per fold.
+    pub training_sentences: f64,
+    pub cv: CrossValidation,
+}
+
+/// Cross-validation repeated with the training folds thinned to each of `fractions` (the
+/// held-out folds always whole): whether more labelled reports would raise the figures,
+/// and by about how much.
+pub fn learning_curve(
+    rows: &[LabelledSentence],
+    encoder: &Encoder,
+    taxonomy: &Taxonomy,
+    options: &TrainOptions,
+    fractions: &[f64],
+) -> Result<Vec<CurvePoint>> {
+    let (set, _, theme_ids) = encoded_set(rows, encoder, taxonomy, options)?;
+    fractions
+        .iter()
+        .map(|&fraction| {
+            eprintln!("training on {:.0}% of the reports...", fraction * 100.0);
+            let (cv, training_sentences) = cross_validate_thinned(
+                &set,
+                &theme_ids,
+                options.folds,
+                &options.settings,
+                fraction,
+            )?;
+            Ok(CurvePoint {
+                fraction,
+                training_sentences,
+                cv,
+            })
+        })
+        .collect()
 }
 
 /// How [`train`] trains and measures.
@@ -452,17 +573,7 @@ pub fn train(
     taxonomy: &Taxonomy,
     options: &TrainOptions,
 ) -> Result<Trained> {
-    let rules = RulesClassifier::new(taxonomy.clone());
-    let theme_ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
-    eprintln!("encoding {} labelled sentences...", rows.len());
-    let set = TrainingSet::build(
-        rows,
-        encoder,
-        &rules,
-        options.use_prev,
-        options.cache.as_deref(),
-    )?
-    .grouped_by(options.group_by);
+    let (set, rules, theme_ids) = encoded_set(rows, encoder, taxonomy, options)?;
     eprintln!(
         "cross-validating ({} folds, grouped by {})...",
         options.folds,
@@ -603,6 +714,7 @@ mod metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::memory::MemorySettings;
     use crate::eval::read_labelled_for;
 
     #[test]
@@ -642,6 +754,91 @@ mod tests {
         assert_eq!(GroupBy::Report.group_of(docs[1]), docs[1]);
         let folds = grouped_folds(&groups, 2);
         assert_eq!(folds[0], folds[1]);
+    }
+
+    #[test]
+    fn thinned_groups_are_whole_nested_and_of_the_asked_share() {
+        let groups: Vec<String> = (0..40).map(|i| format!("report-{}", i % 20)).collect();
+        let half = kept_groups(&groups, 0.5);
+        let quarter = kept_groups(&groups, 0.25);
+        let kept_names = |kept: &[bool]| -> BTreeSet<&str> {
+            groups
+                .iter()
+                .zip(kept)
+                .filter(|(_, &k)| k)
+                .map(|(g, _)| g.as_str())
+                .collect()
+        };
+        assert_eq!(kept_names(&half).len(), 10);
+        assert_eq!(kept_names(&quarter).len(), 5);
+        assert!(kept_names(&quarter).is_subset(&kept_names(&half)));
+        // Both rows of a report go together.
+        for i in 0..20 {
+            assert_eq!(half[i], half[i + 20]);
+        }
+        assert!(kept_groups(&groups, 1.0).iter().all(|&k| k));
+    }
+
+    /// A small set whose first feature gives theme 0 and whose second gives the stance.
+    fn toy_set() -> TrainingSet {
+        let n = 80;
+        let value = |i: usize, k: usize| ((i * 7 + k * 13) % 11) as f32 / 11.0 - 0.5;
+        let themes: Vec<Vec<bool>> = (0..n).map(|i| vec![i % 3 == 0, i % 5 == 0]).collect();
+        let stance: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let features = (0..n)
+            .map(|i| {
+                let mut row: Vec<f32> = (0..6).map(|k| value(i, k)).collect();
+                row[0] += if themes[i][0] { 2.0 } else { 0.0 };
+                row[1] += stance[i] as f32;
+                row
+            })
+            .collect();
+        TrainingSet {
+            features,
+            next_embeddings: vec![vec![0.0; 2]; n],
+            embedding_dim: 2,
+            rule_features_at: 4,
+            next_in_features: true,
+            stance,
+            themes,
+            rules_labels: vec![
+                Label {
+                    stance: Stance::Context,
+                    stance_score: 1.0,
+                    themes: vec![],
+                    evidence: vec![],
+                };
+                n
+            ],
+            rules_themes: vec![vec![false, false]; n],
+            docs: (0..n).map(|i| format!("report-{}", i % 16)).collect(),
+            texts: vec![String::new(); n],
+            group_by: GroupBy::Report,
+            inputs_in_improvement_list: vec![false; n],
+        }
+    }
+
+    #[test]
+    fn a_thinned_cross_validation_trains_on_fewer_reports_and_all_of_them_is_the_plain_one() {
+        let set = toy_set();
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let settings = TrainSettings {
+            memory: MemorySettings::off(),
+            ..Default::default()
+        };
+        let plain = cross_validate(&set, &ids, 4, &settings).unwrap();
+        let (all, trained_on) = cross_validate_thinned(&set, &ids, 4, &settings, 1.0).unwrap();
+        assert_eq!(all, plain);
+        assert_eq!(trained_on, 60.0, "three of four folds of 80 sentences");
+        let (half, half_trained_on) =
+            cross_validate_thinned(&set, &ids, 4, &settings, 0.5).unwrap();
+        assert!(half_trained_on < trained_on && half_trained_on > 0.0);
+        // The held-out folds stay whole: the rules' figures, over every row, are the same.
+        assert_eq!(half.rules, plain.rules);
+        assert!(plain.model.theme_micro_f1 > 0.5, "{:?}", plain.model);
+        // Too few reports left to choose thresholds on: said, not a panic or a bad figure.
+        let err = cross_validate_thinned(&set, &ids, 4, &settings, 0.2).unwrap_err();
+        assert!(err.to_string().contains("to train on"), "{err}");
     }
 
     #[test]

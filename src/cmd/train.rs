@@ -13,7 +13,7 @@ use crate::classify::encoder::Encoder;
 use crate::classify::heads::TrainSettings;
 use crate::classify::memory::MemorySettings;
 use crate::classify::model::{CrossValidation, Figures, HeadsCard, DEFAULT_HEADS};
-use crate::classify::train::{train, GroupBy, TrainOptions};
+use crate::classify::train::{learning_curve, train, CurvePoint, GroupBy, TrainOptions};
 use crate::cmd::{exit, ModelArgs, EXIT_OK};
 use crate::eval::read_labelled_for;
 use crate::taxonomy::Taxonomy;
@@ -82,7 +82,15 @@ pub struct TrainArgs {
     /// retraining after a change to the heads or the rules skips the encoder.
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
+
+    /// Measure only: repeat the cross-validation with the training folds thinned to 25%,
+    /// 50%, 75% and all of their reports, print how the figures grow, and write no heads.
+    #[arg(long)]
+    pub learning_curve: bool,
 }
+
+/// The shares of the training reports that `--learning-curve` trains on.
+const CURVE_FRACTIONS: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
 
 pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let start = Instant::now();
@@ -123,6 +131,12 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         },
         cache: args.cache.clone(),
     };
+    if args.learning_curve {
+        let curve = learning_curve(&rows, &encoder, &taxonomy, &options, &CURVE_FRACTIONS)?;
+        print!("{}", curve_table(&curve));
+        eprintln!("measured in {:.1} s", start.elapsed().as_secs_f64());
+        return Ok(exit(EXIT_OK));
+    }
     let trained = train(&rows, &args.labels, &encoder, &taxonomy, &options)?;
     trained.heads.save(&args.out)?;
     let card_path = HeadsCard::path_for(&args.out);
@@ -149,6 +163,31 @@ pub fn figures_table(cv: &CrossValidation) -> String {
             ("combined", &cv.combined)
         ])
     )
+}
+
+/// The learning curve: per share of the training reports, the mean training sentences
+/// per fold and the model's and combined classifier's headline figures.
+pub fn curve_table(curve: &[CurvePoint]) -> String {
+    let groups = match curve.first().map(|p| p.cv.grouped_by.as_str()) {
+        Some("authority") => "authorities",
+        _ => "reports",
+    };
+    let mut out = format!(
+        "learning curve: each fold trained on a share of its {groups} (held-out folds whole)\n{:>6} {:>10} {:>14} {:>14} {:>14} {:>14}\n",
+        "share", "sentences", "model stance", "comb. stance", "model themes", "comb. themes"
+    );
+    for p in curve {
+        out += &format!(
+            "{:>5.0}% {:>10.0} {:>14.3} {:>14.3} {:>14.3} {:>14.3}\n",
+            p.fraction * 100.0,
+            p.training_sentences,
+            p.cv.model.stance_macro_f1,
+            p.cv.combined.stance_macro_f1,
+            p.cv.model.theme_micro_f1,
+            p.cv.combined.theme_micro_f1
+        );
+    }
+    out
 }
 
 /// Figures as aligned rows: accuracy, macro-F1 and per-stance F1, theme micro/macro-F1.
