@@ -230,3 +230,103 @@ fn the_model_path_is_deterministic_across_thread_counts() {
     let reports = read_csv(&outs[0].path().join("reports.csv"));
     assert!(reports.iter().all(|r| &r[r.len() - 1] == "combined"));
 }
+
+/// `compare --all-reports` on the real reports of one authority: one row per report, oldest
+/// first, with the grades of `manifest.csv`, and its last row is the row `compare` shows for
+/// that authority's latest report (the two views read different files: themes.csv and
+/// authorities.csv).
+#[test]
+fn compare_all_reports_shows_an_authority_over_time() {
+    let corpus = corpus();
+    let reports = [
+        "ilacs/walsall_2017-09-04_ilacs.pdf",
+        "focused-visit/walsall_2018-10-18_fv.pdf",
+        "focused-visit/walsall_2019-12-18_fv.pdf",
+        "ilacs/walsall_2025-07-08_ilacs.pdf",
+    ]
+    .map(|r| corpus.join(r));
+    let out = tempfile::tempdir().unwrap();
+    let paths: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
+    let result = run(&paths, out.path());
+    assert!(result.status.success(), "{result:?}");
+
+    let compare = |extra: &[&str]| {
+        let result = Command::new(env!("CARGO_BIN_EXE_ofsted-themes"))
+            .arg("compare")
+            .arg(out.path())
+            .args(["--authority", "walsall"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(result.status.success(), "{result:?}");
+        String::from_utf8(result.stdout).unwrap()
+    };
+    let every = compare(&["--all-reports"]);
+    let rows: Vec<&str> = every.lines().filter(|l| l.starts_with("Walsall")).collect();
+    let dates: Vec<&str> = rows
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(dates.len(), 4, "{every}");
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted, "oldest first: {every}");
+    assert!(
+        dates[0].starts_with("2017") && dates[3].starts_with("2025"),
+        "{every}"
+    );
+    assert!(every.contains("every report, oldest first"), "{every}");
+
+    // Each row carries its report's date, kind and grade as reports.csv has them (the 2017
+    // inspection and the 2025 one graded, the focused visits not).
+    let reports_csv = out.path().join("reports.csv");
+    let header = csv::Reader::from_path(&reports_csv)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let facts = read_csv(&reports_csv);
+    for (row, report) in rows.iter().zip(&reports) {
+        let file = report.file_name().unwrap().to_str().unwrap();
+        let fact = facts
+            .iter()
+            .find(|f| f[col("source_file")].ends_with(file))
+            .unwrap_or_else(|| panic!("{file} is in reports.csv"));
+        let grade = match &fact[col("overall_effectiveness")] {
+            "" => "-",
+            "requires improvement" => "req. impr.",
+            other => other,
+        };
+        let cells = format!(
+            "{}  {:<14}  {grade:<11}",
+            &fact[col("report_date")],
+            &fact[col("document_kind")]
+        );
+        assert!(row.contains(&cells), "{file}: {row:?} lacks {cells:?}");
+    }
+    assert!(
+        rows[0].contains("req. impr.") && rows[3].contains("outstanding"),
+        "{every}"
+    );
+
+    // The latest report's figures are the same in both views.
+    let latest = compare(&[]);
+    let latest_row = latest.lines().find(|l| l.starts_with("Walsall")).unwrap();
+    let figures = |line: &str| -> Vec<String> {
+        line.split_whitespace()
+            .rev()
+            .take(26)
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(figures(latest_row), figures(rows[3]), "{latest}\n{every}");
+    assert!(
+        latest.contains("--all-reports shows each"),
+        "the latest view points to the history: {latest}"
+    );
+    assert!(
+        rows.iter().any(|r| figures(r) != figures(rows[3])),
+        "the reports differ, so the comparison means something"
+    );
+}

@@ -1,7 +1,9 @@
 //! `ofsted-themes compare`: a quick look at an earlier run's results in the terminal.
 //!
 //! Reads authorities.csv (and reports.csv, for each authority's number of reports) from a
-//! results folder, so it works on any earlier run without the reports themselves.
+//! results folder, so it works on any earlier run without the reports themselves. With
+//! `--all-reports` it reads themes.csv instead, for every report of an authority in date order:
+//! how it changed from one inspection or visit to the next.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,11 +15,12 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use crate::cmd::{exit, EXIT_OK};
-use crate::write::{AUTHORITIES_CSV, REPORTS_CSV};
+use crate::write::{AUTHORITIES_CSV, REPORTS_CSV, THEMES_CSV};
 
 /// Print a compact table of authorities × themes from a results folder: the balance of each
-/// theme (strengths − weaknesses − recommendations) in each authority's latest report.
-/// "·" marks a theme with no strength, weakness or recommendation.
+/// theme (strengths − weaknesses − recommendations) in each authority's latest report, or in
+/// every report with `--all-reports`. "·" marks a theme with no strength, weakness or
+/// recommendation.
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     /// A folder written by `ofsted-themes run` (holding authorities.csv).
@@ -31,11 +34,29 @@ pub struct CompareArgs {
     /// Only this theme, by id (e.g. early_help). Repeatable.
     #[arg(long = "theme", value_name = "ID")]
     pub themes: Vec<String>,
+
+    /// Every report of each authority, oldest first, instead of its latest: how it changed.
+    #[arg(long)]
+    pub all_reports: bool,
+}
+
+/// Which reports the table has a row for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Each authority's latest report (authorities.csv).
+    Latest,
+    /// Every report, by authority then date (themes.csv).
+    EveryReport,
 }
 
 pub fn execute(args: CompareArgs) -> Result<ExitCode> {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = compare(&args.dir, &args.authorities, &args.themes, colour)?;
+    let view = if args.all_reports {
+        View::EveryReport
+    } else {
+        View::Latest
+    };
+    let text = compare(&args.dir, &args.authorities, &args.themes, view, colour)?;
     print!("{text}");
     Ok(exit(EXIT_OK))
 }
@@ -51,6 +72,8 @@ struct Row {
 }
 
 struct Results {
+    /// The file the rows came from, named in the table's title.
+    source: PathBuf,
     theme_ids: Vec<String>,
     rows: Vec<Row>,
     /// Lower-case authority → number of reports, when reports.csv is there.
@@ -77,25 +100,60 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
     Ok((header, rows))
 }
 
-fn load(dir: &Path) -> Result<Results> {
+/// The path of a results file, or an error saying how to make it.
+fn results_file(dir: &Path, name: &str) -> Result<PathBuf> {
     if !dir.is_dir() {
         bail!("{} is not a folder", dir.display());
     }
-    let path = dir.join(AUTHORITIES_CSV);
+    let path = dir.join(name);
     if !path.is_file() {
         bail!(
-            "{} holds no results: there is no {AUTHORITIES_CSV} (make one with `ofsted-themes run REPORTS --out {}`)",
+            "{} holds no results: there is no {name} (make one with `ofsted-themes run REPORTS --out {}`)",
             dir.display(),
             dir.display()
         );
     }
+    Ok(path)
+}
+
+/// The position of a named column, or an error naming the file.
+fn column_of(header: &[String], name: &str, path: &Path) -> Result<usize> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .with_context(|| format!("{}: no column {name:?}", path.display()))
+}
+
+/// A count or balance cell, or an error naming the file, row and column.
+fn number_in(
+    row: &[String],
+    col: usize,
+    line: usize,
+    header: &[String],
+    path: &Path,
+) -> Result<i64> {
+    let cell = row.get(col).map(String::as_str).unwrap_or("");
+    cell.trim().parse::<i64>().with_context(|| {
+        format!(
+            "{}, row {line}, column {}: {cell:?} is not a number",
+            path.display(),
+            header[col]
+        )
+    })
+}
+
+fn load(dir: &Path, view: View) -> Result<Results> {
+    match view {
+        View::Latest => load_latest(dir),
+        View::EveryReport => load_every_report(dir),
+    }
+}
+
+/// One row per authority, from authorities.csv.
+fn load_latest(dir: &Path) -> Result<Results> {
+    let path = results_file(dir, AUTHORITIES_CSV)?;
     let (header, records) = read_csv(&path)?;
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .with_context(|| format!("{}: no column {name:?}", path.display()))
-    };
+    let column = |name: &str| column_of(&header, name, &path);
     let authority = column("local_authority")?;
     let date = column("report_date")?;
     let kind = column("document_kind")?;
@@ -111,16 +169,8 @@ fn load(dir: &Path) -> Result<Results> {
             theme_columns.push((i, parts));
         }
     }
-    let number = |row: &[String], col: usize, line: usize| -> Result<i64> {
-        let cell = row.get(col).map(String::as_str).unwrap_or("");
-        cell.trim().parse::<i64>().with_context(|| {
-            format!(
-                "{}, row {line}, column {}: {cell:?} is not a number",
-                path.display(),
-                header[col]
-            )
-        })
-    };
+    let number =
+        |row: &[String], col: usize, line: usize| number_in(row, col, line, &header, &path);
     let mut rows = Vec::new();
     for (i, record) in records.iter().enumerate() {
         let line = i + 2;
@@ -161,9 +211,109 @@ fn load(dir: &Path) -> Result<Results> {
         None
     };
     Ok(Results {
+        source: path,
         theme_ids,
         rows,
         report_counts,
+    })
+}
+
+/// One row per report, from themes.csv (one line per report and theme), by authority then
+/// date, with each report's overall grade from reports.csv when it is there.
+fn load_every_report(dir: &Path) -> Result<Results> {
+    let path = results_file(dir, THEMES_CSV)?;
+    let (header, records) = read_csv(&path)?;
+    let column = |name: &str| column_of(&header, name, &path);
+    let [report, authority, kind, date, theme, strengths, weaknesses, recommendations] = [
+        "report_id",
+        "local_authority",
+        "document_kind",
+        "report_date",
+        "theme",
+        "strengths",
+        "weaknesses",
+        "recommendations",
+    ]
+    .map(column);
+    let (report, authority, kind, date, theme) = (report?, authority?, kind?, date?, theme?);
+    let counts = [strengths?, weaknesses?, recommendations?];
+
+    let grades: BTreeMap<String, String> = {
+        let reports_path = dir.join(REPORTS_CSV);
+        if reports_path.is_file() {
+            let (header, records) = read_csv(&reports_path)?;
+            let id = column_of(&header, "report_id", &reports_path)?;
+            let grade = column_of(&header, "overall_effectiveness", &reports_path)?;
+            records
+                .iter()
+                .map(|r| (r[id].clone(), r.get(grade).cloned().unwrap_or_default()))
+                .collect()
+        } else {
+            BTreeMap::new()
+        }
+    };
+
+    /// One report while its lines of themes.csv are gathered.
+    struct Gathered {
+        id: String,
+        row: Row,
+        /// Theme id → (balance, whether any strength, weakness or recommendation was counted).
+        by_theme: BTreeMap<String, (i64, bool)>,
+    }
+    let mut theme_ids: Vec<String> = Vec::new();
+    let mut reports: Vec<Gathered> = Vec::new();
+    let mut position: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, record) in records.iter().enumerate() {
+        let line = i + 2;
+        let cell = |c: usize| record.get(c).cloned().unwrap_or_default();
+        let [s, w, r] = counts.map(|c| number_in(record, c, line, &header, &path));
+        let (s, w, r) = (s?, w?, r?);
+        let id = cell(theme);
+        if !theme_ids.contains(&id) {
+            theme_ids.push(id.clone());
+        }
+        let at = *position.entry(cell(report)).or_insert_with(|| {
+            reports.push(Gathered {
+                id: cell(report),
+                row: Row {
+                    authority: cell(authority),
+                    date: cell(date),
+                    kind: cell(kind),
+                    grade: grades.get(&cell(report)).cloned().unwrap_or_default(),
+                    balances: Vec::new(),
+                },
+                by_theme: BTreeMap::new(),
+            });
+            reports.len() - 1
+        });
+        reports[at]
+            .by_theme
+            .insert(id, (s - (w + r), s + w + r > 0));
+    }
+    // `run` writes themes.csv in this order already; sorting keeps the view right for a file
+    // that was re-sorted in a spreadsheet.
+    reports.sort_by_cached_key(|g| {
+        (
+            g.row.authority.to_lowercase(),
+            g.row.date.clone(),
+            g.id.clone(),
+        )
+    });
+    let rows = reports
+        .into_iter()
+        .map(|mut g| {
+            g.row.balances = theme_ids
+                .iter()
+                .map(|t| g.by_theme.get(t).copied().unwrap_or((0, false)))
+                .collect();
+            g.row
+        })
+        .collect();
+    Ok(Results {
+        source: path,
+        theme_ids,
+        rows,
+        report_counts: None,
     })
 }
 
@@ -207,13 +357,15 @@ pub fn compare(
     dir: &Path,
     authorities: &[String],
     themes: &[String],
+    view: View,
     colour: bool,
 ) -> Result<String> {
-    let results = load(dir)?;
+    let results = load(dir, view)?;
     if results.rows.is_empty() {
         bail!(
-            "{} has no authorities: its {AUTHORITIES_CSV} has no rows (the run found no report)",
-            dir.display()
+            "{} has no authorities: {} has no rows (the run found no report)",
+            dir.display(),
+            results.source.display()
         );
     }
 
@@ -280,6 +432,13 @@ pub fn compare(
             .collect()
     };
 
+    let several_reports = results.report_counts.as_ref().is_some_and(|counts| {
+        rows.iter().any(|r| {
+            counts
+                .get(&r.authority.to_lowercase())
+                .is_some_and(|&n| n > 1)
+        })
+    });
     let ids: Vec<&str> = theme_columns
         .iter()
         .map(|&i| results.theme_ids[i].as_str())
@@ -303,8 +462,12 @@ pub fn compare(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Balance of each theme (strengths − weaknesses − recommendations); · = none. From {}",
-        dir.join(AUTHORITIES_CSV).display()
+        "Balance of each theme (strengths − weaknesses − recommendations) in {}; · = none. From {}",
+        match view {
+            View::Latest => "each authority's latest report",
+            View::EveryReport => "every report, oldest first",
+        },
+        results.source.display()
     );
     let _ = write!(
         out,
@@ -366,6 +529,11 @@ pub fn compare(
         }
         out.push('\n');
     }
+    if several_reports {
+        out.push_str(
+            "Some authorities have several reports: --all-reports shows each, oldest first.\n",
+        );
+    }
     Ok(out)
 }
 
@@ -390,7 +558,7 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
     #[test]
     fn prints_balances_grades_and_report_counts() {
         let dir = results_dir();
-        let text = compare(dir.path(), &[], &[], false).unwrap();
+        let text = compare(dir.path(), &[], &[], View::Latest, false).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[1].contains("early_help") && lines[1].contains("management_oversight"));
         let north = lines.iter().find(|l| l.starts_with("Northshire")).unwrap();
@@ -416,6 +584,7 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             dir.path(),
             &["NORTHSHIRE".to_string()],
             &["management_oversight".to_string()],
+            View::Latest,
             false,
         )
         .unwrap();
@@ -424,14 +593,28 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         assert!(!text.contains("early_help"));
         assert!(text.lines().nth(2).unwrap().trim_end().ends_with("-3"));
         // Part of a name matches too.
-        let text = compare(dir.path(), &["christchurch".to_string()], &[], false).unwrap();
+        let text = compare(
+            dir.path(),
+            &["christchurch".to_string()],
+            &[],
+            View::Latest,
+            false,
+        )
+        .unwrap();
         assert!(text.contains("Bournemouth") && !text.contains("Northshire"));
     }
 
     #[test]
     fn clear_errors_for_unknown_theme_authority_and_empty_folder() {
         let dir = results_dir();
-        let e = compare(dir.path(), &[], &["permanance".to_string()], false).unwrap_err();
+        let e = compare(
+            dir.path(),
+            &[],
+            &["permanance".to_string()],
+            View::Latest,
+            false,
+        )
+        .unwrap_err();
         assert!(
             e.to_string().contains("unknown theme id \"permanance\""),
             "{e}"
@@ -440,12 +623,19 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             e.to_string().contains("early_help"),
             "lists the known ids: {e}"
         );
-        let e = compare(dir.path(), &["Westshire".to_string()], &[], false).unwrap_err();
+        let e = compare(
+            dir.path(),
+            &["Westshire".to_string()],
+            &[],
+            View::Latest,
+            false,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("no authority"), "{e}");
         let empty = tempfile::tempdir().unwrap();
-        let e = compare(empty.path(), &[], &[], false).unwrap_err();
+        let e = compare(empty.path(), &[], &[], View::Latest, false).unwrap_err();
         assert!(e.to_string().contains("holds no results"), "{e}");
-        let e = compare(&empty.path().join("missing"), &[], &[], false).unwrap_err();
+        let e = compare(&empty.path().join("missing"), &[], &[], View::Latest, false).unwrap_err();
         assert!(e.to_string().contains("is not a folder"), "{e}");
     }
 
@@ -460,9 +650,9 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             ..Default::default()
         };
         crate::cmd::run::execute(args).unwrap();
-        let results = load(out.path()).unwrap();
+        let results = load(out.path(), View::Latest).unwrap();
         assert!(!results.rows.is_empty());
-        let text = compare(out.path(), &[], &[], false).unwrap();
+        let text = compare(out.path(), &[], &[], View::Latest, false).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines.len(),
@@ -487,6 +677,70 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             non_zero > 0,
             "some figure is not zero, so the check means something"
         );
+    }
+
+    #[test]
+    fn every_report_view_has_a_row_per_report_oldest_first() {
+        let dir = results_dir();
+        let themes =
+            "\u{feff}report_id,local_authority,document_kind,report_date,theme,theme_name,\
+strengths,weaknesses,recommendations,context,total\n\
+aaa,Northshire,inspection,2023-05-04,early_help,Early help,3,1,0,0,4\n\
+zzz,Northshire,focused visit,2019-02-01,early_help,Early help,0,2,1,0,3\n\
+zzz,Northshire,focused visit,2019-02-01,management_oversight,Management oversight,0,0,0,4,4\n\
+aaa,Northshire,inspection,2023-05-04,management_oversight,Management oversight,0,2,1,0,3\n";
+        // Out of order, as after a sort in a spreadsheet.
+        std::fs::write(dir.path().join(THEMES_CSV), themes).unwrap();
+        let reports = "\u{feff}report_id,local_authority,overall_effectiveness\n\
+zzz,Northshire,\naaa,Northshire,good\n";
+        std::fs::write(dir.path().join(REPORTS_CSV), reports).unwrap();
+        let text = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("Northshire"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(
+            rows[0].contains("2019-02-01") && rows[0].contains("focused visit"),
+            "{text}"
+        );
+        // Early help -3; management oversight only context, so "·"; no grade, so "-".
+        assert!(
+            rows[0]
+                .split_whitespace()
+                .rev()
+                .take(3)
+                .eq(["·", "-3", "-"]),
+            "{text}"
+        );
+        assert!(
+            rows[1]
+                .split_whitespace()
+                .rev()
+                .take(3)
+                .eq(["-3", "+2", "good"]),
+            "{text}"
+        );
+        assert!(
+            !text.contains("reps"),
+            "one row per report needs no count: {text}"
+        );
+        assert!(!text.contains("--all-reports"), "{text}");
+        // The latest view of the same folder points to this one.
+        let latest = compare(dir.path(), &[], &[], View::Latest, false).unwrap();
+        assert!(latest.contains("--all-reports shows each"), "{latest}");
+
+        // Without reports.csv the grades are "-"; without themes.csv the error says what to do.
+        std::fs::remove_file(dir.path().join(REPORTS_CSV)).unwrap();
+        let text = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap();
+        let last = text.lines().find(|l| l.contains("2023-05-04")).unwrap();
+        assert!(
+            last.split_whitespace().rev().take(3).eq(["-3", "+2", "-"]),
+            "{text}"
+        );
+        std::fs::remove_file(dir.path().join(THEMES_CSV)).unwrap();
+        let e = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap_err();
+        assert!(e.to_string().contains("there is no themes.csv"), "{e}");
     }
 
     #[test]
