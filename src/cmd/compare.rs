@@ -195,12 +195,7 @@ fn load_latest(dir: &Path) -> Result<Results> {
     let reports_path = dir.join(REPORTS_CSV);
     let report_counts = if reports_path.is_file() {
         let (header, records) = read_csv(&reports_path)?;
-        let col = header
-            .iter()
-            .position(|h| h == "local_authority")
-            .with_context(|| {
-                format!("{}: no column \"local_authority\"", reports_path.display())
-            })?;
+        let col = column_of(&header, "local_authority", &reports_path)?;
         let mut counts = BTreeMap::new();
         for r in &records {
             let name = r.get(col).map(|s| s.to_lowercase()).unwrap_or_default();
@@ -541,6 +536,11 @@ pub fn compare(
 mod tests {
     use super::*;
 
+    /// The last `n` cells of a table line, last first.
+    fn last_cells(line: &str, n: usize) -> Vec<&str> {
+        line.split_whitespace().rev().take(n).collect()
+    }
+
     /// A results folder in the shape `run` writes, with made-up figures.
     fn results_dir() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -564,7 +564,7 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         let north = lines.iter().find(|l| l.starts_with("Northshire")).unwrap();
         assert!(north.contains("good"), "{north}");
         assert!(
-            north.ends_with("+2   -3") || north.split_whitespace().rev().take(2).eq(["-3", "+2"]),
+            north.ends_with("+2   -3") || last_cells(north, 2) == ["-3", "+2"],
             "{north}"
         );
         assert_eq!(
@@ -574,7 +574,7 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         );
         // Zero balance with sentences is 0; no sentences at all is "·".
         let bcp = lines.iter().find(|l| l.starts_with("Bournemouth")).unwrap();
-        assert!(bcp.split_whitespace().rev().take(2).eq(["0", "·"]), "{bcp}");
+        assert_eq!(last_cells(bcp, 2), ["0", "·"], "{bcp}");
     }
 
     #[test]
@@ -705,22 +705,8 @@ zzz,Northshire,\naaa,Northshire,good\n";
             "{text}"
         );
         // Early help -3; management oversight only context, so "·"; no grade, so "-".
-        assert!(
-            rows[0]
-                .split_whitespace()
-                .rev()
-                .take(3)
-                .eq(["·", "-3", "-"]),
-            "{text}"
-        );
-        assert!(
-            rows[1]
-                .split_whitespace()
-                .rev()
-                .take(3)
-                .eq(["-3", "+2", "good"]),
-            "{text}"
-        );
+        assert_eq!(last_cells(rows[0], 3), ["·", "-3", "-"], "{text}");
+        assert_eq!(last_cells(rows[1], 3), ["-3", "+2", "good"], "{text}");
         assert!(
             !text.contains("reps"),
             "one row per report needs no count: {text}"
@@ -734,10 +720,7 @@ zzz,Northshire,\naaa,Northshire,good\n";
         std::fs::remove_file(dir.path().join(REPORTS_CSV)).unwrap();
         let text = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap();
         let last = text.lines().find(|l| l.contains("2023-05-04")).unwrap();
-        assert!(
-            last.split_whitespace().rev().take(3).eq(["-3", "+2", "-"]),
-            "{text}"
-        );
+        assert_eq!(last_cells(last, 3), ["-3", "+2", "-"], "{text}");
         std::fs::remove_file(dir.path().join(THEMES_CSV)).unwrap();
         let e = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap_err();
         assert!(e.to_string().contains("there is no themes.csv"), "{e}");
