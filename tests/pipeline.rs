@@ -329,4 +329,29 @@ fn compare_all_reports_shows_an_authority_over_time() {
         rows.iter().any(|r| figures(r) != figures(rows[3])),
         "the reports differ, so the comparison means something"
     );
+
+    // Which reports told Walsall to improve what: counts of recommendations.
+    let told = compare(&["--all-reports", "--show", "recommendations"]);
+    assert!(
+        told.starts_with("Recommendations about each theme"),
+        "{told}"
+    );
+    assert_eq!(
+        told.lines().filter(|l| l.starts_with("Walsall")).count(),
+        4,
+        "{told}"
+    );
+    let counts: Vec<String> = told
+        .lines()
+        .filter(|l| l.starts_with("Walsall"))
+        .flat_map(figures)
+        .collect();
+    assert!(
+        counts.iter().all(|c| c == "·" || c.parse::<u32>().is_ok()),
+        "counts, not signed balances: {told}"
+    );
+    assert!(
+        counts.iter().any(|c| c != "·"),
+        "Walsall was told to improve something: {told}"
+    );
 }

@@ -38,25 +38,61 @@ pub struct CompareArgs {
     /// Every report of each authority, oldest first, instead of its latest: how it changed.
     #[arg(long)]
     pub all_reports: bool,
+
+    /// The figure in each cell: the balance, or the number of sentences of one stance
+    /// ("recommendations": which authorities were told to improve a theme).
+    #[arg(long, value_enum, value_name = "FIGURE", default_value_t = Measure::Balance)]
+    pub show: Measure,
 }
 
 /// Which reports the table has a row for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum View {
     /// Each authority's latest report (authorities.csv).
+    #[default]
     Latest,
     /// Every report, by authority then date (themes.csv).
     EveryReport,
 }
 
+/// The figure each cell shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Measure {
+    /// Strengths − (weaknesses + recommendations).
+    #[default]
+    Balance,
+    /// Sentences that praise the theme.
+    Strengths,
+    /// Sentences that criticise it.
+    Weaknesses,
+    /// Sentences that say what should improve.
+    Recommendations,
+}
+
+/// What the table shows: which authorities, themes and reports, and which figure.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Authority names (case-insensitive; a part of the name also matches); empty: all.
+    pub authorities: Vec<String>,
+    /// Theme ids, in the order wanted; empty: all.
+    pub themes: Vec<String>,
+    pub view: View,
+    pub measure: Measure,
+}
+
 pub fn execute(args: CompareArgs) -> Result<ExitCode> {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let view = if args.all_reports {
-        View::EveryReport
-    } else {
-        View::Latest
+    let query = Query {
+        authorities: args.authorities,
+        themes: args.themes,
+        view: if args.all_reports {
+            View::EveryReport
+        } else {
+            View::Latest
+        },
+        measure: args.show,
     };
-    let text = compare(&args.dir, &args.authorities, &args.themes, view, colour)?;
+    let text = compare(&args.dir, &query, colour)?;
     print!("{text}");
     Ok(exit(EXIT_OK))
 }
@@ -67,8 +103,40 @@ struct Row {
     date: String,
     kind: String,
     grade: String,
-    /// Per theme: (balance, whether any strength, weakness or recommendation was counted).
-    balances: Vec<(i64, bool)>,
+    /// Per theme, in the order of `Results::theme_ids`.
+    figures: Vec<Figures>,
+}
+
+/// One theme's counts in one report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Figures {
+    strengths: i64,
+    weaknesses: i64,
+    recommendations: i64,
+    /// As the results file has it: strengths − (weaknesses + recommendations).
+    balance: i64,
+}
+
+impl Figures {
+    fn new(strengths: i64, weaknesses: i64, recommendations: i64) -> Figures {
+        Figures {
+            strengths,
+            weaknesses,
+            recommendations,
+            balance: strengths - (weaknesses + recommendations),
+        }
+    }
+
+    /// The cell's figure, and whether there is anything to show (else "·").
+    fn shown(&self, measure: Measure) -> (i64, bool) {
+        let any = self.strengths + self.weaknesses + self.recommendations > 0;
+        match measure {
+            Measure::Balance => (self.balance, any || self.balance != 0),
+            Measure::Strengths => (self.strengths, self.strengths > 0),
+            Measure::Weaknesses => (self.weaknesses, self.weaknesses > 0),
+            Measure::Recommendations => (self.recommendations, self.recommendations > 0),
+        }
+    }
 }
 
 struct Results {
@@ -158,15 +226,16 @@ fn load_latest(dir: &Path) -> Result<Results> {
     let date = column("report_date")?;
     let kind = column("document_kind")?;
     let grade = column("overall_effectiveness")?;
-    // Themes are whatever the run's taxonomy had: every THEME_balance column.
+    // Themes are whatever the run's taxonomy had: every THEME_balance column, with its
+    // THEME_strengths, THEME_weaknesses and THEME_recommendations.
     let mut theme_ids = Vec::new();
     let mut theme_columns = Vec::new();
     for (i, h) in header.iter().enumerate() {
         if let Some(id) = h.strip_suffix("_balance") {
-            let parts = ["strengths", "weaknesses", "recommendations"]
-                .map(|p| header.iter().position(|x| *x == format!("{id}_{p}")));
+            let [s, w, r] = ["strengths", "weaknesses", "recommendations"]
+                .map(|p| column(&format!("{id}_{p}")));
             theme_ids.push(id.to_string());
-            theme_columns.push((i, parts));
+            theme_columns.push((i, [s?, w?, r?]));
         }
     }
     let number =
@@ -174,14 +243,14 @@ fn load_latest(dir: &Path) -> Result<Results> {
     let mut rows = Vec::new();
     for (i, record) in records.iter().enumerate() {
         let line = i + 2;
-        let mut balances = Vec::new();
-        for (col, parts) in &theme_columns {
-            let balance = number(record, *col, line)?;
-            let mut any = balance != 0;
-            for part in parts.iter().flatten() {
-                any |= number(record, *part, line)? != 0;
-            }
-            balances.push((balance, any));
+        let mut figures = Vec::new();
+        for (balance, [s, w, r]) in &theme_columns {
+            figures.push(Figures {
+                strengths: number(record, *s, line)?,
+                weaknesses: number(record, *w, line)?,
+                recommendations: number(record, *r, line)?,
+                balance: number(record, *balance, line)?,
+            });
         }
         let cell = |c: usize| record.get(c).cloned().unwrap_or_default();
         rows.push(Row {
@@ -189,7 +258,7 @@ fn load_latest(dir: &Path) -> Result<Results> {
             date: cell(date),
             kind: cell(kind),
             grade: cell(grade),
-            balances,
+            figures,
         });
     }
     let reports_path = dir.join(REPORTS_CSV);
@@ -252,8 +321,8 @@ fn load_every_report(dir: &Path) -> Result<Results> {
     struct Gathered {
         id: String,
         row: Row,
-        /// Theme id → (balance, whether any strength, weakness or recommendation was counted).
-        by_theme: BTreeMap<String, (i64, bool)>,
+        /// Theme id → its counts.
+        by_theme: BTreeMap<String, Figures>,
     }
     let mut theme_ids: Vec<String> = Vec::new();
     let mut reports: Vec<Gathered> = Vec::new();
@@ -275,15 +344,13 @@ fn load_every_report(dir: &Path) -> Result<Results> {
                     date: cell(date),
                     kind: cell(kind),
                     grade: grades.get(&cell(report)).cloned().unwrap_or_default(),
-                    balances: Vec::new(),
+                    figures: Vec::new(),
                 },
                 by_theme: BTreeMap::new(),
             });
             reports.len() - 1
         });
-        reports[at]
-            .by_theme
-            .insert(id, (s - (w + r), s + w + r > 0));
+        reports[at].by_theme.insert(id, Figures::new(s, w, r));
     }
     // `run` writes themes.csv in this order already; sorting keeps the view right for a file
     // that was re-sorted in a spreadsheet.
@@ -297,9 +364,9 @@ fn load_every_report(dir: &Path) -> Result<Results> {
     let rows = reports
         .into_iter()
         .map(|mut g| {
-            g.row.balances = theme_ids
+            g.row.figures = theme_ids
                 .iter()
-                .map(|t| g.by_theme.get(t).copied().unwrap_or((0, false)))
+                .map(|t| g.by_theme.get(t).copied().unwrap_or_default())
                 .collect();
             g.row
         })
@@ -347,14 +414,16 @@ fn short_grade(grade: &str) -> &str {
     }
 }
 
-/// The table as text. `colour`: ANSI colours for positive and negative balances.
-pub fn compare(
-    dir: &Path,
-    authorities: &[String],
-    themes: &[String],
-    view: View,
-    colour: bool,
-) -> Result<String> {
+/// The table as text. `colour`: ANSI colours, green for praise (a positive balance,
+/// strengths) and red for criticism (a negative balance, weaknesses, recommendations).
+pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
+    let Query {
+        authorities,
+        themes,
+        view,
+        measure,
+    } = query;
+    let (view, measure) = (*view, *measure);
     let results = load(dir, view)?;
     if results.rows.is_empty() {
         bail!(
@@ -457,7 +526,13 @@ pub fn compare(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Balance of each theme (strengths − weaknesses − recommendations) in {}; · = none. From {}",
+        "{} in {}; · = none. From {}",
+        match measure {
+            Measure::Balance => "Balance of each theme (strengths − weaknesses − recommendations)",
+            Measure::Strengths => "Strengths about each theme (sentences)",
+            Measure::Weaknesses => "Weaknesses about each theme (sentences)",
+            Measure::Recommendations => "Recommendations about each theme (sentences)",
+        },
         match view {
             View::Latest => "each authority's latest report",
             View::EveryReport => "every report, oldest first",
@@ -498,18 +573,23 @@ pub fn compare(
             let _ = write!(out, "  {n:>4}");
         }
         for (&t, w) in theme_columns.iter().zip(&widths) {
-            let (balance, any) = row.balances[t];
+            let (figure, any) = row.figures[t].shown(measure);
             let cell = if !any {
                 "·".to_string()
-            } else if balance > 0 {
-                format!("+{balance}")
+            } else if measure == Measure::Balance && figure > 0 {
+                format!("+{figure}")
             } else {
-                balance.to_string()
+                figure.to_string()
             };
             let pad = w.saturating_sub(cell.chars().count());
-            let paint = match (colour, any, balance) {
-                (true, true, b) if b > 0 => "\x1b[32m",
-                (true, true, b) if b < 0 => "\x1b[31m",
+            let praise = match measure {
+                Measure::Balance => figure > 0,
+                Measure::Strengths => true,
+                Measure::Weaknesses | Measure::Recommendations => false,
+            };
+            let paint = match (colour, any && figure != 0, praise) {
+                (true, true, true) => "\x1b[32m",
+                (true, true, false) => "\x1b[31m",
                 _ => "",
             };
             let reset = if paint.is_empty() { "" } else { "\x1b[0m" };
@@ -558,7 +638,7 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
     #[test]
     fn prints_balances_grades_and_report_counts() {
         let dir = results_dir();
-        let text = compare(dir.path(), &[], &[], View::Latest, false).unwrap();
+        let text = compare(dir.path(), &Query::default(), false).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[1].contains("early_help") && lines[1].contains("management_oversight"));
         let north = lines.iter().find(|l| l.starts_with("Northshire")).unwrap();
@@ -582,9 +662,11 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         let dir = results_dir();
         let text = compare(
             dir.path(),
-            &["NORTHSHIRE".to_string()],
-            &["management_oversight".to_string()],
-            View::Latest,
+            &Query {
+                authorities: vec!["NORTHSHIRE".to_string()],
+                themes: vec!["management_oversight".to_string()],
+                ..Default::default()
+            },
             false,
         )
         .unwrap();
@@ -595,9 +677,10 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         // Part of a name matches too.
         let text = compare(
             dir.path(),
-            &["christchurch".to_string()],
-            &[],
-            View::Latest,
+            &Query {
+                authorities: vec!["christchurch".to_string()],
+                ..Default::default()
+            },
             false,
         )
         .unwrap();
@@ -609,9 +692,10 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         let dir = results_dir();
         let e = compare(
             dir.path(),
-            &[],
-            &["permanance".to_string()],
-            View::Latest,
+            &Query {
+                themes: vec!["permanance".to_string()],
+                ..Default::default()
+            },
             false,
         )
         .unwrap_err();
@@ -625,21 +709,23 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         );
         let e = compare(
             dir.path(),
-            &["Westshire".to_string()],
-            &[],
-            View::Latest,
+            &Query {
+                authorities: vec!["Westshire".to_string()],
+                ..Default::default()
+            },
             false,
         )
         .unwrap_err();
         assert!(e.to_string().contains("no authority"), "{e}");
         let empty = tempfile::tempdir().unwrap();
-        let e = compare(empty.path(), &[], &[], View::Latest, false).unwrap_err();
+        let e = compare(empty.path(), &Query::default(), false).unwrap_err();
         assert!(e.to_string().contains("holds no results"), "{e}");
-        let e = compare(&empty.path().join("missing"), &[], &[], View::Latest, false).unwrap_err();
+        let e = compare(&empty.path().join("missing"), &Query::default(), false).unwrap_err();
         assert!(e.to_string().contains("is not a folder"), "{e}");
     }
 
-    /// On a real run over the seeds, every figure printed is the balance in authorities.csv.
+    /// On a real run over the seeds, every figure printed, of each measure, is the one in
+    /// authorities.csv.
     #[test]
     fn figures_agree_with_a_real_run() {
         let out = tempfile::tempdir().unwrap();
@@ -650,27 +736,55 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             ..Default::default()
         };
         crate::cmd::run::execute(args).unwrap();
-        let results = load(out.path(), View::Latest).unwrap();
-        assert!(!results.rows.is_empty());
-        let text = compare(out.path(), &[], &[], View::Latest, false).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines.len(),
-            results.rows.len() + 3,
-            "title, header, rows, key"
-        );
+        // The expected figures come straight from authorities.csv's columns.
+        let (header, records) = read_csv(&out.path().join(AUTHORITIES_CSV)).unwrap();
+        assert!(!records.is_empty());
+        let value = |record: &[String], name: &str| -> i64 {
+            let col = header.iter().position(|h| h == name).unwrap();
+            record[col].parse().unwrap()
+        };
+        let theme_ids: Vec<&str> = header
+            .iter()
+            .filter_map(|h| h.strip_suffix("_balance"))
+            .collect();
         let mut non_zero = 0;
-        for (row, line) in results.rows.iter().zip(&lines[2..]) {
-            let cells: Vec<&str> = line.split_whitespace().collect();
-            let figures = &cells[cells.len() - results.theme_ids.len()..];
-            for (&(balance, any), figure) in row.balances.iter().zip(figures) {
-                let expected = match (any, balance) {
-                    (false, _) => "·".to_string(),
-                    (true, b) if b > 0 => format!("+{b}"),
-                    (true, b) => b.to_string(),
-                };
-                assert_eq!(*figure, expected, "{line}");
-                non_zero += usize::from(balance != 0);
+        for (measure, part) in [
+            (Measure::Balance, "balance"),
+            (Measure::Strengths, "strengths"),
+            (Measure::Weaknesses, "weaknesses"),
+            (Measure::Recommendations, "recommendations"),
+        ] {
+            let query = Query {
+                measure,
+                ..Default::default()
+            };
+            let text = compare(out.path(), &query, false).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), records.len() + 3, "title, header, rows, key");
+            for (record, line) in records.iter().zip(&lines[2..]) {
+                let cells: Vec<&str> = line.split_whitespace().collect();
+                let figures = &cells[cells.len() - theme_ids.len()..];
+                for (id, figure) in theme_ids.iter().zip(figures) {
+                    let v = value(record, &format!("{id}_{part}"));
+                    let counted: i64 = ["strengths", "weaknesses", "recommendations"]
+                        .iter()
+                        .map(|p| value(record, &format!("{id}_{p}")))
+                        .sum();
+                    // A balance of 0 with sentences is "0"; a count of 0 is "·".
+                    let nothing = match measure {
+                        Measure::Balance => counted == 0,
+                        _ => v == 0,
+                    };
+                    let expected = if nothing {
+                        "·".to_string()
+                    } else if measure == Measure::Balance && v > 0 {
+                        format!("+{v}")
+                    } else {
+                        v.to_string()
+                    };
+                    assert_eq!(*figure, expected, "{measure:?} {id}: {line}");
+                    non_zero += usize::from(v != 0);
+                }
             }
         }
         assert!(
@@ -694,7 +808,11 @@ aaa,Northshire,inspection,2023-05-04,management_oversight,Management oversight,0
         let reports = "\u{feff}report_id,local_authority,overall_effectiveness\n\
 zzz,Northshire,\naaa,Northshire,good\n";
         std::fs::write(dir.path().join(REPORTS_CSV), reports).unwrap();
-        let text = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap();
+        let every = Query {
+            view: View::EveryReport,
+            ..Default::default()
+        };
+        let text = compare(dir.path(), &every, false).unwrap();
         let rows: Vec<&str> = text
             .lines()
             .filter(|l| l.starts_with("Northshire"))
@@ -712,17 +830,34 @@ zzz,Northshire,\naaa,Northshire,good\n";
             "one row per report needs no count: {text}"
         );
         assert!(!text.contains("--all-reports"), "{text}");
+        // Counts of one stance instead of the balance.
+        let query = Query {
+            view: View::EveryReport,
+            measure: Measure::Recommendations,
+            ..Default::default()
+        };
+        let text = compare(dir.path(), &query, false).unwrap();
+        assert!(
+            text.starts_with("Recommendations about each theme"),
+            "{text}"
+        );
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("Northshire"))
+            .collect();
+        assert_eq!(last_cells(rows[0], 3), ["·", "1", "-"], "{text}");
+        assert_eq!(last_cells(rows[1], 3), ["1", "·", "good"], "{text}");
         // The latest view of the same folder points to this one.
-        let latest = compare(dir.path(), &[], &[], View::Latest, false).unwrap();
+        let latest = compare(dir.path(), &Query::default(), false).unwrap();
         assert!(latest.contains("--all-reports shows each"), "{latest}");
 
         // Without reports.csv the grades are "-"; without themes.csv the error says what to do.
         std::fs::remove_file(dir.path().join(REPORTS_CSV)).unwrap();
-        let text = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap();
+        let text = compare(dir.path(), &every, false).unwrap();
         let last = text.lines().find(|l| l.contains("2023-05-04")).unwrap();
         assert_eq!(last_cells(last, 3), ["-3", "+2", "-"], "{text}");
         std::fs::remove_file(dir.path().join(THEMES_CSV)).unwrap();
-        let e = compare(dir.path(), &[], &[], View::EveryReport, false).unwrap_err();
+        let e = compare(dir.path(), &every, false).unwrap_err();
         assert!(e.to_string().contains("there is no themes.csv"), "{e}");
     }
 
