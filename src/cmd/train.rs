@@ -133,7 +133,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     };
     if args.learning_curve {
         let curve = learning_curve(&rows, &encoder, &taxonomy, &options, &CURVE_FRACTIONS)?;
-        print!("{}", curve_table(&curve));
+        print!("{}", curve_table(&curve, options.group_by));
         eprintln!("measured in {:.1} s", start.elapsed().as_secs_f64());
         return Ok(exit(EXIT_OK));
     }
@@ -167,11 +167,8 @@ pub fn figures_table(cv: &CrossValidation) -> String {
 
 /// The learning curve: per share of the training reports, the mean training sentences
 /// per fold and the model's and combined classifier's headline figures.
-pub fn curve_table(curve: &[CurvePoint]) -> String {
-    let groups = match curve.first().map(|p| p.cv.grouped_by.as_str()) {
-        Some("authority") => "authorities",
-        _ => "reports",
-    };
+pub fn curve_table(curve: &[CurvePoint], group_by: GroupBy) -> String {
+    let groups = group_by.plural();
     let mut out = format!(
         "learning curve: each fold trained on a share of its {groups} (held-out folds whole)\n{:>6} {:>10} {:>14} {:>14} {:>14} {:>14}\n",
         "share", "sentences", "model stance", "comb. stance", "model themes", "comb. themes"
