@@ -61,6 +61,42 @@ impl LabelledSentence {
     }
 }
 
+/// The kind of document a labelled row comes from, for figures split by kind: reports
+/// hold different sentences from letters and news write-ups, and a classifier can do well on
+/// one and badly on another. Read from the row's `doc`: `ilacs/…` or `…_ilacs.pdf` is a
+/// report, `focused-visit/…` or `…_fv.pdf` a letter, `news_train/…` and `seeds/…` news.
+pub fn doc_kind(doc: &str) -> &'static str {
+    let doc = doc.to_ascii_lowercase();
+    let name = doc.rsplit('/').next().unwrap_or(&doc);
+    if doc.starts_with("news") || doc.starts_with("seeds/") {
+        "news"
+    } else if doc.starts_with("focused-visit/") || name.contains("_fv") {
+        "letter"
+    } else if doc.starts_with("ilacs/") || name.contains("_ilacs") {
+        "report"
+    } else {
+        "other"
+    }
+}
+
+/// The kinds [`doc_kind`] gives, in the order figures are printed.
+pub const DOC_KINDS: [&str; 4] = ["report", "letter", "news", "other"];
+
+/// Rows of each kind of document ([`doc_kind`]), in [`DOC_KINDS`] order, kinds with no row
+/// left out.
+pub fn rows_by_kind<'a>(
+    docs: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'static str, Vec<usize>)> {
+    let mut by_kind: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        by_kind.entry(doc_kind(doc)).or_default().push(i);
+    }
+    DOC_KINDS
+        .iter()
+        .filter_map(|kind| by_kind.remove(kind).map(|rows| (*kind, rows)))
+        .collect()
+}
+
 /// Reads a labelled JSONL file; a bad line is an error naming the file and line number.
 /// Blank lines are skipped.
 pub fn read_labelled(path: &Path) -> Result<Vec<LabelledSentence>> {
@@ -266,6 +302,18 @@ pub struct EvalReport {
     pub in_sample: bool,
     pub stance: StanceMetrics,
     pub themes: ThemeMetrics,
+    /// The headline figures on the rows of each kind of document ([`doc_kind`]).
+    pub by_kind: Vec<KindScores>,
+}
+
+/// Headline figures on the rows of one kind of document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindScores {
+    pub kind: String,
+    pub sentences: usize,
+    pub stance_accuracy: f64,
+    pub stance_macro_f1: f64,
+    pub theme_micro_f1: f64,
 }
 
 /// Labels every row with `classifier` and scores the labels against the rows' own.
@@ -293,12 +341,32 @@ pub fn score(classifier: &str, rows: &[LabelledSentence], labels: &[Label]) -> E
             )
         })
         .collect();
+    let by_kind = rows_by_kind(rows.iter().map(|r| r.doc.as_str()))
+        .into_iter()
+        .map(|(kind, of_kind)| {
+            let stance = StanceMetrics::compute(&pick(&stance_pairs, &of_kind));
+            let themes = ThemeMetrics::compute(&pick(&theme_pairs, &of_kind));
+            KindScores {
+                kind: kind.to_string(),
+                sentences: of_kind.len(),
+                stance_accuracy: stance.accuracy,
+                stance_macro_f1: stance.macro_f1,
+                theme_micro_f1: themes.micro.f1,
+            }
+        })
+        .collect();
     EvalReport {
         classifier: classifier.to_string(),
         in_sample: false,
         stance: StanceMetrics::compute(&stance_pairs),
         themes: ThemeMetrics::compute(&theme_pairs),
+        by_kind,
     }
+}
+
+/// The items at `rows`, in that order.
+fn pick<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter().map(|&i| items[i].clone()).collect()
 }
 
 impl fmt::Display for EvalReport {
@@ -360,6 +428,44 @@ impl fmt::Display for EvalReport {
                 id, c.precision, c.recall, c.f1, c.support, c.predicted
             )?;
         }
+        writeln!(f)?;
+        writeln!(f, "BY KIND OF DOCUMENT")?;
+        writeln!(
+            f,
+            "{:<10}{:>10}{:>10}{:>12}{:>12}",
+            "kind", "sentences", "accuracy", "stance F1", "theme F1"
+        )?;
+        for k in &self.by_kind {
+            writeln!(
+                f,
+                "{:<10}{:>10}{:>10.3}{:>12.3}{:>12.3}",
+                k.kind, k.sentences, k.stance_accuracy, k.stance_macro_f1, k.theme_micro_f1
+            )?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_sorted_into_reports_letters_and_news() {
+        assert_eq!(doc_kind("ilacs/walsall_2025-07-08_ilacs.pdf"), "report");
+        assert_eq!(doc_kind("focused-visit/luton_2019-06-04_fv.pdf"), "letter");
+        assert_eq!(doc_kind("news_train/LEEDS_2019_x"), "news");
+        assert_eq!(doc_kind("seeds/000_0acf5d652a6d567f.txt"), "news");
+        assert_eq!(doc_kind("elsewhere/kent_2022_ilacs.pdf"), "report");
+        assert_eq!(doc_kind("d"), "other");
+        let docs = ["seeds/a.txt", "ilacs/b.pdf", "x", "ilacs/c.pdf"];
+        assert_eq!(
+            rows_by_kind(docs),
+            vec![
+                ("report", vec![1, 3]),
+                ("news", vec![0]),
+                ("other", vec![2])
+            ]
+        );
     }
 }

@@ -60,6 +60,21 @@ pub struct CrossValidation {
     pub rules: Figures,
     pub model: Figures,
     pub combined: Figures,
+    /// The same figures on the held-out rows of each kind of document (report, letter,
+    /// news: [`crate::eval::doc_kind`]), in that order. Empty on cards from before they
+    /// were recorded.
+    #[serde(default)]
+    pub by_kind: Vec<KindFigures>,
+}
+
+/// Cross-validated figures on the rows of one kind of document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KindFigures {
+    pub kind: String,
+    pub sentences: usize,
+    pub rules: Figures,
+    pub model: Figures,
+    pub combined: Figures,
 }
 
 /// The headline figures of one classifier on held-out sentences.

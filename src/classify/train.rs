@@ -16,7 +16,7 @@ use crate::classify::heads::{
 use crate::classify::memory::{blend, ThemeMemory};
 use crate::classify::model::{
     assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation, Figures,
-    HeadsCard,
+    HeadsCard, KindFigures,
 };
 use crate::classify::{Classifier, RulesClassifier};
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
@@ -451,17 +451,31 @@ pub fn cross_validate_thinned(
             .map(|l| l.expect("every row is in a fold"))
             .collect()
     };
+    let (model_labels, combined_labels) = (unwrap(model_labels), unwrap(combined_labels));
+    let figures = |labels: &[Label], rows: &[usize]| {
+        let pick = |i: &usize| (labels[*i].clone(), set.stance[*i], set.themes[*i].clone());
+        let (labels, stance, themes): (Vec<Label>, Vec<usize>, Vec<Vec<bool>>) =
+            rows.iter().map(pick).collect();
+        metrics::figures(&labels, &stance, &themes, theme_ids)
+    };
+    let all: Vec<usize> = (0..set.len()).collect();
+    let by_kind = crate::eval::rows_by_kind(set.docs.iter().map(String::as_str))
+        .into_iter()
+        .map(|(kind, rows)| KindFigures {
+            kind: kind.to_string(),
+            sentences: rows.len(),
+            rules: figures(&set.rules_labels, &rows),
+            model: figures(&model_labels, &rows),
+            combined: figures(&combined_labels, &rows),
+        })
+        .collect();
     let cv = CrossValidation {
         folds,
         grouped_by: set.group_by.as_str().to_string(),
-        rules: metrics::figures(&set.rules_labels, &set.stance, &set.themes, theme_ids),
-        model: metrics::figures(&unwrap(model_labels), &set.stance, &set.themes, theme_ids),
-        combined: metrics::figures(
-            &unwrap(combined_labels),
-            &set.stance,
-            &set.themes,
-            theme_ids,
-        ),
+        rules: figures(&set.rules_labels, &all),
+        model: figures(&model_labels, &all),
+        combined: figures(&combined_labels, &all),
+        by_kind,
     };
     Ok((cv, trained_on as f64 / folds as f64))
 }
