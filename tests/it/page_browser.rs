@@ -5,13 +5,14 @@
 //! Needs chromium: `scripts/test` installs Debian's package. Without it this test fails and
 //! says so; it never skips silently.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ofsted_themes::taxonomy::Taxonomy;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ofsted-themes");
+use crate::util::{project, BIN};
+
 const BROWSERS: &[&str] = &[
     "chromium",
     "chromium-browser",
@@ -19,10 +20,6 @@ const BROWSERS: &[&str] = &[
     "google-chrome-stable",
 ];
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
-
-fn project(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 fn browser() -> &'static str {
     BROWSERS
@@ -217,13 +214,8 @@ fn report_on_the_seeds_renders_in_chromium() {
 }
 
 #[test]
-fn report_on_real_focused_visits_renders_in_chromium() {
-    let corpus = project("../shared/corpus/focused-visit");
-    assert!(
-        corpus.is_dir(),
-        "{} is missing: this test needs the shared material (../shared beside the project)",
-        corpus.display()
-    );
-    let out = run(&corpus);
+fn report_on_real_reports_renders_in_chromium() {
+    // The fixtures: inspections of two frameworks, focused visits and an HTML page.
+    let out = run(&crate::util::fixture(""));
     check_rendered_page(out.path());
 }

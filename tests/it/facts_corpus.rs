@@ -1,12 +1,12 @@
-//! Report facts checked against the real corpus (`../shared/corpus/manifest.csv`) and the
-//! news-article seeds.
+//! Report facts checked against a corpus's manifest (the committed fixtures everywhere, the
+//! 160-PDF `../shared/corpus` where it is beside the project) and the news-article seeds.
 //!
-//! Run with `cargo test --test facts_corpus -- --nocapture` to see per-field accuracy and
-//! every mismatch.
+//! Run with `cargo test --release --test it facts_corpus -- --nocapture` to see per-field
+//! accuracy and every mismatch.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ofsted_themes::types::{Date, DocumentKind, Grade, ReportFacts};
 use ofsted_themes::{clean, facts, ingest};
@@ -14,17 +14,6 @@ use rayon::prelude::*;
 
 /// The share of checked fields that must be right across the corpus.
 const MIN_ACCURACY: f64 = 0.98;
-
-fn shared_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    assert!(
-        dir.join("corpus/manifest.csv").is_file(),
-        "the shared corpus is missing: expected {} (the corpus is not in the repository; \
-         it must sit beside it as ../shared)",
-        dir.join("corpus/manifest.csv").display()
-    );
-    dir
-}
 
 fn read_facts(path: &Path) -> Result<ReportFacts, String> {
     let doc = ingest::read(path).map_err(|e| e.to_string())?;
@@ -87,14 +76,28 @@ struct Tally {
 }
 
 #[test]
+fn fixture_facts_match_the_manifest() {
+    facts_match_the_manifest(&crate::util::fixture(""), 8);
+}
+
+#[test]
 fn corpus_facts_match_the_manifest() {
-    let corpus = shared_dir().join("corpus");
+    facts_match_the_manifest(&shared_or_skip!("corpus"), 160);
+}
+
+/// Reads the facts of every file in `corpus`'s manifest (at least `expected` files) and
+/// compares them with the manifest's authority, dates and grades.
+fn facts_match_the_manifest(corpus: &Path, expected: usize) {
     let mut reader = csv::Reader::from_path(corpus.join("manifest.csv")).expect("manifest reads");
     let rows: Vec<ManifestRow> = reader
         .deserialize()
         .collect::<Result<_, _>>()
         .expect("manifest rows parse");
-    assert!(rows.len() >= 100, "manifest has only {} rows", rows.len());
+    assert!(
+        rows.len() >= expected,
+        "manifest has only {} rows",
+        rows.len()
+    );
 
     let results: Vec<(&ManifestRow, Result<ReportFacts, String>)> = rows
         .par_iter()

@@ -3,47 +3,9 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const CSVS: [&str; 5] = [
-    "sentences.csv",
-    "reports.csv",
-    "themes.csv",
-    "authorities.csv",
-    "errors.csv",
-];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn corpus() -> PathBuf {
-    let dir = root().join("../shared/corpus");
-    assert!(
-        dir.is_dir(),
-        "the shared corpus is missing: expected {} beside the project",
-        dir.display()
-    );
-    dir
-}
-
-/// Runs `ofsted-themes run ARGS... --out OUT --quiet --classifier rules` from the project
-/// root. The rules keep these tests quick; the model path has its own tests.
-fn run(args: &[&Path], out: &Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ofsted-themes"));
-    cmd.current_dir(root()).arg("run");
-    for a in args {
-        cmd.arg(a);
-    }
-    cmd.arg("--out").arg(out).arg("--quiet");
-    cmd.args(["--classifier", "rules"]);
-    cmd.output().expect("the binary runs")
-}
-
-fn read_csv(path: &Path) -> Vec<csv::StringRecord> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    reader.records().map(|r| r.unwrap()).collect()
-}
+use crate::util::{fixture, read_csv, root, run_rules as run, CSVS};
 
 #[test]
 fn seeds_give_five_csvs_with_bom_and_intact_text() {
@@ -80,14 +42,8 @@ fn seeds_give_five_csvs_with_bom_and_intact_text() {
 
 #[test]
 fn same_input_gives_byte_identical_output() {
-    let pdfs = corpus().join("focused-visit");
-    let mut inputs: Vec<PathBuf> = fs::read_dir(&pdfs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    inputs.sort();
-    inputs.truncate(6);
-    inputs.push(root().join("seeds"));
+    // Inspections of two frameworks, focused visits, an HTML page and the news seeds.
+    let inputs: Vec<PathBuf> = vec![fixture(""), root().join("seeds")];
     let args: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let first = tempfile::tempdir().unwrap();
     let second = tempfile::tempdir().unwrap();
@@ -231,13 +187,13 @@ fn the_model_path_is_deterministic_across_thread_counts() {
     assert!(reports.iter().all(|r| &r[r.len() - 1] == "combined"));
 }
 
-/// `compare --all-reports` on the real reports of one authority: one row per report, oldest
+/// `compare --all-reports` on the real reports of one authority (Walsall's four, in the fixtures): one row per report, oldest
 /// first, with the grades of `manifest.csv`, and its last row is the row `compare` shows for
 /// that authority's latest report (the two views read different files: themes.csv and
 /// authorities.csv).
 #[test]
 fn compare_all_reports_shows_an_authority_over_time() {
-    let corpus = corpus();
+    let corpus = fixture("");
     let reports = [
         "ilacs/walsall_2017-09-04_ilacs.pdf",
         "focused-visit/walsall_2018-10-18_fv.pdf",

@@ -1,12 +1,10 @@
-//! Every PDF of the shared corpus through ingest and clean: no page furniture, no broken
-//! words, no footnote markers left in the blocks; judgement areas and improvement lists
-//! found where the report has them.
-//!
-//! The corpus lives outside the repository (`../shared/corpus`); the test fails, loudly,
-//! when it is missing.
+//! Every PDF of a corpus through ingest and clean: no page furniture, no broken words, no
+//! footnote markers left in the blocks; judgement areas and improvement lists found where
+//! the report has them. Run on the committed fixtures everywhere, and on the 160-PDF shared
+//! corpus (`../shared/corpus`) where it is beside the project.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
@@ -15,16 +13,6 @@ use regex::Regex;
 
 use ofsted_themes::types::{Block, BlockKind, JudgementArea};
 use ofsted_themes::{clean, ingest};
-
-fn corpus_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    assert!(
-        dir.join("manifest.csv").is_file(),
-        "the shared corpus is missing: expected {} with manifest.csv (see the README)",
-        dir.display()
-    );
-    dir
-}
 
 /// The manifest columns this test uses.
 struct Entry {
@@ -262,13 +250,23 @@ fn check_file(dir: &Path, relative: &str, entry: &Entry) -> FileReport {
 }
 
 #[test]
+fn every_fixture_pdf_cleans_without_furniture_and_with_its_structure() {
+    check_every_pdf(&crate::util::fixture(""), 8);
+}
+
+#[test]
 fn every_corpus_pdf_cleans_without_furniture_and_with_its_structure() {
-    let dir = corpus_dir();
-    let manifest = manifest(&dir);
+    check_every_pdf(&shared_or_skip!("corpus"), 160);
+}
+
+/// Ingest and clean every PDF in `dir`'s manifest (at least `expected` of them), and check
+/// each one's blocks.
+fn check_every_pdf(dir: &Path, expected: usize) {
+    let manifest = manifest(dir);
     let mut files: Vec<(&String, &Entry)> = manifest.iter().collect();
     files.sort_by_key(|(name, _)| name.as_str());
     assert!(
-        files.len() >= 100,
+        files.len() >= expected,
         "the manifest lists only {} files",
         files.len()
     );
@@ -276,10 +274,10 @@ fn every_corpus_pdf_cleans_without_furniture_and_with_its_structure() {
     let start = Instant::now();
     let reports: Vec<FileReport> = files
         .par_iter()
-        .map(|(name, entry)| check_file(&dir, name, entry))
+        .map(|(name, entry)| check_file(dir, name, entry))
         .collect();
     eprintln!(
-        "ingest + clean of {} corpus PDFs: {:.1?} (wall, in parallel)",
+        "ingest + clean of {} PDFs: {:.1?} (wall, in parallel)",
         reports.len(),
         start.elapsed()
     );
@@ -316,11 +314,11 @@ fn every_corpus_pdf_cleans_without_furniture_and_with_its_structure() {
 
 /// Times `ingest::read` and `clean::clean` over the whole corpus, one file after another.
 /// Run it in release for figures worth quoting:
-/// `cargo test --release --test clean_corpus -- --ignored --nocapture`
+/// `cargo test --release --test it clean_corpus::time -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement, not a check"]
 fn time_ingest_and_clean_over_the_corpus() {
-    let dir = corpus_dir();
+    let dir = shared_or_skip!("corpus");
     let mut files: Vec<String> = manifest(&dir).into_keys().collect();
     files.sort();
     let (mut ingest_total, mut clean_total) = (Duration::ZERO, Duration::ZERO);
@@ -358,14 +356,10 @@ fn time_ingest_and_clean_over_the_corpus() {
 /// which the cleaner removes on purpose, and the labeller's own copy slips.
 #[test]
 fn labelled_sentences_survive_cleaning_word_for_word() {
-    let training = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/training/labelled.jsonl");
-    let text = std::fs::read_to_string(&training).unwrap_or_else(|e| {
-        panic!(
-            "the shared training data is missing: cannot read {} ({e})",
-            training.display()
-        )
-    });
-    let dir = corpus_dir();
+    let training = shared_or_skip!("training/labelled.jsonl");
+    let dir = shared_or_skip!("corpus");
+    let text = std::fs::read_to_string(&training)
+        .unwrap_or_else(|e| panic!("cannot read {} ({e})", training.display()));
     let mut by_doc: HashMap<String, Vec<String>> = HashMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let item: serde_json::Value = serde_json::from_str(line).expect("a JSON line");

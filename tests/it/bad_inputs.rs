@@ -2,7 +2,7 @@
 //! unreadable file gives an `InputError` that names the file and the reason.
 //!
 //! The PDFs used here are made at test time: small ones built with lopdf, and damaged
-//! copies (truncated, bytes flipped) of real corpus PDFs written to a temporary folder.
+//! copies (truncated, bytes flipped) of the real fixture PDFs written to a temporary folder.
 
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
@@ -38,16 +38,9 @@ impl XorShift {
     }
 }
 
-fn corpus_pdf(relative: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(relative);
-    fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "the shared corpus is missing: cannot read {} ({e})",
-            path.display()
-        )
-    })
+fn fixture_pdf(relative: &str) -> Vec<u8> {
+    let path = crate::util::fixture(relative);
+    fs::read(&path).unwrap_or_else(|e| panic!("cannot read {} ({e})", path.display()))
 }
 
 fn write(dir: &impl AsRef<Path>, name: &str, bytes: &[u8]) -> PathBuf {
@@ -335,17 +328,17 @@ fn random_bytes_never_panic() {
 /// Real PDFs cut short at many offsets, and with bytes flipped, give Ok or Err but never
 /// panic.
 #[test]
-fn damaged_corpus_pdfs_never_panic() {
+fn damaged_real_pdfs_never_panic() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
     let sources = [
-        "focused-visit/brent_2019-12-18_fv.pdf",
-        "focused-visit/wokingham_2018-11-09_fv.pdf",
-        "ilacs/wirral_2024-02-02_ilacs.pdf",
+        "focused-visit/luton_2019-06-04_fv.pdf",
+        "focused-visit/walsall_2018-10-18_fv.pdf",
+        "ilacs/doncaster_2022-04-08_ilacs.pdf",
     ];
     let mut outcomes = (0usize, 0usize);
     for source in sources {
-        let original = corpus_pdf(source);
+        let original = fixture_pdf(source);
         // Truncated: at fixed fractions and at random offsets.
         let mut cuts: Vec<usize> = (1..20).map(|i| original.len() * i / 20).collect();
         cuts.extend((0..20).map(|_| rng.below(original.len())));
@@ -375,7 +368,7 @@ fn damaged_corpus_pdfs_never_panic() {
         }
     }
     eprintln!(
-        "damaged corpus PDFs: {} read, {} reported as errors",
+        "damaged real PDFs: {} read, {} reported as errors",
         outcomes.0, outcomes.1
     );
     // Most truncations lose the cross-reference table, which must be reported.

@@ -1,0 +1,18 @@
+//! The integration tests, one binary (as ripgrep does): one link against candle, tokenizers
+//! and SQLite instead of one per file. Shared helpers are in `util`; each module's doc says
+//! what it checks. Tests that need `../shared` are marked by `shared_or_skip!`.
+
+#[macro_use]
+mod util;
+
+mod bad_inputs;
+mod clean_corpus;
+mod encoder;
+mod eval_rules;
+mod facts_corpus;
+mod golden_rules;
+mod model_classifier;
+mod page_browser;
+mod pipeline;
+mod store;
+mod workbook;

