@@ -26,6 +26,18 @@ pub const DEFAULT_BATCH_SIZE: usize = 32;
 /// Longest input in tokens; longer sentences are truncated (the packaged tokenizer's limit).
 pub const MAX_TOKENS: usize = 128;
 
+/// Names the embeddings [`Encoder::load`] gives: the pinned weights (which `load` verifies)
+/// and how they are run. Stored beside embeddings so that embeddings from another encoder
+/// are never mixed with this one's; known without loading the model.
+pub fn pinned_version() -> String {
+    let weights = modelfetch::MODEL_FILES
+        .iter()
+        .find(|(name, _)| *name == "model.safetensors")
+        .and_then(|(_, sha)| *sha)
+        .unwrap_or("unpinned");
+    format!("all-MiniLM-L6-v2 {} f32", &weights[..12.min(weights.len())])
+}
+
 /// A BERT sentence encoder: text in, unit-length embedding out.
 pub struct Encoder {
     model: BertModel,
@@ -39,6 +51,8 @@ pub struct Encoder {
     /// only candle's own matrix-product threads are used.
     parallel_batches: bool,
     device: Device,
+    /// Names the embeddings this encoder gives (see [`pinned_version`]).
+    version: String,
 }
 
 impl Encoder {
@@ -78,6 +92,7 @@ impl Encoder {
             sort_by_length: true,
             parallel_batches: false,
             device,
+            version: pinned_version(),
         })
     }
 
@@ -91,6 +106,7 @@ impl Encoder {
             sort_by_length: true,
             parallel_batches: false,
             device: Device::Cpu,
+            version: format!("unpinned BERT of width {hidden_size}"),
         }
     }
 
@@ -107,6 +123,11 @@ impl Encoder {
     pub fn with_parallel_batches(mut self, parallel: bool) -> Encoder {
         self.parallel_batches = parallel;
         self
+    }
+
+    /// Names the embeddings this encoder gives, as stored beside them.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// Length of an embedding.
