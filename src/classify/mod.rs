@@ -1,6 +1,7 @@
 //! Stage 4, classify: each sentence gets a [`Label`]: a stance and up to three themes,
 //! each with a score in [0, 1] and the evidence behind it.
 
+pub mod bert;
 pub mod encoder;
 pub mod heads;
 pub mod memory;
