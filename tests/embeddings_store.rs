@@ -100,7 +100,11 @@ fn new_heads_relabel_from_stored_embeddings_and_an_old_store_is_encoded_once() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let no_model = t.join("not-a-model");
-    fs::write(&no_model, "a file, so no model can be loaded or fetched here").unwrap();
+    fs::write(
+        &no_model,
+        "a file, so no model can be loaded or fetched here",
+    )
+    .unwrap();
     let no_model = no_model.to_str().unwrap();
     let retrained = retrained_heads(t);
     let retrained = retrained.to_str().unwrap();
@@ -119,7 +123,11 @@ fn new_heads_relabel_from_stored_embeddings_and_an_old_store_is_encoded_once() {
     // The committed heads, then the retrained ones with no encoder to be had.
     run(with(&[], old_out, &[]));
     let before = fs::read_to_string(old.join("sentences.csv")).unwrap();
-    let summary = run(with(&[], old_out, &["--heads", retrained, "--model", no_model]));
+    let summary = run(with(
+        &[],
+        old_out,
+        &["--heads", retrained, "--model", no_model],
+    ));
     assert!(summary.contains("0 new, 2 re-labelled"), "{summary}");
     let after = fs::read_to_string(old.join("sentences.csv")).unwrap();
     assert_ne!(before, after, "lower thresholds should change some themes");
@@ -129,7 +137,11 @@ fn new_heads_relabel_from_stored_embeddings_and_an_old_store_is_encoded_once() {
     assert_same_csvs(&fresh, &old);
 
     // Nothing changed: the encoder is not needed, and the default classifier stays combined.
-    let summary = run(with(&[], old_out, &["--heads", retrained, "--model", no_model]));
+    let summary = run(with(
+        &[],
+        old_out,
+        &["--heads", retrained, "--model", no_model],
+    ));
     assert!(summary.contains("0 re-labelled, 2 unchanged"), "{summary}");
     let reports = fs::read_to_string(old.join("reports.csv")).unwrap();
     assert!(reports.contains(",combined"), "{reports}");
@@ -167,9 +179,20 @@ fn new_heads_relabel_from_stored_embeddings_and_an_old_store_is_encoded_once() {
     // Under the committed heads (another version), re-labelled with the encoder...
     let summary = run(with(&[], old_out, &[]));
     assert!(summary.contains("0 new, 2 re-labelled"), "{summary}");
-    assert_eq!(Store::open(&store_path).unwrap().embedding_encoders().unwrap().len(), 2);
+    assert_eq!(
+        Store::open(&store_path)
+            .unwrap()
+            .embedding_encoders()
+            .unwrap()
+            .len(),
+        2
+    );
     // ...and from then on without it.
-    let summary = run(with(&[], old_out, &["--heads", retrained, "--model", no_model]));
+    let summary = run(with(
+        &[],
+        old_out,
+        &["--heads", retrained, "--model", no_model],
+    ));
     assert!(summary.contains("0 new, 2 re-labelled"), "{summary}");
     assert_same_csvs(&fresh, &old);
 }

@@ -91,7 +91,11 @@ impl QuantisableBert {
                 h,
                 e.pp("position_embeddings"),
             )?,
-            token_type_embeddings: embedding(config.type_vocab_size, h, e.pp("token_type_embeddings"))?,
+            token_type_embeddings: embedding(
+                config.type_vocab_size,
+                h,
+                e.pp("token_type_embeddings"),
+            )?,
             embedding_norm: layer_norm(h, eps, e.pp("LayerNorm"))?,
             layers,
             heads: config.num_attention_heads,
@@ -118,10 +122,14 @@ impl QuantisableBert {
         for layer in &self.layers {
             let qkv = layer.qkv.forward(&x)?;
             let split = |i: usize| -> Result<Tensor> {
-                qkv.narrow(D::Minus1, i * self.heads * self.head_dim, self.heads * self.head_dim)?
-                    .reshape((b, s, self.heads, self.head_dim))?
-                    .transpose(1, 2)?
-                    .contiguous()
+                qkv.narrow(
+                    D::Minus1,
+                    i * self.heads * self.head_dim,
+                    self.heads * self.head_dim,
+                )?
+                .reshape((b, s, self.heads, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
             };
             let (q, k, v) = (split(0)?, split(1)?, split(2)?);
             let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?;

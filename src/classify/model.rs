@@ -579,7 +579,13 @@ impl ModelClassifier {
     }
 
     /// The combined classifier's labels (see [`combine`]).
-    pub fn combined_labels(
+    pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Vec<Label> {
+        self.combined_report_labels(inputs, None).0
+    }
+
+    /// [`ModelClassifier::combined_labels`] of a report's sentences (see
+    /// [`Classifier::classify_report`]), with their embeddings.
+    pub fn combined_report_labels(
         &self,
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
@@ -697,7 +703,7 @@ impl Classifier for CombinedClassifier {
     }
 
     fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.model.combined_labels(inputs, None).0
+        self.model.combined_labels(inputs)
     }
 
     fn classify_report(
@@ -705,7 +711,7 @@ impl Classifier for CombinedClassifier {
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
     ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
-        self.model.combined_labels(inputs, stored)
+        self.model.combined_report_labels(inputs, stored)
     }
 
     fn encoder_version(&self) -> Option<&str> {

@@ -119,10 +119,7 @@ pub fn explain(model: &ModelClassifier, input: &SentenceInput) -> Result<String>
         );
     }
     let model_label = model.classify(input);
-    let combined = model
-        .combined_labels(std::slice::from_ref(input), None)
-        .0
-        .remove(0);
+    let combined = model.combined_labels(std::slice::from_ref(input)).remove(0);
     out += "\nlabels:\n";
     for (name, label) in [
         ("rules", &rules_label),
