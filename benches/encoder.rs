@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ofsted_themes::classify::encoder::Encoder;
+use candle_core::quantized::GgmlDType;
+use ofsted_themes::classify::encoder::{Encoder, Weights};
 use ofsted_themes::classify::heads::Heads;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
 use ofsted_themes::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
@@ -75,6 +76,46 @@ fn main() {
             labelled as f64 / seconds
         );
     };
+
+    // The encoder alone on the reports' distinct sentences, each way of running it, with the
+    // cosine of its embeddings to candle's f32 BertModel's (the reference) on the first 2,000.
+    let mut texts: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.sentences.iter().map(|s| s.text.as_str()))
+        .collect();
+    texts.sort_unstable();
+    texts.dedup();
+    let reference = Encoder::load(&model_dir).expect("encoder");
+    let sample: Vec<&str> = texts.iter().copied().take(2000).collect();
+    let reference_vectors = reference.embed(&sample).expect("embed");
+    for weights in [
+        Weights::Candle,
+        Weights::Fused,
+        Weights::Quantised(GgmlDType::Q8_0),
+    ] {
+        let encoder = Encoder::load_with(&model_dir, weights).expect("encoder");
+        let start = Instant::now();
+        encoder.embed(&texts).expect("embed");
+        let seconds = start.elapsed().as_secs_f64();
+        let vectors = encoder.embed(&sample).expect("embed");
+        let cosines: Vec<f32> = vectors
+            .iter()
+            .zip(&reference_vectors)
+            .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum())
+            .collect();
+        let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
+        let min = cosines.iter().copied().fold(f32::MAX, f32::min);
+        println!(
+            "encoder {weights:<30?} {:>8.1} sentences/s  ({} distinct in {seconds:.1} s); \
+             cosine to f32 on {}: mean {mean:.5}, min {min:.5}",
+            texts.len() as f64 / seconds,
+            texts.len(),
+            sample.len()
+        );
+    }
+    if std::env::var("BENCH_ENCODER_ONLY").is_ok() {
+        return;
+    }
 
     measure("rules", &RulesClassifier::new(taxonomy.clone()));
     let load = || Encoder::load(&model_dir).expect("encoder");

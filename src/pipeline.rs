@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::classify::{self, Classifier};
+use crate::classify::{self, Classifier, SentenceEmbeddings};
 use crate::error::{InputError, InputProblem};
 use crate::types::{BlockKind, LabelledReport, Report, SentenceInput};
 use crate::{clean, facts, ingest, segment};
@@ -82,11 +82,22 @@ fn prepare_unguarded(path: &Path, times: &StageTimes) -> Result<Report, InputErr
 /// Labels every sentence of a report; headings that state no grade are `context`
 /// whatever their words (see [`classify::heading_label`]).
 pub fn label(report: Report, classifier: &dyn Classifier, times: &StageTimes) -> LabelledReport {
-    let labels = times.time(4, || {
+    label_with_embeddings(report, classifier, None, times).0
+}
+
+/// [`label`], taking the sentences' `stored` embeddings where the classifier can use them,
+/// and returning the embeddings the labels came from, for the store.
+pub fn label_with_embeddings(
+    report: Report,
+    classifier: &dyn Classifier,
+    stored: Option<&SentenceEmbeddings>,
+    times: &StageTimes,
+) -> (LabelledReport, Option<SentenceEmbeddings>) {
+    let (labels, embeddings) = times.time(4, || {
         let inputs: Vec<SentenceInput> = (0..report.sentences.len())
             .map(|i| report.input(i))
             .collect();
-        let mut labels = classifier.classify_batch(&inputs);
+        let (mut labels, embeddings) = classifier.classify_report(&inputs, stored);
         for (label, sentence) in labels.iter_mut().zip(&report.sentences) {
             if sentence.block_kind == BlockKind::Heading {
                 if let Some(heading) = classify::heading_label(&sentence.text) {
@@ -94,13 +105,14 @@ pub fn label(report: Report, classifier: &dyn Classifier, times: &StageTimes) ->
                 }
             }
         }
-        labels
+        (labels, embeddings)
     });
-    LabelledReport {
+    let labelled = LabelledReport {
         report,
         labels,
         classifier: classifier.name().to_string(),
-    }
+    };
+    (labelled, embeddings)
 }
 
 /// What a batch produced: the reports that could be used and the inputs that could not.
@@ -142,7 +154,7 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
     let start = Instant::now();
     let times = StageTimes::default();
     let done = Mutex::new(Vec::new());
-    let collect = |report: LabelledReport| {
+    let collect = |report: LabelledReport, _: Option<SentenceEmbeddings>| {
         done.lock().expect("a worker panicked").push(report);
         Ok::<(), Infallible>(())
     };
@@ -168,21 +180,26 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
 
 /// Like [`run_batch`], but hands each labelled report to `sink` as soon as it is ready, on the
 /// worker thread that made it, so the caller can save it before the batch ends (the store
-/// commits each report this way). Returns the inputs that could not be used, in input order;
+/// commits each report this way), with the embeddings its labels came from. Returns the
+/// inputs that could not be used, in input order;
 /// stops at the first error from `sink` and returns it.
 pub fn run_batch_each<E: Send>(
     files: &[PathBuf],
     classifier: &dyn Classifier,
     quiet: bool,
     times: &StageTimes,
-    sink: impl Fn(LabelledReport) -> Result<(), E> + Sync,
+    sink: impl Fn(LabelledReport, Option<SentenceEmbeddings>) -> Result<(), E> + Sync,
 ) -> Result<Vec<InputError>, E> {
     let bar = progress_bar(files.len(), quiet, "labelling");
     let results: Result<Vec<Option<InputError>>, E> = files
         .par_iter()
         .map(|path| {
             let outcome = match prepare(path, times) {
-                Ok(report) => sink(label(report, classifier, times)).map(|()| None),
+                Ok(report) => {
+                    let (labelled, embeddings) =
+                        label_with_embeddings(report, classifier, None, times);
+                    sink(labelled, embeddings).map(|()| None)
+                }
                 Err(e) => {
                     bar.suspend(|| e.announce(quiet));
                     Ok(Some(e))

@@ -28,6 +28,11 @@
 //!   judgement area, structure, `stance`, `stance_score`, `themes` (ids joined by `;`, for
 //!   reading) and `evidence` (a JSON array of strings).
 //! - `sentence_themes`: one row per theme of a sentence: `rank` (0 = highest), `theme`, `score`.
+//! - `sentences.embedding` and `reports.encoder`: each sentence's embedding (little-endian
+//!   half-precision numbers) and the encoder that made them, for classifiers with an encoder;
+//!   when only the heads, thresholds or taxonomy change, re-labelling reads them instead of
+//!   running the encoder. NULL where none was made (the rules classifier, an older store):
+//!   those reports are encoded once, when next labelled by a model.
 //!
 //! Enumerations are stored by their serde names (`focused_visit`, `requires_improvement`).
 //!
@@ -56,7 +61,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::classify::Classifier;
+use crate::classify::{Classifier, SentenceEmbeddings};
 use crate::taxonomy::Taxonomy;
 use crate::types::{
     Date, Grade, InputFormat, Label, LabelledReport, Report, ReportFacts, Sentence, Stance,
@@ -129,6 +134,10 @@ pub const MIGRATIONS: &[&str] = &[
             REFERENCES sentences(report_sha256, sentence_no) ON DELETE CASCADE
     ) STRICT;
     CREATE INDEX sentence_themes_theme ON sentence_themes(theme);",
+    // 1 → 2: each sentence's embedding, so that new heads re-label without the encoder;
+    // `reports.encoder` names the encoder that made a report's embeddings (NULL: none).
+    "ALTER TABLE reports ADD COLUMN encoder TEXT;
+    ALTER TABLE sentences ADD COLUMN embedding BLOB;",
 ];
 
 /// What produced a report's labels. Stored labels from another `Labeller` are redone.
@@ -335,6 +344,16 @@ impl Store {
     /// Stores a report with its labels, replacing any stored report with the same bytes, in
     /// one transaction.
     pub fn save(&mut self, lr: &LabelledReport, labeller: &Labeller) -> Result<()> {
+        self.save_with_embeddings(lr, labeller, None)
+    }
+
+    /// [`Store::save`], with the sentences' embeddings when the classifier made them.
+    pub fn save_with_embeddings(
+        &mut self,
+        lr: &LabelledReport,
+        labeller: &Labeller,
+        embeddings: Option<&SentenceEmbeddings>,
+    ) -> Result<()> {
         let r = &lr.report;
         if lr.labels.len() != r.sentences.len() {
             bail!(
@@ -404,6 +423,9 @@ impl Store {
             }
         }
         write_labels(&tx, r, &lr.labels)?;
+        if let Some(embeddings) = embeddings {
+            write_embeddings(&tx, r, embeddings)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -411,6 +433,18 @@ impl Store {
     /// Replaces a stored report's labels (after re-labelling its stored sentences), in one
     /// transaction.
     pub fn save_labels(&mut self, lr: &LabelledReport, labeller: &Labeller) -> Result<()> {
+        self.save_labels_with_embeddings(lr, labeller, None)
+    }
+
+    /// [`Store::save_labels`], also replacing the sentences' embeddings when given (a store
+    /// from before embeddings were kept gets them the first time it is re-labelled); stored
+    /// embeddings are kept otherwise, since they depend on the sentences, not the labels.
+    pub fn save_labels_with_embeddings(
+        &mut self,
+        lr: &LabelledReport,
+        labeller: &Labeller,
+        embeddings: Option<&SentenceEmbeddings>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let updated = tx.execute(
             "UPDATE reports SET classifier = ?2, classifier_version = ?3, taxonomy_version = ?4,
@@ -432,8 +466,45 @@ impl Store {
             [&lr.report.sha256],
         )?;
         write_labels(&tx, &lr.report, &lr.labels)?;
+        if let Some(embeddings) = embeddings {
+            write_embeddings(&tx, &lr.report, embeddings)?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The encoder whose embeddings each report holds, by SHA-256; reports without
+    /// embeddings are absent.
+    pub fn embedding_encoders(&self) -> Result<HashMap<String, String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sha256, encoder FROM reports WHERE encoder IS NOT NULL")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A stored report's sentence embeddings, in sentence order; None when it has none, or
+    /// when any sentence lacks one.
+    pub fn load_embeddings(&self, sha256: &str) -> Result<Option<SentenceEmbeddings>> {
+        let encoder: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT encoder FROM reports WHERE sha256 = ?1",
+                [sha256],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten();
+        let Some(encoder) = encoder else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT embedding FROM sentences WHERE report_sha256 = ?1 ORDER BY sentence_no",
+        )?;
+        let rows: Vec<Option<Vec<u8>>> = stmt
+            .query_map([sha256], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(SentenceEmbeddings::from_row_bytes(&encoder, &rows))
     }
 
     /// Records where a stored report's file is now.
@@ -652,6 +723,34 @@ fn write_labels(tx: &Transaction, report: &Report, labels: &[Label]) -> Result<(
             ])?;
         }
     }
+    Ok(())
+}
+
+/// Writes the embeddings of a report whose sentences are stored, and the encoder that made
+/// them (within the caller's transaction).
+fn write_embeddings(
+    tx: &Transaction,
+    report: &Report,
+    embeddings: &SentenceEmbeddings,
+) -> Result<()> {
+    if embeddings.len() != report.sentences.len() {
+        bail!(
+            "report {} has {} sentences but {} embeddings",
+            report.id,
+            report.sentences.len(),
+            embeddings.len()
+        );
+    }
+    let mut update = tx.prepare_cached(
+        "UPDATE sentences SET embedding = ?3 WHERE report_sha256 = ?1 AND sentence_no = ?2",
+    )?;
+    for (i, s) in report.sentences.iter().enumerate() {
+        update.execute(params![report.sha256, s.no as i64, embeddings.row_bytes(i)])?;
+    }
+    tx.execute(
+        "UPDATE reports SET encoder = ?2 WHERE sha256 = ?1",
+        params![report.sha256, embeddings.encoder],
+    )?;
     Ok(())
 }
 

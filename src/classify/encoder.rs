@@ -11,12 +11,14 @@
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
+use candle_core::quantized::GgmlDType;
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
+use crate::classify::bert::QuantisableBert;
 use crate::modelfetch;
 
 /// Sentences per forward pass. Sorting by length keeps padding small; 32 measured better
@@ -26,9 +28,37 @@ pub const DEFAULT_BATCH_SIZE: usize = 32;
 /// Longest input in tokens; longer sentences are truncated (the packaged tokenizer's limit).
 pub const MAX_TOKENS: usize = 128;
 
+/// Names the embeddings [`Encoder::load`] gives: the pinned weights (which `load` verifies)
+/// and how they are run. Stored beside embeddings so that embeddings from another encoder
+/// are never mixed with this one's; known without loading the model.
+pub fn pinned_version() -> String {
+    let weights = modelfetch::MODEL_FILES
+        .iter()
+        .find(|(name, _)| *name == "model.safetensors")
+        .and_then(|(_, sha)| *sha)
+        .unwrap_or("unpinned");
+    format!("all-MiniLM-L6-v2 {} f32", &weights[..12.min(weights.len())])
+}
+
+/// How the encoder's network is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weights {
+    /// candle's `BertModel`, f32 weights.
+    Candle,
+    /// [`QuantisableBert`] with f32 weights (query, key and value fused).
+    Fused,
+    /// [`QuantisableBert`] with its linear layers' weights quantised.
+    Quantised(GgmlDType),
+}
+
+enum Network {
+    Candle(BertModel),
+    Quantisable(QuantisableBert),
+}
+
 /// A BERT sentence encoder: text in, unit-length embedding out.
 pub struct Encoder {
-    model: BertModel,
+    model: Network,
     /// None for a model built from token ids only (the tests' tiny random BERT).
     tokenizer: Option<Tokenizer>,
     hidden_size: usize,
@@ -39,11 +69,18 @@ pub struct Encoder {
     /// only candle's own matrix-product threads are used.
     parallel_batches: bool,
     device: Device,
+    /// Names the embeddings this encoder gives (see [`pinned_version`]).
+    version: String,
 }
 
 impl Encoder {
     /// Loads and verifies the model in `dir` (model.safetensors, tokenizer.json, config.json).
     pub fn load(dir: &Path) -> Result<Encoder> {
+        Encoder::load_with(dir, Weights::Candle)
+    }
+
+    /// [`Encoder::load`], running the network as `weights` says.
+    pub fn load_with(dir: &Path, weights_kind: Weights) -> Result<Encoder> {
         modelfetch::verify(dir)?;
         let device = Device::Cpu;
         let config_path = dir.join("config.json");
@@ -57,8 +94,14 @@ impl Encoder {
         // as long as the tensors, which candle copies out of it on load.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
             .with_context(|| format!("cannot read weights {}", weights.display()))?;
-        let model = BertModel::load(vb, &config)
-            .with_context(|| format!("{} does not hold a BERT model", weights.display()))?;
+        let model = match weights_kind {
+            Weights::Candle => BertModel::load(vb, &config).map(Network::Candle),
+            Weights::Fused => QuantisableBert::load(vb, &config, None).map(Network::Quantisable),
+            Weights::Quantised(dtype) => {
+                QuantisableBert::load(vb, &config, Some(dtype)).map(Network::Quantisable)
+            }
+        }
+        .with_context(|| format!("{} does not hold a BERT model", weights.display()))?;
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| anyhow!("cannot read tokenizer {}: {e}", tokenizer_path.display()))?;
@@ -78,19 +121,24 @@ impl Encoder {
             sort_by_length: true,
             parallel_batches: false,
             device,
+            version: match weights_kind {
+                Weights::Candle => pinned_version(),
+                other => format!("{} {other:?}", pinned_version()),
+            },
         })
     }
 
     /// An encoder over an already-built model, fed token ids (see [`Encoder::embed_ids`]).
     pub fn from_model(model: BertModel, hidden_size: usize) -> Encoder {
         Encoder {
-            model,
+            model: Network::Candle(model),
             tokenizer: None,
             hidden_size,
             batch_size: DEFAULT_BATCH_SIZE,
             sort_by_length: true,
             parallel_batches: false,
             device: Device::Cpu,
+            version: format!("unpinned BERT of width {hidden_size}"),
         }
     }
 
@@ -107,6 +155,11 @@ impl Encoder {
     pub fn with_parallel_batches(mut self, parallel: bool) -> Encoder {
         self.parallel_batches = parallel;
         self
+    }
+
+    /// Names the embeddings this encoder gives, as stored beside them.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// Length of an embedding.
@@ -180,10 +233,13 @@ impl Encoder {
         let shape = (inputs.len(), width);
         let input_ids = Tensor::from_vec(id_data, shape, &self.device)?;
         let mask = Tensor::from_vec(mask_data, shape, &self.device)?;
-        let token_type_ids = input_ids.zeros_like()?;
-        let hidden = self
-            .model
-            .forward(&input_ids, &token_type_ids, Some(&mask))?;
+        let hidden = match &self.model {
+            Network::Candle(model) => {
+                let token_type_ids = input_ids.zeros_like()?;
+                model.forward(&input_ids, &token_type_ids, Some(&mask))?
+            }
+            Network::Quantisable(model) => model.forward(&input_ids, &mask)?,
+        };
         let pooled = mean_pool_normalised(&hidden, &mask)?;
         Ok(pooled.to_vec2::<f32>()?)
     }

@@ -3,17 +3,18 @@
 //! knowledge on top). The heads' card, `models/heads.json`, says what they were trained
 //! on and how well they did.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::encoder::Encoder;
+use crate::classify::encoder::{self, Encoder};
 use crate::classify::heads::{HeadScores, Heads, TrainSettings};
 use crate::classify::rules::states_what_should_happen;
-use crate::classify::{Classifier, RulesClassifier, MAX_THEMES};
+use crate::classify::{Classifier, RulesClassifier, SentenceEmbeddings, MAX_THEMES};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance, ThemeScore};
 
@@ -174,7 +175,8 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
 /// Raised whenever [`label_from_scores`] or [`combine`] label the same scores differently,
 /// so the store re-labels its reports (the card's hash covers only what was trained).
 /// 2: a strength whose main clause says what should happen is a recommendation.
-const LABELLING_REVISION: u32 = 2;
+/// 3: embeddings rounded to half precision, as stored.
+const LABELLING_REVISION: u32 = 3;
 
 /// The confidence of a stance that a LABELLING.md rule sets over the model's choice.
 const RULE_STANCE_SCORE: f32 = 0.9;
@@ -276,9 +278,40 @@ fn memory_note(scores: &HeadScores, heads: &Heads, theme_ids: &[String], id: &st
     }
 }
 
+/// The encoder, loaded when first needed, so a run whose reports are all labelled, or whose
+/// embeddings are all stored, never loads (or fetches) the model.
+struct LazyEncoder {
+    /// What [`Encoder::load`] would give, known without loading it ([`encoder::pinned_version`]).
+    version: String,
+    loaded: OnceLock<Encoder>,
+    load: Box<dyn Fn() -> Result<Encoder> + Send + Sync>,
+    /// Held while loading, so two reports labelled at once load the model once.
+    loading: Mutex<()>,
+}
+
+impl LazyEncoder {
+    fn get(&self, embedding_dim: usize) -> Result<&Encoder> {
+        if let Some(encoder) = self.loaded.get() {
+            return Ok(encoder);
+        }
+        let _guard = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(encoder) = self.loaded.get() {
+            return Ok(encoder);
+        }
+        let encoder = (self.load)()?;
+        if encoder.dim() != embedding_dim {
+            bail!(
+                "the heads expect a {embedding_dim}-wide encoder; the model gives {}",
+                encoder.dim()
+            );
+        }
+        Ok(self.loaded.get_or_init(|| encoder))
+    }
+}
+
 /// Sentence embeddings + rule features → trained heads.
 pub struct ModelClassifier {
-    encoder: Encoder,
+    encoder: LazyEncoder,
     heads: Heads,
     card: HeadsCard,
     rules: RulesClassifier,
@@ -296,8 +329,51 @@ impl ModelClassifier {
             .with_context(|| format!("heads {} do not fit", heads.display()))
     }
 
+    /// Like [`ModelClassifier::load`], but the encoder is loaded by `load_encoder` only when
+    /// a sentence must be encoded (see [`Classifier::prepare`]). The heads are loaded and
+    /// checked now.
+    pub fn load_lazily(
+        load_encoder: impl Fn() -> Result<Encoder> + Send + Sync + 'static,
+        heads: &Path,
+        taxonomy: Taxonomy,
+    ) -> Result<ModelClassifier> {
+        let card = HeadsCard::load(&HeadsCard::path_for(heads))?;
+        let heads_weights = Heads::load(heads)?;
+        let rules = RulesClassifier::new(taxonomy);
+        let encoder = LazyEncoder {
+            version: encoder::pinned_version(),
+            loaded: OnceLock::new(),
+            load: Box::new(load_encoder),
+            loading: Mutex::new(()),
+        };
+        ModelClassifier::checked(encoder, heads_weights, card, rules)
+            .with_context(|| format!("heads {} do not fit", heads.display()))
+    }
+
     pub fn from_parts(
         encoder: Encoder,
+        heads: Heads,
+        card: HeadsCard,
+        rules: RulesClassifier,
+    ) -> Result<ModelClassifier> {
+        if encoder.dim() != card.embedding_dim {
+            bail!(
+                "they expect a {}-wide encoder; got an encoder of {}",
+                card.embedding_dim,
+                encoder.dim()
+            );
+        }
+        let lazy = LazyEncoder {
+            version: encoder.version().to_string(),
+            loaded: OnceLock::from(encoder),
+            load: Box::new(|| bail!("the encoder is already loaded")),
+            loading: Mutex::new(()),
+        };
+        ModelClassifier::checked(lazy, heads, card, rules)
+    }
+
+    fn checked(
+        encoder: LazyEncoder,
         heads: Heads,
         card: HeadsCard,
         rules: RulesClassifier,
@@ -316,12 +392,11 @@ impl ModelClassifier {
         }
         let embeddings = 1 + card.use_prev as usize + card.settings.use_next as usize;
         let expected = card.embedding_dim * embeddings + card.rule_features.len();
-        if heads.feature_count() != expected || encoder.dim() != card.embedding_dim {
+        if heads.feature_count() != expected {
             bail!(
-                "they expect {expected} features of a {}-wide encoder; got heads of {} and an encoder of {}",
+                "they expect {expected} features of a {}-wide encoder; got heads of {}",
                 card.embedding_dim,
                 heads.feature_count(),
-                encoder.dim()
             );
         }
         if let Some(memory) = &heads.memory {
@@ -369,50 +444,123 @@ impl ModelClassifier {
         &self.rules
     }
 
-    pub fn encoder(&self) -> &Encoder {
-        &self.encoder
+    /// The encoder, loaded (and fetched, if the loader does) on first use.
+    pub fn encoder(&self) -> Result<&Encoder> {
+        self.encoder.get(self.card.embedding_dim)
+    }
+
+    /// Names the encoder's embeddings (see [`encoder::pinned_version`]) without loading it.
+    pub fn encoder_version(&self) -> &str {
+        &self.encoder.version
+    }
+
+    /// The texts whose embeddings an input's features need: its own, and its neighbours'
+    /// (or its own again where it has none) when the heads use them.
+    fn texts_needed<'a>(&self, input: &SentenceInput<'a>) -> impl Iterator<Item = &'a str> {
+        let text = input.text;
+        [
+            Some(text),
+            self.card
+                .use_prev
+                .then(|| neighbour_or_self(text, input.prev)),
+            self.card
+                .settings
+                .use_next
+                .then(|| neighbour_or_self(text, input.next)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Embeddings of every text the inputs' features need, each distinct text encoded once;
+    /// texts in `known` are taken from there. Every embedding is rounded to half precision,
+    /// as the store keeps them, so labels from stored embeddings equal labels from fresh ones.
+    fn embeddings_for<'a>(
+        &self,
+        inputs: &[SentenceInput<'a>],
+        mut known: HashMap<&'a str, Vec<f32>>,
+    ) -> Result<HashMap<&'a str, Vec<f32>>> {
+        let mut missing: Vec<&'a str> = Vec::new();
+        let mut queued: HashSet<&'a str> = HashSet::new();
+        for input in inputs {
+            for text in self.texts_needed(input) {
+                if !known.contains_key(text) && queued.insert(text) {
+                    missing.push(text);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let encoded = self.encoder()?.embed(&missing)?;
+            for (text, mut vector) in missing.into_iter().zip(encoded) {
+                round_to_half(&mut vector);
+                known.insert(text, vector);
+            }
+        }
+        Ok(known)
+    }
+
+    fn features_from(
+        &self,
+        inputs: &[SentenceInput],
+        embeddings: &HashMap<&str, Vec<f32>>,
+    ) -> Vec<Vec<f32>> {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let mut texts = self.texts_needed(input);
+                let text = &embeddings[texts.next().expect("the sentence itself")];
+                let prev = self
+                    .card
+                    .use_prev
+                    .then(|| embeddings[texts.next().expect("previous")].as_slice());
+                let next = self
+                    .card
+                    .settings
+                    .use_next
+                    .then(|| embeddings[texts.next().expect("next")].as_slice());
+                assemble_features(text, prev, next, &self.rules.features(input))
+            })
+            .collect()
     }
 
     /// Features of each input. In a report the neighbouring sentences are usually also
     /// inputs, so each distinct text is encoded once.
     pub fn features(&self, inputs: &[SentenceInput]) -> Result<Vec<Vec<f32>>> {
-        let mut distinct: Vec<&str> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut slot_of = |text| {
-            *index.entry(text).or_insert_with(|| {
-                distinct.push(text);
-                distinct.len() - 1
-            })
-        };
-        let slots: Vec<(usize, Option<usize>, Option<usize>)> = inputs
+        let embeddings = self.embeddings_for(inputs, HashMap::new())?;
+        Ok(self.features_from(inputs, &embeddings))
+    }
+
+    /// Head scores of a report's sentences (in order, as [`Classifier::classify_report`]
+    /// takes them) and each sentence's embedding, taking those in `stored` when they are
+    /// this encoder's.
+    pub fn report_scores(
+        &self,
+        inputs: &[SentenceInput],
+        stored: Option<&SentenceEmbeddings>,
+    ) -> Result<(Vec<HeadScores>, SentenceEmbeddings)> {
+        let mut known = HashMap::new();
+        if let Some(stored) = stored.filter(|s| {
+            s.encoder == self.encoder.version
+                && s.dim == self.card.embedding_dim
+                && s.len() == inputs.len()
+        }) {
+            for (i, input) in inputs.iter().enumerate() {
+                known.insert(input.text, stored.row(i));
+            }
+        }
+        let embeddings = self.embeddings_for(inputs, known)?;
+        let rows: Vec<&[f32]> = inputs
             .iter()
-            .map(|input| {
-                let text = slot_of(input.text);
-                let prev = self
-                    .card
-                    .use_prev
-                    .then(|| slot_of(neighbour_or_self(input.text, input.prev)));
-                let next = self
-                    .card
-                    .settings
-                    .use_next
-                    .then(|| slot_of(neighbour_or_self(input.text, input.next)));
-                (text, prev, next)
-            })
+            .map(|input| embeddings[input.text].as_slice())
             .collect();
-        let embeddings = self.encoder.embed(&distinct)?;
-        Ok(inputs
-            .iter()
-            .zip(slots)
-            .map(|(input, (text, prev, next))| {
-                assemble_features(
-                    &embeddings[text],
-                    prev.map(|p| embeddings[p].as_slice()),
-                    next.map(|n| embeddings[n].as_slice()),
-                    &self.rules.features(input),
-                )
-            })
-            .collect())
+        let sentence_embeddings =
+            SentenceEmbeddings::from_rows(&self.encoder.version, self.card.embedding_dim, &rows);
+        let scores = self
+            .features_from(inputs, &embeddings)
+            .into_par_iter()
+            .map(|f| self.heads.score(&f))
+            .collect();
+        Ok((scores, sentence_embeddings))
     }
 
     /// Head scores of each input, with the features they came from.
@@ -447,7 +595,17 @@ impl ModelClassifier {
 
     /// The combined classifier's labels (see [`combine`]).
     pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.labels_or_rules(inputs, |scores, input| {
+        self.combined_report_labels(inputs, None).0
+    }
+
+    /// [`ModelClassifier::combined_labels`] of a report's sentences (see
+    /// [`Classifier::classify_report`]), with their embeddings.
+    pub fn combined_report_labels(
+        &self,
+        inputs: &[SentenceInput],
+        stored: Option<&SentenceEmbeddings>,
+    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+        self.labels_or_rules(inputs, stored, |scores, input| {
             let rules_label = self.rules.classify(input);
             combine(scores, &self.heads, &self.card.themes, &rules_label, input)
         })
@@ -456,22 +614,44 @@ impl ModelClassifier {
     fn labels_or_rules(
         &self,
         inputs: &[SentenceInput],
-        make: impl Fn(&HeadScores, &SentenceInput) -> Label,
-    ) -> Vec<Label> {
-        match self.scores(inputs) {
-            Ok(scores) => scores
-                .iter()
-                .zip(inputs)
-                .map(|((s, _), input)| make(s, input))
-                .collect(),
+        stored: Option<&SentenceEmbeddings>,
+        make: impl Fn(&HeadScores, &SentenceInput) -> Label + Sync,
+    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+        match self.report_scores(inputs, stored) {
+            Ok((scores, embeddings)) => (
+                scores
+                    .par_iter()
+                    .zip(inputs)
+                    .map(|(s, input)| make(s, input))
+                    .collect(),
+                Some(embeddings),
+            ),
             Err(e) => {
                 // Never silent: say so, and label by the rules so the report still completes.
                 eprintln!(
                     "warning: the model failed ({e:#}); these sentences are labelled by the rules"
                 );
-                self.rules.classify_batch(inputs)
+                (self.rules.classify_batch(inputs), None)
             }
         }
+    }
+
+    fn model_labels(
+        &self,
+        inputs: &[SentenceInput],
+        stored: Option<&SentenceEmbeddings>,
+    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+        self.labels_or_rules(inputs, stored, |scores, _| {
+            label_from_scores(scores, &self.heads, &self.card.themes)
+        })
+    }
+}
+
+/// Rounds each value to the nearest half-precision number, the precision embeddings are
+/// stored in.
+fn round_to_half(values: &mut [f32]) {
+    for v in values {
+        *v = half::f16::from_f32(*v).to_f32();
     }
 }
 
@@ -489,9 +669,23 @@ impl Classifier for ModelClassifier {
     }
 
     fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.labels_or_rules(inputs, |scores, _| {
-            label_from_scores(scores, &self.heads, &self.card.themes)
-        })
+        self.model_labels(inputs, None).0
+    }
+
+    fn classify_report(
+        &self,
+        inputs: &[SentenceInput],
+        stored: Option<&SentenceEmbeddings>,
+    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+        self.model_labels(inputs, stored)
+    }
+
+    fn encoder_version(&self) -> Option<&str> {
+        Some(self.encoder_version())
+    }
+
+    fn prepare(&self) -> Result<()> {
+        self.encoder().map(|_| ())
     }
 }
 
@@ -525,5 +719,21 @@ impl Classifier for CombinedClassifier {
 
     fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
         self.model.combined_labels(inputs)
+    }
+
+    fn classify_report(
+        &self,
+        inputs: &[SentenceInput],
+        stored: Option<&SentenceEmbeddings>,
+    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+        self.model.combined_report_labels(inputs, stored)
+    }
+
+    fn encoder_version(&self) -> Option<&str> {
+        Some(self.model.encoder_version())
+    }
+
+    fn prepare(&self) -> Result<()> {
+        self.model.prepare()
     }
 }

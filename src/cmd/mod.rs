@@ -9,7 +9,7 @@ mod model_args;
 pub mod run;
 pub mod train;
 
-pub use model_args::{build_classifier, ClassifierChoice, ModelArgs};
+pub use model_args::{build_classifier, fall_back_to_rules, ClassifierChoice, ModelArgs};
 
 use std::process::ExitCode;
 

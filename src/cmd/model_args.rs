@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 
+use crate::classify::encoder::Encoder;
 use crate::classify::model::DEFAULT_HEADS;
 use crate::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
 use crate::modelfetch;
@@ -67,6 +68,17 @@ impl ModelArgs {
     pub fn load(&self, taxonomy: Taxonomy) -> Result<ModelClassifier> {
         ModelClassifier::load(&self.ensure_model()?, &self.heads_path(), taxonomy)
     }
+
+    /// The model classifier with its heads loaded and its encoder loaded (fetched if
+    /// missing) only when a sentence has to be encoded.
+    pub fn load_lazily(&self, taxonomy: Taxonomy) -> Result<ModelClassifier> {
+        let args = self.clone();
+        ModelClassifier::load_lazily(
+            move || Encoder::load(&args.ensure_model()?),
+            &self.heads_path(),
+            taxonomy,
+        )
+    }
 }
 
 /// Which classifier labels the sentences (`run --classifier`).
@@ -80,24 +92,32 @@ pub enum ClassifierChoice {
     Combined,
 }
 
-/// Builds the classifier asked for. With no choice: combined when the model and heads can
-/// be loaded, else the rules, saying so in one line on stderr (never silently).
+/// Builds the classifier asked for, its encoder loaded only when first needed
+/// ([`Classifier::prepare`] loads it). With no choice: combined when the heads can be
+/// loaded, else the rules, saying so in one line on stderr (never silently); a caller that
+/// finds the encoder unavailable falls back with [`fall_back_to_rules`].
 pub fn build_classifier(
     choice: Option<ClassifierChoice>,
     model_args: &ModelArgs,
     taxonomy: Taxonomy,
 ) -> Result<Box<dyn Classifier>> {
-    let load = || model_args.load(taxonomy.clone());
+    let load = || model_args.load_lazily(taxonomy.clone());
     Ok(match choice {
         Some(ClassifierChoice::Rules) => Box::new(RulesClassifier::new(taxonomy)),
         Some(ClassifierChoice::Model) => Box::new(load()?),
         Some(ClassifierChoice::Combined) => Box::new(CombinedClassifier::new(load()?)),
         None => match load() {
             Ok(model) => Box::new(CombinedClassifier::new(model)),
-            Err(e) => {
-                eprintln!("note: the model classifier is unavailable ({e:#}); labelling with the rules classifier");
-                Box::new(RulesClassifier::new(taxonomy))
-            }
+            Err(e) => fall_back_to_rules(&e, taxonomy),
         },
     })
+}
+
+/// The rules classifier, used when no classifier was chosen and the model is unavailable
+/// for the reason `why`, which is said in one line on stderr.
+pub fn fall_back_to_rules(why: &anyhow::Error, taxonomy: Taxonomy) -> Box<dyn Classifier> {
+    eprintln!(
+        "note: the model classifier is unavailable ({why:#}); labelling with the rules classifier"
+    );
+    Box::new(RulesClassifier::new(taxonomy))
 }

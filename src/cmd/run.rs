@@ -12,8 +12,8 @@ use clap::Args;
 use rayon::prelude::*;
 
 use crate::aggregate;
-use crate::classify::Classifier;
-use crate::cmd::{build_classifier, ClassifierChoice, ModelArgs};
+use crate::classify::{Classifier, SentenceEmbeddings};
+use crate::cmd::{build_classifier, fall_back_to_rules, ClassifierChoice, ModelArgs};
 use crate::cmd::{exit, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
 use crate::error::InputError;
 use crate::ingest;
@@ -113,10 +113,15 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
         e.announce(args.quiet);
     }
     let classifier = build_classifier(args.classifier, &args.model, taxonomy.clone())?;
-    if !args.quiet {
-        eprintln!("classifier: {}", classifier.name());
-    }
-    let (store, work) = update_store(store, &files, classifier.as_ref(), &taxonomy, args.quiet)?;
+    let may_fall_back = args.classifier.is_none();
+    let (store, work) = update_store(
+        store,
+        &files,
+        classifier,
+        may_fall_back,
+        &taxonomy,
+        args.quiet,
+    )?;
     errors.extend(work.errors.iter().cloned());
 
     let mut reports = store.load_all()?;
@@ -192,14 +197,18 @@ struct StoreWork {
 /// Brings the store up to date with `files`: reads and labels the new ones, re-labels stored
 /// reports from another labeller, records moved files. Each report is committed as soon as it
 /// is done, so an interrupted run keeps its finished work.
+///
+/// The classifier's encoder is loaded only when some sentence has no stored embedding from
+/// it; if it cannot be and `may_fall_back` (no classifier was asked for), the rules label.
 fn update_store(
     store: Store,
     files: &[PathBuf],
-    classifier: &dyn Classifier,
+    classifier: Box<dyn Classifier>,
+    may_fall_back: bool,
     taxonomy: &Taxonomy,
     quiet: bool,
 ) -> Result<(Store, StoreWork)> {
-    let labeller = Labeller::of(classifier, taxonomy);
+    let mut classifier = classifier;
     let mut work = StoreWork::default();
     let hashed: Vec<Result<(PathBuf, String), InputError>> = files
         .par_iter()
@@ -215,7 +224,23 @@ fn update_store(
             }
         }
     }
-    let plan = store::plan(&inputs, &store.index()?, &labeller);
+    let index = store.index()?;
+    let mut labeller = Labeller::of(classifier.as_ref(), taxonomy);
+    let mut plan = store::plan(&inputs, &index, &labeller);
+    if needs_encoder(&plan, &store, classifier.as_ref())? {
+        if let Err(e) = classifier.prepare() {
+            if !may_fall_back {
+                return Err(e);
+            }
+            classifier = fall_back_to_rules(&e, taxonomy.clone());
+            labeller = Labeller::of(classifier.as_ref(), taxonomy);
+            plan = store::plan(&inputs, &index, &labeller);
+        }
+    }
+    if !quiet {
+        eprintln!("classifier: {}", classifier.name());
+    }
+    let classifier = classifier.as_ref();
     work.unchanged = plan.unchanged;
     work.stale_not_given = plan.stale_not_given;
 
@@ -229,9 +254,9 @@ fn update_store(
     let labelled = AtomicUsize::new(0);
     let to_read: Vec<PathBuf> = plan.new.iter().chain(&plan.reread).cloned().collect();
     if !to_read.is_empty() {
-        let save = |report: LabelledReport| {
+        let save = |report: LabelledReport, embeddings: Option<SentenceEmbeddings>| {
             labelled.fetch_add(report.labels.len(), Ordering::Relaxed);
-            lock().save(&report, &labeller)
+            lock().save_with_embeddings(&report, &labeller, embeddings.as_ref())
         };
         let failed = pipeline::run_batch_each(&to_read, classifier, quiet, &times, save)?;
         let failed_paths: HashSet<&PathBuf> = failed.iter().map(|e| &e.path).collect();
@@ -244,10 +269,20 @@ fn update_store(
     if !plan.relabel.is_empty() {
         let bar = pipeline::progress_bar(plan.relabel.len(), quiet, "re-labelling");
         plan.relabel.par_iter().try_for_each(|sha| -> Result<()> {
-            let stored = lock().load(sha)?;
-            let relabelled = pipeline::label(stored.report, classifier, &times);
+            let (stored, stored_embeddings) = {
+                let store = lock();
+                (store.load(sha)?, store.load_embeddings(sha)?)
+            };
+            let (relabelled, embeddings) = pipeline::label_with_embeddings(
+                stored.report,
+                classifier,
+                stored_embeddings.as_ref(),
+                &times,
+            );
             labelled.fetch_add(relabelled.labels.len(), Ordering::Relaxed);
-            lock().save_labels(&relabelled, &labeller)?;
+            // Embeddings are written only when they are new (an older store, another encoder).
+            let new_embeddings = embeddings.filter(|e| Some(e) != stored_embeddings.as_ref());
+            lock().save_labels_with_embeddings(&relabelled, &labeller, new_embeddings.as_ref())?;
             bar.inc(1);
             Ok(())
         })?;
@@ -263,4 +298,23 @@ fn update_store(
         .into_inner()
         .expect("a thread saving to the store panicked");
     Ok((store, work))
+}
+
+/// Whether carrying out `plan` needs the classifier's encoder: a report is to be read, or
+/// one to be re-labelled has no stored embeddings from this encoder.
+fn needs_encoder(plan: &store::Plan, store: &Store, classifier: &dyn Classifier) -> Result<bool> {
+    let Some(encoder) = classifier.encoder_version() else {
+        return Ok(false);
+    };
+    if !plan.new.is_empty() || !plan.reread.is_empty() {
+        return Ok(true);
+    }
+    if plan.relabel.is_empty() {
+        return Ok(false);
+    }
+    let stored = store.embedding_encoders()?;
+    Ok(plan
+        .relabel
+        .iter()
+        .any(|sha| stored.get(sha).map(String::as_str) != Some(encoder)))
 }

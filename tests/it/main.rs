@@ -7,6 +7,7 @@ mod util;
 
 mod bad_inputs;
 mod clean_corpus;
+mod embeddings_store;
 mod encoder;
 mod eval_rules;
 mod facts_corpus;

@@ -1,0 +1,158 @@
+//! A BERT encoder whose linear layers can hold quantised weights (candle's `QMatMul`), for
+//! measuring what int8 weights gain over candle's own f32 `BertModel` (benches/encoder.rs).
+//! Same computation as `candle_transformers::models::bert::BertModel` for absolute
+//! positions and GELU (erf), with the query, key and value projections fused into one.
+
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, Module, Result, Tensor, D};
+use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
+use candle_transformers::models::bert::Config;
+
+/// A linear layer, its weight as given (f32) or quantised.
+struct Linear {
+    weight: QMatMul,
+    bias: Tensor,
+}
+
+impl Linear {
+    fn load(vb: &VarBuilder, names: &[&str], dtype: Option<GgmlDType>) -> Result<Linear> {
+        let mut weights = Vec::new();
+        let mut biases = Vec::new();
+        for name in names {
+            weights.push(vb.pp(name).get_unchecked("weight")?);
+            biases.push(vb.pp(name).get_unchecked("bias")?);
+        }
+        let weight = Tensor::cat(&weights, 0)?;
+        let bias = Tensor::cat(&biases, 0)?;
+        let weight = match dtype {
+            None => QMatMul::Tensor(weight),
+            Some(dtype) => QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?,
+        };
+        Ok(Linear { weight, bias })
+    }
+
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        match &self.weight {
+            // QMatMul's f32 path multiplies by the transposed weight without broadcasting
+            // over the batch; flatten to 2-D so it is one matrix product.
+            QMatMul::Tensor(w) => {
+                let (b, s, k) = xs.dims3()?;
+                let out = xs.reshape((b * s, k))?.matmul(&w.t()?)?;
+                out.reshape((b, s, ()))?.broadcast_add(&self.bias)
+            }
+            q => q.forward(xs)?.broadcast_add(&self.bias),
+        }
+    }
+}
+
+struct Layer {
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+}
+
+/// BERT with optionally quantised linear layers.
+pub struct QuantisableBert {
+    word_embeddings: Embedding,
+    position_embeddings: Embedding,
+    token_type_embeddings: Embedding,
+    embedding_norm: LayerNorm,
+    layers: Vec<Layer>,
+    heads: usize,
+    head_dim: usize,
+}
+
+impl QuantisableBert {
+    /// `dtype`: the linear layers' weight type; None keeps them f32.
+    pub fn load(vb: VarBuilder, config: &Config, dtype: Option<GgmlDType>) -> Result<Self> {
+        let h = config.hidden_size;
+        let eps = config.layer_norm_eps;
+        let e = vb.pp("embeddings");
+        let mut layers = Vec::new();
+        for i in 0..config.num_hidden_layers {
+            let l = vb.pp(format!("encoder.layer.{i}"));
+            let attention = l.pp("attention");
+            layers.push(Layer {
+                qkv: Linear::load(&attention.pp("self"), &["query", "key", "value"], dtype)?,
+                attention_out: Linear::load(&attention.pp("output"), &["dense"], dtype)?,
+                attention_norm: layer_norm(h, eps, attention.pp("output").pp("LayerNorm"))?,
+                intermediate: Linear::load(&l.pp("intermediate"), &["dense"], dtype)?,
+                output: Linear::load(&l.pp("output"), &["dense"], dtype)?,
+                output_norm: layer_norm(h, eps, l.pp("output").pp("LayerNorm"))?,
+            });
+        }
+        Ok(QuantisableBert {
+            word_embeddings: embedding(config.vocab_size, h, e.pp("word_embeddings"))?,
+            position_embeddings: embedding(
+                config.max_position_embeddings,
+                h,
+                e.pp("position_embeddings"),
+            )?,
+            token_type_embeddings: embedding(
+                config.type_vocab_size,
+                h,
+                e.pp("token_type_embeddings"),
+            )?,
+            embedding_norm: layer_norm(h, eps, e.pp("LayerNorm"))?,
+            layers,
+            heads: config.num_attention_heads,
+            head_dim: h / config.num_attention_heads,
+        })
+    }
+
+    /// Hidden states (batch, tokens, hidden) of `input_ids` (batch, tokens) under `mask`.
+    pub fn forward(&self, input_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let (b, s) = input_ids.dims2()?;
+        let positions = Tensor::arange(0u32, s as u32, input_ids.device())?;
+        let token_types = input_ids.zeros_like()?;
+        let mut x = self
+            .word_embeddings
+            .forward(input_ids)?
+            .add(&self.token_type_embeddings.forward(&token_types)?)?
+            .broadcast_add(&self.position_embeddings.forward(&positions)?)?;
+        x = self.embedding_norm.forward(&x)?;
+        // 0 where attended, a large negative number on padding: (batch, 1, 1, tokens).
+        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?
+            .unsqueeze(1)?
+            .unsqueeze(1)?;
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        for layer in &self.layers {
+            let qkv = layer.qkv.forward(&x)?;
+            let split = |i: usize| -> Result<Tensor> {
+                qkv.narrow(
+                    D::Minus1,
+                    i * self.heads * self.head_dim,
+                    self.heads * self.head_dim,
+                )?
+                .reshape((b, s, self.heads, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+            };
+            let (q, k, v) = (split(0)?, split(1)?, split(2)?);
+            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?;
+            let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+            let context = probs
+                .matmul(&v)?
+                .transpose(1, 2)?
+                .contiguous()?
+                .reshape((b, s, ()))?;
+            let attended = layer
+                .attention_norm
+                .forward(&(layer.attention_out.forward(&context)? + &x)?)?;
+            let inner = layer.intermediate.forward(&attended)?.gelu_erf()?;
+            x = layer
+                .output_norm
+                .forward(&(layer.output.forward(&inner)? + attended)?)?;
+        }
+        Ok(x)
+    }
+}
+
+/// Loads the model in `weights` with candle's f32 loader semantics.
+pub fn var_builder(weights: &std::path::Path, device: &Device) -> Result<VarBuilder<'static>> {
+    // SAFETY: the file is memory-mapped read-only; candle copies the tensors out of it.
+    unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, device) }
+}
