@@ -80,26 +80,54 @@ fn prepare_unguarded(path: &Path, times: &StageTimes) -> Result<Report, InputErr
 }
 
 /// Labels every sentence of a report; headings that state no grade are `context`
-/// whatever their words (see [`classify::heading_label`]).
-pub fn label(report: Report, classifier: &dyn Classifier, times: &StageTimes) -> LabelledReport {
-    let labels = times.time(4, || {
+/// whatever their words (see [`classify::heading_label`]), and a piece of an overlong
+/// sentence says so in its evidence. When the classifier fails, the report is not labelled
+/// at all: the error names its file.
+pub fn label(
+    report: Report,
+    classifier: &dyn Classifier,
+    times: &StageTimes,
+) -> Result<LabelledReport, InputError> {
+    let labels = times.time(4, || -> anyhow::Result<Vec<_>> {
         let inputs: Vec<SentenceInput> = (0..report.sentences.len())
             .map(|i| report.input(i))
             .collect();
-        let mut labels = classifier.classify_batch(&inputs);
+        let mut labels = classifier.classify_batch(&inputs)?;
+        if labels.len() != inputs.len() {
+            anyhow::bail!("{} labels for {} sentences", labels.len(), inputs.len());
+        }
         for (label, sentence) in labels.iter_mut().zip(&report.sentences) {
             if sentence.block_kind == BlockKind::Heading {
                 if let Some(heading) = classify::heading_label(&sentence.text) {
                     *label = heading;
                 }
             }
+            if segment::is_cut(&sentence.text) {
+                label.evidence.insert(
+                    0,
+                    format!(
+                        "text: a piece of a sentence over {} characters, cut at {}",
+                        segment::MAX_SENTENCE_CHARS,
+                        segment::CUT_MARK
+                    ),
+                );
+            }
         }
-        labels
+        Ok(labels)
     });
-    LabelledReport {
-        report,
-        labels,
-        classifier: classifier.name().to_string(),
+    match labels {
+        Ok(labels) => Ok(LabelledReport {
+            report,
+            labels,
+            classifier: classifier.name().to_string(),
+        }),
+        Err(e) => Err(InputError::new(
+            &report.source,
+            InputProblem::ClassifierFailed {
+                classifier: classifier.name().to_string(),
+                why: format!("{e:#}"),
+            },
+        )),
     }
 }
 
@@ -181,8 +209,8 @@ pub fn run_batch_each<E: Send>(
     let results: Result<Vec<Option<InputError>>, E> = files
         .par_iter()
         .map(|path| {
-            let outcome = match prepare(path, times) {
-                Ok(report) => sink(label(report, classifier, times)).map(|()| None),
+            let outcome = match prepare(path, times).and_then(|r| label(r, classifier, times)) {
+                Ok(report) => sink(report).map(|()| None),
                 Err(e) => {
                     bar.suspend(|| e.announce(quiet));
                     Ok(Some(e))

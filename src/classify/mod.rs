@@ -8,7 +8,7 @@ pub mod model;
 pub mod rules;
 pub mod train;
 
-use rayon::prelude::*;
+use anyhow::Result;
 
 use crate::types::{Label, SentenceInput, Stance};
 
@@ -24,23 +24,14 @@ pub trait Classifier: Sync {
     fn name(&self) -> &str;
 
     /// Identifies the labelling logic, so that stored labels from another version are redone
-    /// (see `store`). Classifiers that load a model should include the model's identity (a
-    /// hash of its weights) so a new model re-labels stored sentences.
-    fn version(&self) -> String {
-        format!("{} {}", self.name(), env!("CARGO_PKG_VERSION"))
-    }
+    /// (see `store`): a revision number raised whenever the labels change, and for a model
+    /// the identity of its weights.
+    fn version(&self) -> String;
 
-    /// Labels one sentence.
-    fn classify(&self, input: &SentenceInput) -> Label;
-
-    /// Labels many; the default is [`Classifier::classify`] under `par_iter`. Classifiers
-    /// that gain from batching (the encoder) override it.
-    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        inputs
-            .par_iter()
-            .map(|input| self.classify(input))
-            .collect()
-    }
+    /// Labels a batch of sentences (a report's). Fails as a whole when the classifier cannot
+    /// label them (the encoder failed): never labels them some other way, so a stored label
+    /// always comes from the classifier recorded beside it.
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>>;
 }
 
 /// Words that make a heading a finding ("The experiences and progress of children in care:

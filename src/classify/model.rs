@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::encoder::Encoder;
 use crate::classify::heads::{HeadScores, Heads, TrainSettings};
-use crate::classify::rules::states_what_should_happen;
+use crate::classify::rules::{states_what_should_happen, RULES_REVISION};
 use crate::classify::{Classifier, RulesClassifier, MAX_THEMES};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance, ThemeScore};
@@ -339,8 +339,7 @@ impl ModelClassifier {
         let card = serde_json::to_vec(&self.card).expect("the card serialises");
         let card_hash = crate::ingest::sha256_hex(&card);
         format!(
-            "{name} {} labelling {LABELLING_REVISION} encoder {} heads {}",
-            env!("CARGO_PKG_VERSION"),
+            "{name} labelling {LABELLING_REVISION} rules r{RULES_REVISION} encoder {} heads {}",
             self.card.encoder,
             &card_hash[..12]
         )
@@ -431,32 +430,31 @@ impl ModelClassifier {
     }
 
     /// The combined classifier's labels (see [`combine`]).
-    pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.labels_or_rules(inputs, |scores, input| {
+    pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>> {
+        self.labels_from_scores(inputs, |scores, input| {
             let rules_label = self.rules.classify(input);
             combine(scores, &self.heads, &self.card.themes, &rules_label, input)
         })
     }
 
-    fn labels_or_rules(
+    /// The model's label of one sentence.
+    pub fn classify(&self, input: &SentenceInput) -> Result<Label> {
+        Ok(self.classify_batch(std::slice::from_ref(input))?.remove(0))
+    }
+
+    /// Labels from the heads' scores, or the encoder's error: never another classifier's
+    /// labels in their place, since the store records who labelled what.
+    fn labels_from_scores(
         &self,
         inputs: &[SentenceInput],
         make: impl Fn(&HeadScores, &SentenceInput) -> Label,
-    ) -> Vec<Label> {
-        match self.scores(inputs) {
-            Ok(scores) => scores
-                .iter()
-                .zip(inputs)
-                .map(|((s, _), input)| make(s, input))
-                .collect(),
-            Err(e) => {
-                // Never silent: say so, and label by the rules so the report still completes.
-                eprintln!(
-                    "warning: the model failed ({e:#}); these sentences are labelled by the rules"
-                );
-                self.rules.classify_batch(inputs)
-            }
-        }
+    ) -> Result<Vec<Label>> {
+        let scores = self.scores(inputs).context("the model failed")?;
+        Ok(scores
+            .iter()
+            .zip(inputs)
+            .map(|((s, _), input)| make(s, input))
+            .collect())
     }
 }
 
@@ -469,12 +467,8 @@ impl Classifier for ModelClassifier {
         self.version_of(self.name())
     }
 
-    fn classify(&self, input: &SentenceInput) -> Label {
-        self.classify_batch(std::slice::from_ref(input)).remove(0)
-    }
-
-    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.labels_or_rules(inputs, |scores, _| {
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>> {
+        self.labels_from_scores(inputs, |scores, _| {
             label_from_scores(scores, &self.heads, &self.card.themes)
         })
     }
@@ -504,11 +498,7 @@ impl Classifier for CombinedClassifier {
         self.model.version_of(self.name())
     }
 
-    fn classify(&self, input: &SentenceInput) -> Label {
-        self.classify_batch(std::slice::from_ref(input)).remove(0)
-    }
-
-    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>> {
         self.model.combined_labels(inputs)
     }
 }
