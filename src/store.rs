@@ -40,7 +40,8 @@
 //! moment leaves every report either fully stored or absent; the next run does the rest.
 //! A run takes an exclusive OS lock on `STORE.lock` beside the store for as long as it holds
 //! the store; the OS drops the lock when the process dies, so a killed run never leaves the
-//! store locked. A second run fails at once with "store FILE is in use by another run".
+//! store locked. A second run fails at once with "store FILE is in use by another run". (The
+//! output folder has a lock of its own, taken by `run`: see [`crate::write`].)
 //!
 //! # Schema versions
 //!
