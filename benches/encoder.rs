@@ -67,7 +67,7 @@ fn main() {
             .map(|r| {
                 let inputs: Vec<SentenceInput> =
                     (0..r.sentences.len()).map(|i| r.input(i)).collect();
-                classifier.classify_batch(&inputs).len()
+                classifier.classify_batch(&inputs).expect("labels").len()
             })
             .sum();
         let seconds = start.elapsed().as_secs_f64();

@@ -8,6 +8,13 @@ use std::path::{Path, PathBuf};
 pub enum InputProblem {
     /// The file could not be opened or read.
     Unreadable(String),
+    /// A folder whose entries could not be listed.
+    UnreadableFolder(String),
+    /// A named pipe, device or socket: only regular files are read (a pipe would block and
+    /// a device such as /dev/zero never ends). Says which kind it is.
+    NotRegularFile(&'static str),
+    /// Larger than [`crate::ingest::MAX_FILE_BYTES`]; the size in bytes.
+    TooLarge(u64),
     Empty,
     /// Not one of the formats ofsted-themes reads.
     UnsupportedType,
@@ -25,6 +32,12 @@ pub enum InputProblem {
     NoSupportedFiles,
     /// The file does not exist.
     NotFound,
+    /// The classifier could not label the report (the encoder failed); it is not stored, so
+    /// the next run tries it again.
+    ClassifierFailed {
+        classifier: String,
+        why: String,
+    },
     /// A bug in ofsted-themes met this file; the rest of the batch goes on.
     Internal(String),
 }
@@ -32,7 +45,25 @@ pub enum InputProblem {
 impl fmt::Display for InputProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InputProblem::Unreadable(why) => write!(f, "cannot read the file: {why}"),
+            InputProblem::Unreadable(why) => write!(
+                f,
+                "cannot read the file: {why}; check that it exists and that you may read it"
+            ),
+            InputProblem::UnreadableFolder(why) => write!(
+                f,
+                "cannot read the folder: {why}; check that you may list it"
+            ),
+            InputProblem::NotRegularFile(kind) => write!(
+                f,
+                "{kind}, not a regular file: only regular files are read; copy the report \
+                 into a file"
+            ),
+            InputProblem::TooLarge(bytes) => write!(
+                f,
+                "the file is {} MiB, over the {} MiB a report may be",
+                bytes / (1024 * 1024),
+                crate::ingest::MAX_FILE_BYTES / (1024 * 1024)
+            ),
             InputProblem::Empty => write!(f, "the file is empty"),
             InputProblem::UnsupportedType => {
                 write!(f, "not a supported type (.pdf, .txt, .md, .html, .htm)")
@@ -55,6 +86,11 @@ impl fmt::Display for InputProblem {
                 )
             }
             InputProblem::NotFound => write!(f, "no such file or folder"),
+            InputProblem::ClassifierFailed { classifier, why } => write!(
+                f,
+                "the {classifier} classifier could not label it ({why}); it is tried again on \
+                 the next run (or give --classifier rules)"
+            ),
             InputProblem::Internal(why) => write!(
                 f,
                 "ofsted-themes failed on this file (please report it): {why}"

@@ -317,10 +317,10 @@ pub struct KindScores {
 }
 
 /// Labels every row with `classifier` and scores the labels against the rows' own.
-pub fn evaluate(classifier: &dyn Classifier, rows: &[LabelledSentence]) -> EvalReport {
+pub fn evaluate(classifier: &dyn Classifier, rows: &[LabelledSentence]) -> Result<EvalReport> {
     let inputs: Vec<SentenceInput> = rows.iter().map(LabelledSentence::input).collect();
-    let labels = classifier.classify_batch(&inputs);
-    score(classifier.name(), rows, &labels)
+    let labels = classifier.classify_batch(&inputs)?;
+    Ok(score(classifier.name(), rows, &labels))
 }
 
 /// Scores labels (one per row, in order) against the rows' own.

@@ -2,7 +2,9 @@
 //!
 //! Contract: bytes in, text out, nothing interpreted. Cleaning is the next stage's work.
 
+use std::collections::HashSet;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -21,44 +23,85 @@ pub fn format_of(path: &Path) -> Option<InputFormat> {
     }
 }
 
+/// The largest input file read, in bytes: far above any real report (the corpus's largest
+/// PDF is a few megabytes), low enough that one file cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Expands files and folders (recursively) into the supported files under them, sorted so
-/// that every run sees the same order. Problems (missing paths, empty folders) are returned
-/// beside the files rather than stopping the batch.
+/// that every run sees the same order. Problems (missing paths, empty folders, files that
+/// are not regular files) are returned beside the files rather than stopping the batch.
+///
+/// Symbolic links are followed, but each folder is walked once, by its canonical path, so
+/// a link back up the tree (`ln -s . loop`) adds nothing.
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut walked = HashSet::new();
     for path in paths {
-        if path.is_dir() {
-            let before = files.len();
-            walk(path, &mut files, &mut errors);
-            if files.len() == before {
-                errors.push(InputError::new(path, InputProblem::NoSupportedFiles));
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let before = (files.len(), errors.len());
+                walk(path, &mut walked, &mut files, &mut errors);
+                if (files.len(), errors.len()) == before {
+                    errors.push(InputError::new(path, InputProblem::NoSupportedFiles));
+                }
             }
-        } else if path.is_file() {
             // A file named explicitly is always tried, so an unsupported one is reported.
-            files.push(path.clone());
-        } else {
-            errors.push(InputError::new(path, InputProblem::NotFound));
+            Ok(meta) if meta.is_file() => files.push(path.clone()),
+            Ok(meta) => errors.push(InputError::new(path, not_regular(&meta))),
+            Err(e) => errors.push(InputError::new(path, problem_opening(&e))),
         }
     }
     files.sort();
     files.dedup();
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
     (files, errors)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
+fn walk(
+    dir: &Path,
+    walked: &mut HashSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<InputError>,
+) {
+    match fs::canonicalize(dir) {
+        Ok(canonical) => {
+            if !walked.insert(canonical) {
+                return;
+            }
+        }
+        Err(e) => {
+            errors.push(InputError::new(
+                dir,
+                InputProblem::UnreadableFolder(e.to_string()),
+            ));
+            return;
+        }
+    }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
             errors.push(InputError::new(
                 dir,
-                InputProblem::Unreadable(e.to_string()),
+                InputProblem::UnreadableFolder(e.to_string()),
             ));
             return;
         }
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => paths.push(entry.path()),
+            Err(e) => errors.push(InputError::new(
+                dir,
+                InputProblem::UnreadableFolder(e.to_string()),
+            )),
+        }
+    }
+    // Sorted, so that which of two links to one folder is walked does not depend on the
+    // order the file system lists them in.
+    paths.sort();
+    for path in paths {
         let is_hidden = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -66,24 +109,107 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
         if is_hidden {
             continue;
         }
-        if path.is_dir() {
-            walk(&path, files, errors);
-        } else if format_of(&path).is_some() {
-            files.push(path);
+        let supported = format_of(&path).is_some();
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, walked, files, errors),
+            Ok(meta) if meta.is_file() => {
+                if supported {
+                    files.push(path);
+                }
+            }
+            Ok(meta) => {
+                if supported {
+                    errors.push(InputError::new(&path, not_regular(&meta)));
+                }
+            }
+            Err(e) => {
+                if supported {
+                    errors.push(InputError::new(&path, problem_opening(&e)));
+                }
+            }
         }
     }
+}
+
+/// What kind of thing a path is when it is neither a regular file nor a folder.
+fn not_regular(meta: &fs::Metadata) -> InputProblem {
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_dir() {
+            "a folder"
+        } else {
+            "a special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = if meta.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    };
+    InputProblem::NotRegularFile(kind)
+}
+
+fn problem_opening(e: &std::io::Error) -> InputProblem {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => InputProblem::NotFound,
+        _ => InputProblem::Unreadable(e.to_string()),
+    }
+}
+
+/// Opens a path for reading only if it is a regular file (after following links), without
+/// blocking: opening a named pipe would wait for a writer for ever.
+fn open_regular(path: &Path) -> Result<fs::File, InputProblem> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| problem_opening(&e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| InputProblem::Unreadable(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(InputProblem::Unreadable("it is a folder".into()));
+    }
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(InputProblem::TooLarge(meta.len()));
+    }
+    Ok(file)
+}
+
+/// Reads a whole regular file, at most [`MAX_FILE_BYTES`] of it (a file that grows while it
+/// is read is refused rather than read without end).
+fn read_regular(path: &Path) -> Result<Vec<u8>, InputProblem> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputProblem::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(InputProblem::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Reads one file into text pages.
 pub fn read(path: &Path) -> Result<RawDocument, InputError> {
     let fail = |problem| InputError::new(path, problem);
     let format = format_of(path).ok_or_else(|| fail(InputProblem::UnsupportedType))?;
-    let bytes = fs::read(path).map_err(|e| {
-        fail(match e.kind() {
-            std::io::ErrorKind::NotFound => InputProblem::NotFound,
-            _ => InputProblem::Unreadable(e.to_string()),
-        })
-    })?;
+    let bytes = read_regular(path).map_err(fail)?;
     if bytes.is_empty() {
         return Err(fail(InputProblem::Empty));
     }
@@ -113,11 +239,13 @@ pub fn read(path: &Path) -> Result<RawDocument, InputError> {
 /// used to tell whether a file is already in the store.
 pub fn hash_file(path: &Path) -> Result<String, InputError> {
     let fail = |problem| InputError::new(path, problem);
-    let mut file =
-        fs::File::open(path).map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
+    let file = open_regular(path).map_err(fail)?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)
+    let copied = std::io::copy(&mut file.take(MAX_FILE_BYTES + 1), &mut hasher)
         .map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
+    if copied > MAX_FILE_BYTES {
+        return Err(fail(InputProblem::TooLarge(copied)));
+    }
     Ok(hasher
         .finalize()
         .iter()

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -54,20 +54,18 @@ const GRADE_HEADERS: [(&str, &str); 5] = [
 /// How many themes the "at a glance" lists name.
 const TOP_THEMES: usize = 5;
 
-/// Writes `report.html` into `dir` atomically and returns its path.
+/// Stages `report.html` in `outputs` (see [`write::Outputs::commit`]).
 pub fn write_page(
-    dir: &Path,
+    outputs: &mut write::Outputs,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
 ) -> Result<PathBuf> {
-    let path = dir.join(PAGE_FILE);
     let html = render(reports, summary, taxonomy);
-    write::atomic_write(&path, |out: &mut dyn Write| {
+    outputs.stage(PAGE_FILE, |out: &mut dyn Write| {
         out.write_all(html.as_bytes())?;
         Ok(())
-    })?;
-    Ok(path)
+    })
 }
 
 /// One authority: its reports in date order (indices into `Summary::reports`).

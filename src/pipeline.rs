@@ -80,9 +80,15 @@ fn prepare_unguarded(path: &Path, times: &StageTimes) -> Result<Report, InputErr
 }
 
 /// Labels every sentence of a report; headings that state no grade are `context`
-/// whatever their words (see [`classify::heading_label`]).
-pub fn label(report: Report, classifier: &dyn Classifier, times: &StageTimes) -> LabelledReport {
-    label_with_embeddings(report, classifier, None, times).0
+/// whatever their words (see [`classify::heading_label`]), and a piece of an overlong
+/// sentence says so in its evidence. When the classifier fails, the report is not labelled
+/// at all: the error names its file.
+pub fn label(
+    report: Report,
+    classifier: &dyn Classifier,
+    times: &StageTimes,
+) -> Result<LabelledReport, InputError> {
+    label_with_embeddings(report, classifier, None, times).map(|(labelled, _)| labelled)
 }
 
 /// [`label`], taking the sentences' `stored` embeddings where the classifier can use them,
@@ -92,27 +98,51 @@ pub fn label_with_embeddings(
     classifier: &dyn Classifier,
     stored: Option<&SentenceEmbeddings>,
     times: &StageTimes,
-) -> (LabelledReport, Option<SentenceEmbeddings>) {
-    let (labels, embeddings) = times.time(4, || {
+) -> Result<(LabelledReport, Option<SentenceEmbeddings>), InputError> {
+    let labelled = times.time(4, || -> anyhow::Result<_> {
         let inputs: Vec<SentenceInput> = (0..report.sentences.len())
             .map(|i| report.input(i))
             .collect();
-        let (mut labels, embeddings) = classifier.classify_report(&inputs, stored);
+        let (mut labels, embeddings) = classifier.classify_report(&inputs, stored)?;
+        if labels.len() != inputs.len() {
+            anyhow::bail!("{} labels for {} sentences", labels.len(), inputs.len());
+        }
         for (label, sentence) in labels.iter_mut().zip(&report.sentences) {
             if sentence.block_kind == BlockKind::Heading {
                 if let Some(heading) = classify::heading_label(&sentence.text) {
                     *label = heading;
                 }
             }
+            if segment::is_cut(&sentence.text) {
+                label.evidence.insert(
+                    0,
+                    format!(
+                        "text: a piece of a sentence over {} characters, cut at {}",
+                        segment::MAX_SENTENCE_CHARS,
+                        segment::CUT_MARK
+                    ),
+                );
+            }
         }
-        (labels, embeddings)
+        Ok((labels, embeddings))
     });
-    let labelled = LabelledReport {
-        report,
-        labels,
-        classifier: classifier.name().to_string(),
-    };
-    (labelled, embeddings)
+    match labelled {
+        Ok((labels, embeddings)) => Ok((
+            LabelledReport {
+                report,
+                labels,
+                classifier: classifier.name().to_string(),
+            },
+            embeddings,
+        )),
+        Err(e) => Err(InputError::new(
+            &report.source,
+            InputProblem::ClassifierFailed {
+                classifier: classifier.name().to_string(),
+                why: format!("{e:#}"),
+            },
+        )),
+    }
 }
 
 /// What a batch produced: the reports that could be used and the inputs that could not.
@@ -194,12 +224,10 @@ pub fn run_batch_each<E: Send>(
     let results: Result<Vec<Option<InputError>>, E> = files
         .par_iter()
         .map(|path| {
-            let outcome = match prepare(path, times) {
-                Ok(report) => {
-                    let (labelled, embeddings) =
-                        label_with_embeddings(report, classifier, None, times);
-                    sink(labelled, embeddings).map(|()| None)
-                }
+            let labelled = prepare(path, times)
+                .and_then(|report| label_with_embeddings(report, classifier, None, times));
+            let outcome = match labelled {
+                Ok((labelled, embeddings)) => sink(labelled, embeddings).map(|()| None),
                 Err(e) => {
                     bar.suspend(|| e.announce(quiet));
                     Ok(Some(e))

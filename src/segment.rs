@@ -34,11 +34,83 @@ pub fn split(text: &str) -> Vec<String> {
     sentences
 }
 
-/// Splits every block into sentences, numbering them from 1 through the report.
+/// The longest sentence kept whole, in characters. Longer "sentences" are tables or lists
+/// run together without full stops (an HTML table of 1,500 cells); no spreadsheet cell
+/// holds them (Excel's limit is 32,767) and no classifier reads them whole.
+pub const MAX_SENTENCE_CHARS: usize = 1_000;
+
+/// Marks where an overlong sentence was cut: the end of every piece but the last and the
+/// start of every piece but the first.
+pub const CUT_MARK: &str = "[…]";
+
+/// Whether a sentence is a piece of an overlong one (see [`cut_overlong`]).
+pub fn is_cut(text: &str) -> bool {
+    text.strip_prefix(CUT_MARK)
+        .is_some_and(|rest| rest.starts_with(' '))
+        || text
+            .strip_suffix(CUT_MARK)
+            .is_some_and(|rest| rest.ends_with(' '))
+}
+
+/// A sentence longer than [`MAX_SENTENCE_CHARS`] cut into pieces no longer than that, at
+/// spaces where there are any, each marked with [`CUT_MARK`] where it was cut. Every
+/// character but the whitespace at the cuts is kept, in order.
+pub fn cut_overlong(text: String) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= MAX_SENTENCE_CHARS {
+        return vec![text];
+    }
+    // Room for a mark and a space at each end.
+    let budget = MAX_SENTENCE_CHARS - 2 * (CUT_MARK.chars().count() + 1);
+    let mut pieces: Vec<String> = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let mut end = (start + budget).min(chars.len());
+        if end < chars.len() {
+            // Cut at the last space in the piece's second half; with none, mid-word.
+            if let Some(space) = (start + budget / 2..end)
+                .rev()
+                .find(|&i| chars[i].is_whitespace())
+            {
+                end = space;
+            }
+        }
+        let piece: String = chars[start..end].iter().collect();
+        let piece = piece.trim();
+        if !piece.is_empty() {
+            pieces.push(piece.to_string());
+        }
+        start = end;
+        while start < chars.len() && chars[start].is_whitespace() {
+            start += 1;
+        }
+    }
+    let last = pieces.len() - 1;
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut marked = String::with_capacity(piece.len() + 2 * CUT_MARK.len() + 2);
+            if i > 0 {
+                marked.push_str(CUT_MARK);
+                marked.push(' ');
+            }
+            marked.push_str(&piece);
+            if i < last {
+                marked.push(' ');
+                marked.push_str(CUT_MARK);
+            }
+            marked
+        })
+        .collect()
+}
+
+/// Splits every block into sentences, numbering them from 1 through the report. A sentence
+/// over [`MAX_SENTENCE_CHARS`] is cut into marked pieces ([`cut_overlong`]).
 pub fn segment(blocks: &[Block]) -> Vec<Sentence> {
     let mut sentences = Vec::new();
     for block in blocks {
-        for text in split(&block.text) {
+        for text in split(&block.text).into_iter().flat_map(cut_overlong) {
             sentences.push(Sentence {
                 no: sentences.len() + 1,
                 text,
@@ -1051,5 +1123,42 @@ mod tests {
         assert_eq!(split(&text).len(), 1);
         let many = "Children are safe. ".repeat(20_000);
         assert_eq!(split(&many).len(), 20_000);
+    }
+
+    #[test]
+    fn overlong_sentences_are_cut_into_marked_pieces() {
+        let cells: String = (0..1500)
+            .map(|i| format!("cell {i} children in care "))
+            .collect();
+        let pieces = cut_overlong(cells.trim().to_string());
+        assert!(pieces.len() > 30, "{}", pieces.len());
+        for (i, piece) in pieces.iter().enumerate() {
+            assert!(piece.chars().count() <= MAX_SENTENCE_CHARS, "{piece}");
+            assert!(is_cut(piece));
+            assert_eq!(piece.starts_with(CUT_MARK), i > 0);
+            assert_eq!(piece.ends_with(CUT_MARK), i + 1 < pieces.len());
+        }
+        // Nothing but the marks and the whitespace at the cuts is lost.
+        let rejoined: String = pieces
+            .iter()
+            .map(|p| p.replace(CUT_MARK, ""))
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            rejoined,
+            cells.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        // A word longer than a piece is cut mid-word rather than kept whole.
+        let word = "x".repeat(3 * MAX_SENTENCE_CHARS);
+        let pieces = cut_overlong(word);
+        assert!(pieces
+            .iter()
+            .all(|p| p.chars().count() <= MAX_SENTENCE_CHARS));
+        // A usual sentence is untouched and unmarked.
+        let plain = "Care leavers are well supported [and seen] […].".to_string();
+        assert_eq!(cut_overlong(plain.clone()), vec![plain.clone()]);
+        assert!(!is_cut("Care leavers are well supported."));
     }
 }

@@ -7,10 +7,12 @@
 //! the same report (its last-seen path is updated) and two files with different bytes are two
 //! reports, even for the same authority. Each report records three versions:
 //!
-//! - `extractor_version`: the ofsted-themes version that read, cleaned and split it. A stored
-//!   report read by another version is read again when its file is among the inputs.
-//! - `classifier_version` ([`crate::classify::Classifier::version`], which for a model
-//!   classifier names the model) and `taxonomy_version` (`version` in taxonomy.toml). When
+//! - `extractor_version` ([`EXTRACTOR_VERSION`]): the revision of the stages that read,
+//!   cleaned and split it. A stored report read by another revision is read again when its
+//!   file is among the inputs.
+//! - `classifier_version` ([`crate::classify::Classifier::version`]: the rules' revision,
+//!   and for a model classifier the model's identity) and `taxonomy_version`
+//!   ([`crate::taxonomy::Taxonomy::fingerprint`], which changes with the file's bytes). When
 //!   either differs from the current run's, the report's stored sentences are re-labelled
 //!   without reading the file again, whether or not the file is among this run's inputs, so
 //!   that every output row comes from one classifier.
@@ -43,7 +45,8 @@
 //! moment leaves every report either fully stored or absent; the next run does the rest.
 //! A run takes an exclusive OS lock on `STORE.lock` beside the store for as long as it holds
 //! the store; the OS drops the lock when the process dies, so a killed run never leaves the
-//! store locked. A second run fails at once with "store FILE is in use by another run".
+//! store locked. A second run fails at once with "store FILE is in use by another run". (The
+//! output folder has a lock of its own, taken by `run`: see [`crate::write`].)
 //!
 //! # Schema versions
 //!
@@ -74,8 +77,11 @@ pub const DEFAULT_FILE_NAME: &str = "store.sqlite";
 /// The schema version this build writes: the number of entries in [`MIGRATIONS`].
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// The version of the reading stages (ingest, clean, facts, segment) recorded with each report.
-pub const EXTRACTOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The revision of the reading stages (ingest, pdf, html, clean, facts, segment), recorded
+/// with each report. Raise it whenever what they produce changes, so that stored reports are
+/// read again: `tests/hostile.rs` fails when their output on the fixture reports changes and
+/// this did not.
+pub const EXTRACTOR_VERSION: &str = "reading r2";
 
 /// Schema migrations: entry `i` takes a store from version `i` to `i + 1`. Append new entries;
 /// never edit one that has shipped.
@@ -154,7 +160,7 @@ impl Labeller {
         Labeller {
             classifier: classifier.name().to_string(),
             classifier_version: classifier.version(),
-            taxonomy_version: taxonomy.version.clone(),
+            taxonomy_version: taxonomy.fingerprint.clone(),
         }
     }
 }
@@ -526,13 +532,18 @@ impl Store {
 
     /// A stored report, with its labels.
     pub fn load(&self, sha256: &str) -> Result<LabelledReport> {
-        self.load_inner(sha256).with_context(|| {
-            format!(
-                "cannot read report {} from store {} (`ofsted-themes forget` it, or delete the \
-                 store to start afresh)",
+        self.load_inner(sha256).map_err(|e| {
+            if is_damage(&e) {
+                // `forget` cannot help when the file itself is damaged; see [`advise`].
+                return e;
+            }
+            e.context(format!(
+                "cannot read report {} from store {} (`ofsted-themes forget {}` it, or move \
+                 the store out of the way to start afresh)",
                 &sha256[..sha256.len().min(12)],
-                self.path.display()
-            )
+                self.path.display(),
+                &sha256[..sha256.len().min(12)],
+            ))
         })
     }
 
@@ -653,7 +664,13 @@ impl Store {
 /// step, so a failed step leaves the store at the previous version.
 fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     let newest = migrations.len() as u32;
-    let found: u32 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let Ok(found) = u32::try_from(found) else {
+        bail!(
+            "its schema version ({found}) is none that ofsted-themes writes, so it is damaged \
+             or not a store: move it out of the way, or give another file with --store FILE"
+        );
+    };
     if found > newest {
         bail!(
             "it was written by a newer ofsted-themes (store schema version {found}; this one \
@@ -773,6 +790,36 @@ fn take_lock(store: &Path) -> Result<File> {
         Err(TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
         }
+    }
+}
+
+/// Whether an error comes from SQLite finding the file damaged or not a database at all.
+fn is_damage(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            .is_some_and(|code| {
+                matches!(
+                    code,
+                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                )
+            })
+    })
+}
+
+/// Adds to an error met while using the store at `path` the advice that works: a damaged
+/// file cannot be mended by `forget` (which fails on it too), but moved aside, the next run
+/// starts a new store and reads every report given to it again.
+pub fn advise(e: anyhow::Error, path: &Path) -> anyhow::Error {
+    if is_damage(&e) {
+        e.context(format!(
+            "store {0} is damaged: move it out of the way (`mv {0} {0}.damaged`) and run \
+             again, which reads every report given again from its file",
+            path.display()
+        ))
+    } else {
+        e
     }
 }
 

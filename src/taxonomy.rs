@@ -18,8 +18,12 @@ pub const DEFAULT_TOML: &str = include_str!("../taxonomy.toml");
 /// A checked taxonomy: themes, stance cue lists, grade words, weights and thresholds.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
-    /// Changes whenever the cues or thresholds change, so stored labels can be redone.
+    /// The `version` the file states (kept in the heads' card).
     pub version: String,
+    /// The stated version and the first 12 hex digits of the SHA-256 of the file's bytes:
+    /// changes whenever the file does, whether or not anyone raised `version`, so that
+    /// stored labels are redone (see `store`).
+    pub fingerprint: String,
     pub thresholds: Thresholds,
     pub weights: StanceWeights,
     pub stance: StanceCues,
@@ -343,8 +347,14 @@ impl Taxonomy {
             return Err(anyhow::anyhow!("{origin}: the file defines no [[theme]]"));
         }
 
+        let version = raw.version.into_inner();
+        let fingerprint = format!(
+            "{version} sha256:{}",
+            &crate::ingest::sha256_hex(text.as_bytes())[..12]
+        );
         Ok(Taxonomy {
-            version: raw.version.into_inner(),
+            version,
+            fingerprint,
             thresholds,
             weights: raw.weights,
             stance,
@@ -395,5 +405,58 @@ pub fn normalise_text(text: &str) -> String {
     if out.ends_with(' ') {
         out.pop();
     }
+    expand_negative_contractions(out)
+}
+
+/// "don't" → "do not", "can't" → "can not", "won't" → "will not": a contraction negates
+/// as "not" does. Works on normalised text (straight apostrophes, lower case).
+fn expand_negative_contractions(text: String) -> String {
+    if !text.contains("n't") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("n't") {
+        let (before, after) = (&rest[..at], &rest[at + 3..]);
+        let ends_word = !after.starts_with(char::is_alphanumeric);
+        let stem_start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let stem = &before[stem_start..];
+        if ends_word && !stem.is_empty() {
+            out.push_str(&before[..stem_start]);
+            out.push_str(match stem {
+                "ca" => "can",
+                "wo" => "will",
+                "sha" => "shall",
+                other => other,
+            });
+            out.push_str(" not");
+        } else {
+            out.push_str(&rest[..at + 3]);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_contractions_read_as_not() {
+        assert_eq!(
+            normalise_text("Social workers don\u{2019}t always visit."),
+            "social workers do not always visit."
+        );
+        assert_eq!(
+            normalise_text("It can't, won't and isn't; n't alone"),
+            "it can not, will not and is not; n't alone"
+        );
+        assert_eq!(normalise_text("Don'tcha"), "don'tcha");
+    }
 }

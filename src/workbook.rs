@@ -15,7 +15,7 @@
 //! input gives a byte-identical file.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
@@ -80,22 +80,20 @@ mod colours {
 /// The fixed creation date written into the document properties, for reproducible files.
 const FIXED_CREATION_DATE: (u16, u8, u8) = (2024, 1, 1);
 
-/// Writes `ofsted-themes.xlsx` into `dir` atomically and returns its path.
+/// Stages `ofsted-themes.xlsx` in `outputs` (see [`write::Outputs::commit`]).
 pub fn write_workbook(
-    dir: &Path,
+    outputs: &mut write::Outputs,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
     all_reports: bool,
 ) -> Result<PathBuf> {
-    let path = dir.join(WORKBOOK_FILE);
     let bytes = build(reports, summary, taxonomy, all_reports)
-        .with_context(|| format!("cannot build the workbook {}", path.display()))?;
-    write::atomic_write(&path, |out: &mut dyn Write| {
+        .with_context(|| format!("cannot build the workbook {WORKBOOK_FILE}"))?;
+    outputs.stage(WORKBOOK_FILE, |out: &mut dyn Write| {
         out.write_all(&bytes)?;
         Ok(())
-    })?;
-    Ok(path)
+    })
 }
 
 /// The workbook's bytes.
@@ -452,9 +450,18 @@ fn grade_colours(
     Ok(())
 }
 
+/// The most characters an Excel cell holds.
+const MAX_CELL_CHARS: usize = 32_767;
+
 /// Writes a text cell, leaving empty strings as empty cells (so filters show "(Blanks)").
+/// Text over Excel's limit is cut, ending with "…" (segmenting keeps sentences far
+/// shorter; this keeps a store from older versions writable).
 fn write_text(sheet: &mut Worksheet, row: u32, col: u16, text: &str) -> Result<(), XlsxError> {
-    if !text.is_empty() {
+    if text.chars().count() > MAX_CELL_CHARS {
+        let mut cut: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
+        cut.push('…');
+        sheet.write_string(row, col, cut)?;
+    } else if !text.is_empty() {
         sheet.write_string(row, col, text)?;
     }
     Ok(())

@@ -1,5 +1,8 @@
-//! Stage 6, write: the CSV files, each written to a temporary file in the output folder and
-//! renamed into place, so an interrupted run never leaves a half-written file.
+//! Stage 6, write: the CSV files. Every output of a run (CSVs, workbook, page) is written to
+//! a temporary file in the output folder ([`Outputs`]) and, once all are written, renamed into
+//! place together, so a run that fails part-way (a full disk) leaves the old outputs, never a
+//! mix. Temporary files are named [`TEMP_PREFIX`]…, and the next run removes any that a
+//! killed run left. A run holds [`OUTPUT_LOCK`] in the folder while it writes.
 //!
 //! CSVs are UTF-8 with a byte-order mark: without it Excel reads them as the local code page
 //! and curly quotes and "£" come out garbled. LibreOffice and csv readers accept the mark.
@@ -23,23 +26,81 @@ pub const ERRORS_CSV: &str = "errors.csv";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Creates the output folder and checks that files can be written in it.
-pub fn prepare_output_dir(dir: &Path) -> Result<()> {
+/// How the temporary files of outputs being written begin (hidden, and skipped as inputs).
+pub const TEMP_PREFIX: &str = ".ofsted-themes-tmp-";
+
+/// The lock file a run holds in its output folder, so two runs never write one folder.
+pub const OUTPUT_LOCK: &str = ".ofsted-themes.lock";
+
+/// Creates the output folder, checks that files can be written in it, takes its lock (held
+/// until the returned file is dropped; the OS drops it if the process dies) and removes the
+/// temporary files a killed run left behind.
+pub fn prepare_output_dir(dir: &Path) -> Result<fs::File> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    tempfile::NamedTempFile::new_in(dir)
+    temp_file_in(dir)
         .with_context(|| format!("output folder {} is not writable", dir.display()))?;
+    let lock_path = dir.join(OUTPUT_LOCK);
+    let lock = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot create lock file {}", lock_path.display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "output folder {} is in use by another run: wait for it to finish, or give \
+             another --out",
+            dir.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
+        }
+    }
+    remove_stale_temporaries(dir)?;
+    Ok(lock)
+}
+
+/// Removes temporary files that a run killed while writing left in `dir`: ours, and those of
+/// earlier versions, which used tempfile's default names (".tmp" and six letters or digits).
+/// Only safe while the folder's lock is held.
+fn remove_stale_temporaries(dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(dir)
+        .with_context(|| format!("cannot list output folder {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let old_style = name.len() == 10
+            && name.starts_with(".tmp")
+            && name[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && (name.starts_with(TEMP_PREFIX) || old_style) {
+            fs::remove_file(entry.path()).with_context(|| {
+                format!(
+                    "cannot remove {}, left by an interrupted run",
+                    entry.path().display()
+                )
+            })?;
+        }
+    }
     Ok(())
 }
 
-/// Writes `path` atomically: `fill` writes into a temporary file beside it, which is then
-/// renamed over `path`. On error the temporary file is removed and `path` is untouched.
-pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+}
+
+/// Writes a temporary file in `dir` with `fill`, readable by others and synced, ready to be
+/// renamed over `path`. `path` only names the output in errors.
+fn write_temporary(
+    dir: &Path,
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_file_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     {
         let mut out = io::BufWriter::new(tmp.as_file_mut());
@@ -49,10 +110,83 @@ pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>
     }
     make_readable(tmp.as_file())
         .with_context(|| format!("cannot set permissions on {}", path.display()))?;
-    tmp.as_file().sync_all().ok();
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(tmp)
+}
+
+fn parent_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Writes `path` atomically: `fill` writes into a temporary file beside it, which is then
+/// renamed over `path`. On error the temporary file is removed and `path` is untouched.
+pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let tmp = write_temporary(parent_of(path), path, fill)?;
+    persist(tmp, path)
+}
+
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    // The error's own message is the I/O error's, so only that is kept (not both).
     tmp.persist(path)
+        .map_err(|e| e.error)
         .with_context(|| format!("cannot move the finished file into {}", path.display()))?;
     Ok(())
+}
+
+/// The outputs of one run: each is written to a temporary file as it is staged, and all are
+/// renamed into place by [`Outputs::commit`]. Dropped without committing, the temporary files
+/// are removed and every output is left as it was.
+pub struct Outputs {
+    dir: PathBuf,
+    staged: Vec<(tempfile::NamedTempFile, PathBuf)>,
+}
+
+impl Outputs {
+    pub fn new(dir: &Path) -> Outputs {
+        Outputs {
+            dir: dir.to_path_buf(),
+            staged: Vec::new(),
+        }
+    }
+
+    /// Writes the output `name` (a file name in the folder) to a temporary file.
+    pub fn stage(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<PathBuf> {
+        let path = self.dir.join(name);
+        let tmp = write_temporary(&self.dir, &path, fill)?;
+        self.staged.push((tmp, path.clone()));
+        Ok(path)
+    }
+
+    /// Renames every staged output into place, in the order staged, and returns their paths.
+    /// First checks that each can replace what is there, so that a folder in an output's
+    /// place stops the run before any output is replaced.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        for (_, path) in &self.staged {
+            if let Ok(meta) = fs::symlink_metadata(path) {
+                if meta.is_dir() {
+                    anyhow::bail!(
+                        "cannot replace {}: a folder is in its place; move the folder away \
+                         and run again (no output was changed)",
+                        path.display()
+                    );
+                }
+            }
+        }
+        let mut paths = Vec::with_capacity(self.staged.len());
+        for (tmp, path) in self.staged {
+            persist(tmp, &path)?;
+            paths.push(path);
+        }
+        Ok(paths)
+    }
 }
 
 /// Temporary files are created private (0600); a finished output is an ordinary file that
@@ -68,20 +202,22 @@ fn make_readable(_file: &fs::File) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes a CSV atomically, BOM first, rows from `rows`.
+/// Stages a CSV, BOM first, rows from `rows`.
 fn write_csv(
-    path: &Path,
+    outputs: &mut Outputs,
+    name: &str,
     header: &[String],
     rows: impl FnOnce(&mut csv::Writer<&mut dyn Write>) -> Result<()>,
 ) -> Result<()> {
-    atomic_write(path, |out| {
+    outputs.stage(name, |out| {
         out.write_all(UTF8_BOM)?;
         let mut writer = csv::WriterBuilder::new().from_writer(out);
         writer.write_record(header)?;
         rows(&mut writer)?;
         writer.flush()?;
         Ok(())
-    })
+    })?;
+    Ok(())
 }
 
 fn strings(names: &[&str]) -> Vec<String> {
@@ -109,31 +245,21 @@ pub fn score(s: f32) -> String {
     format!("{s:.3}")
 }
 
-/// Writes all five CSVs into `dir` and returns their paths.
+/// Stages all five CSVs in `outputs` (see [`Outputs::commit`]).
 pub fn write_all(
-    dir: &Path,
+    outputs: &mut Outputs,
     reports: &[LabelledReport],
     summary: &Summary,
     errors: &[InputError],
     taxonomy: &Taxonomy,
     all_reports: bool,
-) -> Result<Vec<PathBuf>> {
-    let paths: Vec<PathBuf> = [
-        SENTENCES_CSV,
-        REPORTS_CSV,
-        THEMES_CSV,
-        AUTHORITIES_CSV,
-        ERRORS_CSV,
-    ]
-    .iter()
-    .map(|name| dir.join(name))
-    .collect();
-    write_sentences(&paths[0], reports, summary)?;
-    write_reports(&paths[1], reports, summary)?;
-    write_themes(&paths[2], reports, summary, taxonomy)?;
-    write_authorities(&paths[3], reports, summary, taxonomy, all_reports)?;
-    write_errors(&paths[4], errors)?;
-    Ok(paths)
+) -> Result<()> {
+    write_sentences(outputs, reports, summary)?;
+    write_reports(outputs, reports, summary)?;
+    write_themes(outputs, reports, summary, taxonomy)?;
+    write_authorities(outputs, reports, summary, taxonomy, all_reports)?;
+    write_errors(outputs, errors)?;
+    Ok(())
 }
 
 pub const SENTENCE_COLUMNS: &[&str] = &[
@@ -152,8 +278,12 @@ pub const SENTENCE_COLUMNS: &[&str] = &[
     "evidence",
 ];
 
-fn write_sentences(path: &Path, reports: &[LabelledReport], summary: &Summary) -> Result<()> {
-    write_csv(path, &strings(SENTENCE_COLUMNS), |w| {
+fn write_sentences(
+    outputs: &mut Outputs,
+    reports: &[LabelledReport],
+    summary: &Summary,
+) -> Result<()> {
+    write_csv(outputs, SENTENCES_CSV, &strings(SENTENCE_COLUMNS), |w| {
         for rs in &summary.reports {
             let lr = &reports[rs.index];
             let r = &lr.report;
@@ -233,11 +363,15 @@ pub const REPORT_COUNT_COLUMNS: &[&str] = &[
     "classifier",
 ];
 
-fn write_reports(path: &Path, reports: &[LabelledReport], summary: &Summary) -> Result<()> {
+fn write_reports(
+    outputs: &mut Outputs,
+    reports: &[LabelledReport],
+    summary: &Summary,
+) -> Result<()> {
     let mut header = strings(REPORT_COLUMNS);
     header.extend(strings(GRADE_COLUMNS));
     header.extend(strings(REPORT_COUNT_COLUMNS));
-    write_csv(path, &header, |w| {
+    write_csv(outputs, REPORTS_CSV, &header, |w| {
         for rs in &summary.reports {
             let lr = &reports[rs.index];
             let f = &lr.report.facts;
@@ -287,7 +421,7 @@ pub const THEME_COUNT_COLUMNS: &[&str] = &[
 ];
 
 fn write_themes(
-    path: &Path,
+    outputs: &mut Outputs,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
@@ -299,7 +433,7 @@ fn write_themes(
         "example_recommendation",
         "example_context",
     ]));
-    write_csv(path, &header, |w| {
+    write_csv(outputs, THEMES_CSV, &header, |w| {
         for rs in &summary.reports {
             let lr = &reports[rs.index];
             for (theme, ts) in taxonomy.themes.iter().zip(&rs.themes) {
@@ -337,7 +471,7 @@ fn write_themes(
 pub const THEME_GROUP: &[&str] = &["strengths", "weaknesses", "recommendations", "balance"];
 
 fn write_authorities(
-    path: &Path,
+    outputs: &mut Outputs,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
@@ -355,7 +489,7 @@ fn write_authorities(
             header.push(format!("{}_{part}", theme.id));
         }
     }
-    write_csv(path, &header, |w| {
+    write_csv(outputs, AUTHORITIES_CSV, &header, |w| {
         for rs in summary.authority_rows(all_reports) {
             let lr = &reports[rs.index];
             let mut row = vec![
@@ -378,8 +512,8 @@ fn write_authorities(
     })
 }
 
-fn write_errors(path: &Path, errors: &[InputError]) -> Result<()> {
-    write_csv(path, &strings(&["path", "reason"]), |w| {
+fn write_errors(outputs: &mut Outputs, errors: &[InputError]) -> Result<()> {
+    write_csv(outputs, ERRORS_CSV, &strings(&["path", "reason"]), |w| {
         for e in errors {
             w.write_record([cell(&e.path.display().to_string()), e.problem.to_string()])?;
         }

@@ -11,7 +11,6 @@ pub mod train;
 
 use anyhow::Result;
 use half::f16;
-use rayon::prelude::*;
 
 use crate::types::{Label, SentenceInput, Stance};
 
@@ -27,34 +26,26 @@ pub trait Classifier: Sync {
     fn name(&self) -> &str;
 
     /// Identifies the labelling logic, so that stored labels from another version are redone
-    /// (see `store`). Classifiers that load a model should include the model's identity (a
-    /// hash of its weights) so a new model re-labels stored sentences.
-    fn version(&self) -> String {
-        format!("{} {}", self.name(), env!("CARGO_PKG_VERSION"))
-    }
+    /// (see `store`): a revision number raised whenever the labels change, and for a model
+    /// the identity of its weights.
+    fn version(&self) -> String;
 
-    /// Labels one sentence.
-    fn classify(&self, input: &SentenceInput) -> Label;
-
-    /// Labels many; the default is [`Classifier::classify`] under `par_iter`. Classifiers
-    /// that gain from batching (the encoder) override it.
-    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        inputs
-            .par_iter()
-            .map(|input| self.classify(input))
-            .collect()
-    }
+    /// Labels a batch of sentences (a report's). Fails as a whole when the classifier cannot
+    /// label them (the encoder failed): never labels them some other way, so a stored label
+    /// always comes from the classifier recorded beside it.
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>>;
 
     /// Labels a report's sentences, given in order (each input's `prev` and `next` are the
     /// sentences beside it). `stored`: the sentences' embeddings kept from an earlier run,
     /// used instead of encoding again when they are this classifier's encoder's. Returns the
     /// labels and, for classifiers with an encoder, every sentence's embedding, to store.
+    /// Fails as [`Classifier::classify_batch`] does.
     fn classify_report(
         &self,
         inputs: &[SentenceInput],
         _stored: Option<&SentenceEmbeddings>,
-    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
-        (self.classify_batch(inputs), None)
+    ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
+        Ok((self.classify_batch(inputs)?, None))
     }
 
     /// Names the embeddings this classifier's encoder gives (None: it has no encoder), known

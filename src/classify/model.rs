@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::encoder::{self, Encoder};
 use crate::classify::heads::{HeadScores, Heads, TrainSettings};
-use crate::classify::rules::states_what_should_happen;
+use crate::classify::rules::{states_what_should_happen, RULES_REVISION};
 use crate::classify::{Classifier, RulesClassifier, SentenceEmbeddings, MAX_THEMES};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance, ThemeScore};
@@ -429,8 +429,7 @@ impl ModelClassifier {
         let card = serde_json::to_vec(&self.card).expect("the card serialises");
         let card_hash = crate::ingest::sha256_hex(&card);
         format!(
-            "{name} {} labelling {LABELLING_REVISION} encoder {} heads {}",
-            env!("CARGO_PKG_VERSION"),
+            "{name} labelling {LABELLING_REVISION} rules r{RULES_REVISION} encoder {} heads {}",
             self.card.encoder,
             &card_hash[..12]
         )
@@ -594,8 +593,8 @@ impl ModelClassifier {
     }
 
     /// The combined classifier's labels (see [`combine`]).
-    pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.combined_report_labels(inputs, None).0
+    pub fn combined_labels(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>> {
+        Ok(self.combined_report_labels(inputs, None)?.0)
     }
 
     /// [`ModelClassifier::combined_labels`] of a report's sentences (see
@@ -604,44 +603,44 @@ impl ModelClassifier {
         &self,
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
-    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
-        self.labels_or_rules(inputs, stored, |scores, input| {
+    ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
+        self.labels_from_scores(inputs, stored, |scores, input| {
             let rules_label = self.rules.classify(input);
             combine(scores, &self.heads, &self.card.themes, &rules_label, input)
         })
     }
 
-    fn labels_or_rules(
+    /// The model's label of one sentence.
+    pub fn classify(&self, input: &SentenceInput) -> Result<Label> {
+        Ok(self.classify_batch(std::slice::from_ref(input))?.remove(0))
+    }
+
+    /// Labels from the heads' scores, with the embeddings they came from, or the encoder's
+    /// error: never another classifier's labels in their place, since the store records who
+    /// labelled what.
+    fn labels_from_scores(
         &self,
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
         make: impl Fn(&HeadScores, &SentenceInput) -> Label + Sync,
-    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
-        match self.report_scores(inputs, stored) {
-            Ok((scores, embeddings)) => (
-                scores
-                    .par_iter()
-                    .zip(inputs)
-                    .map(|(s, input)| make(s, input))
-                    .collect(),
-                Some(embeddings),
-            ),
-            Err(e) => {
-                // Never silent: say so, and label by the rules so the report still completes.
-                eprintln!(
-                    "warning: the model failed ({e:#}); these sentences are labelled by the rules"
-                );
-                (self.rules.classify_batch(inputs), None)
-            }
-        }
+    ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
+        let (scores, embeddings) = self
+            .report_scores(inputs, stored)
+            .context("the model failed")?;
+        let labels = scores
+            .par_iter()
+            .zip(inputs)
+            .map(|(s, input)| make(s, input))
+            .collect();
+        Ok((labels, Some(embeddings)))
     }
 
     fn model_labels(
         &self,
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
-    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
-        self.labels_or_rules(inputs, stored, |scores, _| {
+    ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
+        self.labels_from_scores(inputs, stored, |scores, _| {
             label_from_scores(scores, &self.heads, &self.card.themes)
         })
     }
@@ -664,19 +663,15 @@ impl Classifier for ModelClassifier {
         self.version_of(self.name())
     }
 
-    fn classify(&self, input: &SentenceInput) -> Label {
-        self.classify_batch(std::slice::from_ref(input)).remove(0)
-    }
-
-    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
-        self.model_labels(inputs, None).0
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>> {
+        Ok(self.model_labels(inputs, None)?.0)
     }
 
     fn classify_report(
         &self,
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
-    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+    ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
         self.model_labels(inputs, stored)
     }
 
@@ -713,11 +708,7 @@ impl Classifier for CombinedClassifier {
         self.model.version_of(self.name())
     }
 
-    fn classify(&self, input: &SentenceInput) -> Label {
-        self.classify_batch(std::slice::from_ref(input)).remove(0)
-    }
-
-    fn classify_batch(&self, inputs: &[SentenceInput]) -> Vec<Label> {
+    fn classify_batch(&self, inputs: &[SentenceInput]) -> Result<Vec<Label>> {
         self.model.combined_labels(inputs)
     }
 
@@ -725,7 +716,7 @@ impl Classifier for CombinedClassifier {
         &self,
         inputs: &[SentenceInput],
         stored: Option<&SentenceEmbeddings>,
-    ) -> (Vec<Label>, Option<SentenceEmbeddings>) {
+    ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
         self.model.combined_report_labels(inputs, stored)
     }
 

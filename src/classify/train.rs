@@ -18,7 +18,7 @@ use crate::classify::model::{
     assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation, Figures,
     HeadsCard, KindFigures,
 };
-use crate::classify::{Classifier, RulesClassifier};
+use crate::classify::RulesClassifier;
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
 use crate::modelfetch;
 use crate::taxonomy::Taxonomy;
@@ -78,7 +78,7 @@ impl TrainingSet {
         }
         let embeddings = embed_with_cache(encoder, &distinct, cache)?;
         let inputs: Vec<SentenceInput> = rows.iter().map(|r| r.input()).collect();
-        let rules_labels = rules.classify_batch(&inputs);
+        let rules_labels = rules.classify_all(&inputs);
         let rules_themes = rules_labels
             .iter()
             .map(|label| {

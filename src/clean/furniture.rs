@@ -123,23 +123,56 @@ fn remove_address_blocks(page: &mut [String]) {
 }
 
 /// Licence, contact and facts lines. A facts line takes the lines wrapped under it
-/// ("Team inspectors: A, B,\nC and D") with it, up to the next blank line.
+/// ("Team inspectors: A, B,\nC and D") with it, up to the next blank line, but only while it
+/// is unfinished: after a line that ends with a full stop, or at a line that is itself a
+/// sentence, report text begins again (plain text writes a paragraph per line, with no
+/// blank line to end the facts). A label without a colon ("lead inspector ") starts a facts
+/// line only where no sentence is running on into it ("... The\nlead inspector and the
+/// director agreed ...").
 fn remove_furniture_lines(page: &mut [String]) {
     let mut in_metadata = false;
+    // Whether the last line, as it was before this pass, ended mid-sentence and was kept.
+    let mut sentence_runs_on = false;
     for line in page.iter_mut() {
         let folded = fold(line);
         if folded.is_empty() {
             in_metadata = false;
+            sentence_runs_on = false;
             continue;
         }
-        let is_metadata = METADATA_LINE_STARTS.iter().any(|s| folded.starts_with(s));
+        let is_metadata = METADATA_LINE_STARTS
+            .iter()
+            .any(|s| folded.starts_with(s) && (s.ends_with(':') || !sentence_runs_on));
         let is_furniture = FURNITURE_LINE_STARTS.iter().any(|s| folded.starts_with(s))
             || URL_ONLY.is_match(&folded);
-        in_metadata = is_metadata || (in_metadata && !is_furniture);
+        let continues_metadata = in_metadata && !is_furniture && !is_sentence_line(line);
+        in_metadata = is_metadata || continues_metadata;
         if in_metadata || is_furniture {
             line.clear();
+            // A finished facts line takes nothing more with it.
+            in_metadata = in_metadata && !folded.ends_with(['.', '!', '?']);
+            sentence_runs_on = false;
+        } else {
+            sentence_runs_on = !folded.ends_with(['.', '!', '?', ':', ';']);
         }
     }
+}
+
+/// The fewest words, and the fewest in lower case, of a line that reads as a sentence of
+/// report text rather than the wrapped end of a facts line ("Her Majesty's Inspector",
+/// "Rob\nHackeson, Dominic Stevens, John Gregg.").
+const MIN_SENTENCE_LINE_WORDS: usize = 5;
+const MIN_SENTENCE_LINE_LOWER_WORDS: usize = 3;
+
+/// A line that is a sentence on its own: it ends with a full stop, question or exclamation
+/// mark, and has enough words in lower case not to be a list of names.
+fn is_sentence_line(line: &str) -> bool {
+    let line = line.trim();
+    let words = line.split_whitespace();
+    line.ends_with(['.', '!', '?'])
+        && words.clone().count() >= MIN_SENTENCE_LINE_WORDS
+        && words.filter(|w| w.starts_with(char::is_lowercase)).count()
+            >= MIN_SENTENCE_LINE_LOWER_WORDS
 }
 
 /// Indices of the non-blank lines at the top and at the bottom of a page.
@@ -532,5 +565,34 @@ mod tests {
         )];
         strip(&mut pages, true);
         assert_eq!(kept(&pages), ["Text."]);
+    }
+
+    #[test]
+    fn a_facts_line_takes_no_sentence_with_it() {
+        let mut pages = vec![page(
+            "Social workers do not always visit children.\n\
+             Inspection dates: 1 to 5 March 2021.\n\
+             Leaders should ensure that plans are reviewed.\n\
+             Care leavers are well supported.\n\
+             Lead inspector: Jane Doe\n\
+             Children are seen alone by their social workers.\n\
+             Visits are timely. The\n\
+             lead inspector and the director agreed the arrangements.\n\
+             \n\
+             Team inspectors: Sheena Doyle, Ali Mekki, Rob\n\
+             Hackeson, Dominic Stevens, John Gregg.",
+        )];
+        strip(&mut pages, false);
+        assert_eq!(
+            kept(&pages),
+            [
+                "Social workers do not always visit children.",
+                "Leaders should ensure that plans are reviewed.",
+                "Care leavers are well supported.",
+                "Children are seen alone by their social workers.",
+                "Visits are timely. The",
+                "lead inspector and the director agreed the arrangements.",
+            ]
+        );
     }
 }

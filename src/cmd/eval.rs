@@ -47,7 +47,7 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
     };
     let rows = eval::read_labelled(&args.labels)?;
     let rules = RulesClassifier::new(taxonomy.clone());
-    let mut reports = vec![eval::evaluate(&rules, &rows)];
+    let mut reports = vec![eval::evaluate(&rules, &rows)?];
     let mut in_sample_note = None;
     if !args.rules_only {
         // Model and combined beside the rules; if the model cannot be loaded, say why and
@@ -61,7 +61,7 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
                     == Some(card.training_sha256.clone());
                 let combined = CombinedClassifier::new(model);
                 for classifier in [combined.model() as &dyn Classifier, &combined] {
-                    let mut report = eval::evaluate(classifier, &rows);
+                    let mut report = eval::evaluate(classifier, &rows)?;
                     report.in_sample = in_sample;
                     reports.push(report);
                 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::classify::{Classifier, ModelClassifier};
+use crate::classify::ModelClassifier;
 use crate::cmd::ModelArgs;
 use crate::cmd::{exit, EXIT_OK};
 use crate::taxonomy::Taxonomy;
@@ -118,8 +118,10 @@ pub fn explain(model: &ModelClassifier, input: &SentenceInput) -> Result<String>
             top(heads.contributions(&features, None, Some(t)))
         );
     }
-    let model_label = model.classify(input);
-    let combined = model.combined_labels(std::slice::from_ref(input)).remove(0);
+    let model_label = model.classify(input)?;
+    let combined = model
+        .combined_labels(std::slice::from_ref(input))?
+        .remove(0);
     out += "\nlabels:\n";
     for (name, label) in [
         ("rules", &rules_label),

@@ -37,10 +37,14 @@ pub fn execute(args: ForgetArgs) -> Result<ExitCode> {
         .store
         .clone()
         .unwrap_or_else(|| args.out.join(store::DEFAULT_FILE_NAME));
+    forget(&args, &store_path).map_err(|e| store::advise(e, &store_path))
+}
+
+fn forget(args: &ForgetArgs, store_path: &Path) -> Result<ExitCode> {
     if !store_path.is_file() {
         bail!("there is no store at {}", store_path.display());
     }
-    let mut store = Store::open(&store_path)?;
+    let mut store = Store::open(store_path)?;
     let mut forgotten = 0;
     let mut unmatched = Vec::new();
     for path in &args.paths {

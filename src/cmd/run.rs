@@ -1,6 +1,6 @@
 //! `ofsted-themes run`: label a folder of reports and write the summaries.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -91,18 +91,23 @@ impl Default for RunArgs {
 }
 
 pub fn execute(args: RunArgs) -> Result<ExitCode> {
+    let store_path = args
+        .store
+        .clone()
+        .unwrap_or_else(|| args.out.join(store::DEFAULT_FILE_NAME));
+    execute_with(args, &store_path).map_err(|e| store::advise(e, &store_path))
+}
+
+fn execute_with(args: RunArgs, store_path: &std::path::Path) -> Result<ExitCode> {
     set_jobs(args.jobs);
     let start = Instant::now();
     let taxonomy = match &args.taxonomy {
         Some(path) => Taxonomy::load(path)?,
         None => Taxonomy::bundled(),
     };
-    write::prepare_output_dir(&args.out)?;
-    let store_path = args
-        .store
-        .clone()
-        .unwrap_or_else(|| args.out.join(store::DEFAULT_FILE_NAME));
-    let store = Store::open(&store_path)?;
+    // Held until every output is written, so two runs never write one folder.
+    let output_lock = write::prepare_output_dir(&args.out)?;
+    let store = Store::open(store_path)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("seeds")]
     } else {
@@ -127,18 +132,27 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
     let mut reports = store.load_all()?;
     aggregate::sort_reports(&mut reports);
     let summary = aggregate::summarise(&reports, &taxonomy);
+    // Every output is written before any replaces the last run's: all new or all old.
+    let mut outputs = write::Outputs::new(&args.out);
     write::write_all(
-        &args.out,
+        &mut outputs,
         &reports,
         &summary,
         &errors,
         &taxonomy,
         args.all_reports,
     )?;
-    workbook::write_workbook(&args.out, &reports, &summary, &taxonomy, args.all_reports)?;
-    page::write_page(&args.out, &reports, &summary, &taxonomy)?;
-    // Held until every output is written, so two runs never interleave their files.
+    workbook::write_workbook(
+        &mut outputs,
+        &reports,
+        &summary,
+        &taxonomy,
+        args.all_reports,
+    )?;
+    page::write_page(&mut outputs, &reports, &summary, &taxonomy)?;
+    outputs.commit()?;
     drop(store);
+    drop(output_lock);
 
     let sentences: usize = reports.iter().map(|r| r.labels.len()).sum();
     let seconds = start.elapsed().as_secs_f64();
@@ -263,31 +277,90 @@ fn update_store(
         let stored = |paths: &[PathBuf]| paths.iter().filter(|p| !failed_paths.contains(p)).count();
         work.new = stored(&plan.new);
         work.reread = stored(&plan.reread);
+        // Only the first of several files with the same bytes was read. When it failed, each
+        // copy is tried in turn (the same bytes may read under another extension) and each
+        // that fails is named, so every input is accounted for.
+        let mut paths_with: HashMap<&str, Vec<&PathBuf>> = HashMap::new();
+        for (path, sha) in &inputs {
+            paths_with.entry(sha.as_str()).or_default().push(path);
+        }
+        let sha_of: HashMap<&PathBuf, &str> =
+            inputs.iter().map(|(p, sha)| (p, sha.as_str())).collect();
+        let mut copies_failed = Vec::new();
+        for error in &failed {
+            let Some(sha) = sha_of.get(&error.path) else {
+                continue;
+            };
+            for copy in paths_with[sha].iter().filter(|p| ***p != error.path) {
+                let outcome = pipeline::prepare(copy, &times).and_then(|report| {
+                    pipeline::label_with_embeddings(report, classifier, None, &times)
+                });
+                match outcome {
+                    Ok((report, embeddings)) => {
+                        save(report, embeddings)?;
+                        if plan.new.contains(&error.path) {
+                            work.new += 1;
+                        } else {
+                            work.reread += 1;
+                        }
+                        break;
+                    }
+                    Err(e) => {
+                        e.announce(quiet);
+                        copies_failed.push(e);
+                    }
+                }
+            }
+        }
         work.errors.extend(failed);
+        work.errors.extend(copies_failed);
     }
 
     if !plan.relabel.is_empty() {
         let bar = pipeline::progress_bar(plan.relabel.len(), quiet, "re-labelling");
-        plan.relabel.par_iter().try_for_each(|sha| -> Result<()> {
-            let (stored, stored_embeddings) = {
-                let store = lock();
-                (store.load(sha)?, store.load_embeddings(sha)?)
-            };
-            let (relabelled, embeddings) = pipeline::label_with_embeddings(
-                stored.report,
-                classifier,
-                stored_embeddings.as_ref(),
-                &times,
-            );
-            labelled.fetch_add(relabelled.labels.len(), Ordering::Relaxed);
-            // Embeddings are written only when they are new (an older store, another encoder).
-            let new_embeddings = embeddings.filter(|e| Some(e) != stored_embeddings.as_ref());
-            lock().save_labels_with_embeddings(&relabelled, &labeller, new_embeddings.as_ref())?;
-            bar.inc(1);
-            Ok(())
-        })?;
+        // A report the classifier fails on keeps its stored labels, recorded with the
+        // classifier that made them, and is named in errors.
+        let failed: Vec<Option<InputError>> = plan
+            .relabel
+            .par_iter()
+            .map(|sha| -> Result<Option<InputError>> {
+                let (stored, stored_embeddings) = {
+                    let store = lock();
+                    (store.load(sha)?, store.load_embeddings(sha)?)
+                };
+                let relabelled = pipeline::label_with_embeddings(
+                    stored.report,
+                    classifier,
+                    stored_embeddings.as_ref(),
+                    &times,
+                );
+                let outcome = match relabelled {
+                    Ok((relabelled, embeddings)) => {
+                        labelled.fetch_add(relabelled.labels.len(), Ordering::Relaxed);
+                        // Embeddings are written only when they are new (an older store,
+                        // another encoder).
+                        let new_embeddings =
+                            embeddings.filter(|e| Some(e) != stored_embeddings.as_ref());
+                        lock().save_labels_with_embeddings(
+                            &relabelled,
+                            &labeller,
+                            new_embeddings.as_ref(),
+                        )?;
+                        None
+                    }
+                    Err(e) => {
+                        bar.suspend(|| e.announce(quiet));
+                        Some(e)
+                    }
+                };
+                bar.inc(1);
+                Ok(outcome)
+            })
+            .collect::<Result<_>>()?;
         bar.finish_and_clear();
-        work.relabelled = plan.relabel.len();
+        let failed: Vec<InputError> = failed.into_iter().flatten().collect();
+        work.relabelled = plan.relabel.len() - failed.len();
+        work.errors.extend(failed);
     }
 
     work.labelled_sentences = labelled.into_inner();

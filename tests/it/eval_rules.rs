@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ofsted_themes::classify::{Classifier, RulesClassifier};
+use ofsted_themes::classify::RulesClassifier;
 use ofsted_themes::eval::{self, StanceMetrics, ThemeMetrics};
 use ofsted_themes::taxonomy::{Taxonomy, DEFAULT_TOML};
 use ofsted_themes::types::{SentenceInput, Stance};
@@ -383,7 +383,7 @@ fn bad_jsonl_names_the_file_and_line() {
 fn rules_stay_above(path: &Path, min_rows: usize, stance_macro_f1: f64, theme_micro_f1: f64) {
     let rows = eval::read_labelled(path).expect("the labelled file reads");
     assert!(rows.len() >= min_rows, "only {} rows", rows.len());
-    let report = eval::evaluate(&rules(), &rows);
+    let report = eval::evaluate(&rules(), &rows).unwrap();
     println!("{report}");
     assert_eq!(report.stance.n, rows.len());
     assert!(

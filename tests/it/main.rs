@@ -12,6 +12,7 @@ mod encoder;
 mod eval_rules;
 mod facts_corpus;
 mod golden_rules;
+mod hostile;
 mod model_classifier;
 mod page_browser;
 mod pipeline;

@@ -109,7 +109,7 @@ fn clear_sentences_get_the_obvious_stance() {
             ..Default::default()
         })
         .collect();
-    let labels = model.classify_batch(&inputs);
+    let labels = model.classify_batch(&inputs).unwrap();
     for ((text, want), label) in cases.iter().zip(&labels) {
         assert_eq!(label.stance, *want, "{text}: {label:?}");
         assert!(label.themes.len() <= 3);
@@ -121,7 +121,7 @@ fn clear_sentences_get_the_obvious_stance() {
         labels[1]
     );
     // Batching must not change a label.
-    assert_eq!(model.classify(&inputs[0]), labels[0]);
+    assert_eq!(model.classify(&inputs[0]).unwrap(), labels[0]);
 }
 
 /// A sentence with no neighbours (`explain`, a report's first or last line) is judged on its
@@ -141,7 +141,7 @@ fn a_lone_sentence_is_not_context_for_want_of_neighbours() {
             text,
             ..Default::default()
         };
-        assert_eq!(model.classify(&input).stance, want, "{text}");
+        assert_eq!(model.classify(&input).unwrap().stance, want, "{text}");
     }
 }
 
@@ -158,7 +158,7 @@ fn a_lone_should_sentence_is_a_recommendation() {
             text,
             ..Default::default()
         };
-        model.combined_labels(&[input]).remove(0)
+        model.combined_labels(&[input]).unwrap().remove(0)
     };
     for text in [
         "Leaders should ensure that plans for children in need are reviewed regularly.",
@@ -171,10 +171,12 @@ fn a_lone_should_sentence_is_a_recommendation() {
     // Where the model alone says strength, the rule is what makes it a recommendation, and
     // the evidence says so. (Which sentence the model gets wrong depends on the heads.)
     let text = "Senior leaders should make sure that the good practice seen in the front door is consistent across all teams.";
-    let alone = model.classify_batch(&[SentenceInput {
-        text,
-        ..Default::default()
-    }]);
+    let alone = model
+        .classify_batch(&[SentenceInput {
+            text,
+            ..Default::default()
+        }])
+        .unwrap();
     assert_eq!(alone[0].stance, Stance::Strength, "{:?}", alone[0]);
     let label = stance_of(text);
     assert!(
@@ -199,7 +201,7 @@ fn combined_makes_improvement_list_items_recommendations() {
         in_improvement_list: true,
         ..Default::default()
     };
-    let label = model.combined_labels(&[input]).remove(0);
+    let label = model.combined_labels(&[input]).unwrap().remove(0);
     assert_eq!(label.stance, Stance::Recommendation);
     assert!(label
         .evidence
@@ -260,7 +262,7 @@ fn the_theme_memory_votes_and_is_blended_in() {
         assert!((scores.themes[t] - want).abs() < 1e-6);
     }
     // The evidence says how much the similar sentences had to do with the theme.
-    let label = model.combined_labels(&[input]).remove(0);
+    let label = model.combined_labels(&[input]).unwrap().remove(0);
     if memory.blend[care_leavers] > 0.0 {
         assert!(
             label
