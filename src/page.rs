@@ -264,7 +264,8 @@ fn intro(html: &mut String, view: &View) {
          <nav><a href=\"#heatmap\">Heat map</a> <a href=\"#focus\">Improve / done well</a> \
          <a href=\"#themes\">Themes overall</a> <a href=\"#profiles\">Authority profiles</a></nav>\n\
          <p class=\"how\">Each heat-map figure is the <b>share</b> of a theme in an authority's latest \
-         full inspection: sentences praising it (strengths) minus those criticising it (weaknesses) \
+         full inspection (or, with the switch above the map, its latest report of any kind): sentences \
+         praising it (strengths) minus those criticising it (weaknesses) \
          or asking for improvement (recommendations), divided by every sentence about the theme \
          (<i>n</i>, shown small), so +1 is all praise, −1 all criticism, and long reports do not win \
          by length; as in authorities.csv. A share from fewer than 3 sentences is hatched: too few \

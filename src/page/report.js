@@ -35,8 +35,13 @@
   function compare(key) {
     var desc = /-desc$/.test(key);
     var base = key.replace(/-desc$/, "");
+    // An authority can have two rows (its full inspection, its latest report): by name, then
+    // the full-inspection row first, so the order is total.
     var byName = function (a, b) {
-      return a.getAttribute("data-name") < b.getAttribute("data-name") ? -1 : 1;
+      var na = a.getAttribute("data-name"), nb = b.getAttribute("data-name");
+      if (na !== nb) return na < nb ? -1 : 1;
+      var va = a.getAttribute("data-views"), vb = b.getAttribute("data-views");
+      return va === vb ? 0 : va < vb ? -1 : 1;
     };
     if (base === "name") return byName;
     if (base === "grade") {
