@@ -296,14 +296,8 @@ fn share_class(share: f64) -> &'static str {
     SHARE_BUCKETS
         .iter()
         .rev()
-        .find(|(low, _, _)| {
-            // Each bucket holds its upper bound: -0.5 is "n3", +0.5 is "p2".
-            if share < 0.0 {
-                share > *low || *low == f64::NEG_INFINITY
-            } else {
-                share > *low
-            }
-        })
+        // Each bucket holds its upper bound: -0.5 is "n3", +0.5 is "p2".
+        .find(|(low, _, _)| share > *low)
         .map(|(_, class, _)| *class)
         .unwrap_or("z")
 }
