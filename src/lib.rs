@@ -18,12 +18,15 @@
 //! run only reads and labels what is new; [`cmd`] holds one module per subcommand.
 //! Beside them: [`taxonomy`] loads the themes and cue phrases (`taxonomy.toml`), [`eval`]
 //! scores classifiers against labelled sentences, [`modelfetch`] fetches and checks the
-//! encoder's weights, and [`error`] says why an input was skipped.
+//! encoder's weights, [`codes`] gives each authority's DfE and ONS codes and region
+//! (`data/authority_codes.csv`), [`results`] reads a results folder back for `compare`, and
+//! [`error`] says why an input was skipped.
 
 pub mod aggregate;
 pub mod classify;
 pub mod clean;
 pub mod cmd;
+pub mod codes;
 pub mod error;
 pub mod eval;
 pub mod facts;
@@ -33,6 +36,7 @@ pub mod modelfetch;
 pub mod page;
 pub mod pdf;
 pub mod pipeline;
+pub mod results;
 pub mod segment;
 pub mod store;
 pub mod taxonomy;

@@ -4,8 +4,12 @@
 //! sentences behind every figure are embedded once as a JSON blob and listed only when a
 //! figure is clicked, so the page stays light at 150 authorities and 60,000 sentences.
 //!
-//! Figures come from each authority's latest report, as in authorities.csv; the "change over
-//! time" tables use all of an authority's reports, as in themes.csv. The grades beside an
+//! The heat map stands on each authority's latest full inspection by default (as
+//! authorities.csv does), with a switch to its latest report of any kind; authorities with no
+//! full inspection are named under the map, not mixed in. Each cell is the theme's share
+//! (balance / sentences about the theme) with the number of sentences; cells with too few
+//! sentences are hatched, not coloured. The "change" tables use all of an authority's reports,
+//! as in themes.csv. The grades beside an
 //! authority are those of its latest graded report (focused visits carry none), marked as such
 //! when that is not the latest report. The same input gives a byte-identical page (no
 //! timestamps, ordered data only).
@@ -18,7 +22,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::aggregate::{ReportSummary, StanceCounts, Summary};
+use crate::aggregate::{self, share_text, ReportSummary, StanceCounts, Summary};
+use crate::codes::{self, REGIONS};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Grade, Grades, LabelledReport, Stance};
 use crate::write;
@@ -30,8 +35,19 @@ const JS: &str = include_str!("page/report.js");
 /// Runs first, so errors during the main script are recorded for the browser test.
 const ERROR_TRAP_JS: &str = include_str!("page/error_trap.js");
 
-/// Balance buckets of the heat map: (lowest balance in the bucket, CSS class, legend text).
-/// Fixed thresholds, so a colour means the same thing on every run.
+/// Share buckets of the heat map: (lowest share in the bucket, CSS class, legend text); a
+/// share of exactly 0 is "z". Fixed thresholds, so a colour means the same thing on every run.
+pub const SHARE_BUCKETS: &[(f64, &str, &str)] = &[
+    (f64::NEG_INFINITY, "n3", "−1 to −0.5"),
+    (-0.5, "n2", "−0.5 to −0.2"),
+    (-0.2, "n1", "−0.2 to 0"),
+    (0.0, "p1", "0 to +0.2"),
+    (0.2, "p2", "+0.2 to +0.5"),
+    (0.5, "p3", "+0.5 to +1"),
+];
+
+/// Balance buckets of the change-over-time tables: (lowest balance in the bucket, CSS class,
+/// legend text). Fixed thresholds, so a colour means the same thing on every run.
 pub const HEAT_BUCKETS: &[(i64, &str, &str)] = &[
     (i64::MIN, "n3", "−5 or less"),
     (-4, "n2", "−4 to −2"),
@@ -75,8 +91,12 @@ struct AuthorityView<'a> {
     no: usize,
     reports: Vec<usize>,
     latest: usize,
+    /// The latest full inspection, if any: the heat map's row by default.
+    full: Option<usize>,
     /// The latest report with any grade (focused visits have none), if any.
     graded: Option<usize>,
+    /// Region from data/authority_codes.csv ("" when the name has no codes).
+    region: &'static str,
 }
 
 struct View<'a> {
@@ -98,8 +118,9 @@ impl<'a> View<'a> {
         let authorities = summary
             .latest_by_authority
             .iter()
+            .zip(&summary.latest_full_by_authority)
             .enumerate()
-            .map(|(no, &latest)| {
+            .map(|(no, (&latest, &full))| {
                 let rs = &summary.reports[latest];
                 let list = by_authority
                     .get(&rs.authority.to_lowercase())
@@ -114,7 +135,9 @@ impl<'a> View<'a> {
                     no,
                     reports: list,
                     latest,
+                    full,
                     graded,
+                    region: codes::lookup(&rs.authority).map_or("", |c| c.region.as_str()),
                 }
             })
             .collect();
@@ -134,12 +157,17 @@ impl<'a> View<'a> {
         &self.reports[self.summary.reports[i].index]
     }
 
-    /// Per theme: stance counts summed over the authorities' latest reports, and how many
-    /// authorities have at least one sentence of each stance.
+    /// Per theme: stance counts summed over the authorities' latest full inspections, and
+    /// how many authorities have at least one sentence of each stance.
+    /// How many authorities have a full inspection (the rows of the default heat map).
+    fn with_full_inspection(&self) -> usize {
+        self.authorities.iter().filter(|a| a.full.is_some()).count()
+    }
+
     fn theme_totals(&self) -> Vec<(StanceCounts, [usize; 4])> {
         let mut totals = vec![(StanceCounts::default(), [0usize; 4]); self.taxonomy.themes.len()];
-        for a in &self.authorities {
-            for (t, ts) in self.summary_of(a.latest).themes.iter().enumerate() {
+        for full in self.authorities.iter().filter_map(|a| a.full) {
+            for (t, ts) in self.summary_of(full).themes.iter().enumerate() {
                 let (sum, authorities) = &mut totals[t];
                 let c = &ts.counts;
                 sum.strengths += c.strengths;
@@ -233,10 +261,14 @@ fn intro(html: &mut String, view: &View) {
          (classifier: {}).</p>\n\
          <nav><a href=\"#heatmap\">Heat map</a> <a href=\"#focus\">Improve / done well</a> \
          <a href=\"#themes\">Themes overall</a> <a href=\"#profiles\">Authority profiles</a></nav>\n\
-         <p class=\"how\">Each figure is the <b>balance</b> of a theme in an authority's latest report: \
-         sentences praising it (strengths) minus those criticising it (weaknesses) or asking for \
-         improvement (recommendations), as in authorities.csv. Grades are those of the authority's \
-         latest graded inspection. Click any number to read the sentences behind it.</p>\n</header>\n",
+         <p class=\"how\">Each heat-map figure is the <b>share</b> of a theme in an authority's latest \
+         full inspection (or, with the switch above the map, its latest report of any kind): sentences \
+         praising it (strengths) minus those criticising it (weaknesses) \
+         or asking for improvement (recommendations), divided by every sentence about the theme \
+         (<i>n</i>, shown small), so +1 is all praise, −1 all criticism, and long reports do not win \
+         by length; as in authorities.csv. A share from fewer than 3 sentences is hatched: too few \
+         to compare. Grades are those of the report in the row. Click any number to read the \
+         sentences behind it.</p>\n</header>\n",
         view.authorities.len(),
         view.summary.reports.len(),
         esc(&span),
@@ -254,19 +286,36 @@ fn heat_class(balance: i64) -> &'static str {
         .unwrap_or("z")
 }
 
+/// The colour class of a share; "z" for exactly 0.
+fn share_class(share: f64) -> &'static str {
+    if share == 0.0 {
+        return "z";
+    }
+    SHARE_BUCKETS
+        .iter()
+        .rev()
+        // Each bucket holds its upper bound: -0.5 is "n3", +0.5 is "p2".
+        .find(|(low, _, _)| share > *low)
+        .map(|(_, class, _)| *class)
+        .unwrap_or("z")
+}
+
 fn legend(html: &mut String) {
     html.push_str(
-        "<div class=\"legend\" aria-label=\"legend\"><span class=\"lg-title\">Balance:</span>",
+        "<div class=\"legend\" aria-label=\"legend\"><span class=\"lg-title\">Share:</span>",
     );
-    for (_, class, text) in HEAT_BUCKETS {
+    for (_, class, text) in SHARE_BUCKETS {
         let _ = write!(html, "<span class=\"sw {class}\">{}</span>", esc(text));
     }
-    html.push_str(
-        "<span class=\"sw empty\">no sentences</span>\
+    let _ = writeln!(
+        html,
+        "<span class=\"sw few\">fewer than {} sentences: too few to compare</span>\
+         <span class=\"sw empty-key\">no sentences</span>\
          <span class=\"lg-sep\"></span><span class=\"lg-title\">Grades:</span>\
          <span class=\"g g1\">1</span> outstanding <span class=\"g g2\">2</span> good \
          <span class=\"g g3\">3</span> requires improvement <span class=\"g g4\">4</span> inadequate \
-         <span class=\"g g0\">–</span> not graded</div>\n",
+         <span class=\"g g0\">–</span> not graded</div>",
+        aggregate::MIN_SENTENCES_TO_COMPARE
     );
 }
 
@@ -318,9 +367,27 @@ fn authorities_figure(html: &mut String, n: usize, t: usize, stance: Stance) {
 fn heat_map(html: &mut String, view: &View) {
     let themes = &view.taxonomy.themes;
     html.push_str("<section id=\"heatmap\">\n<h2>Heat map: themes × authorities</h2>\n");
-    html.push_str(
+    // Like for like by default; a set with no full inspection at all (news articles only, say)
+    // opens on the latest reports, which are then all of one kind too.
+    let (full_selected, latest_selected) = if view.with_full_inspection() > 0 {
+        (" selected", "")
+    } else {
+        ("", " selected")
+    };
+    let _ = write!(
+        html,
         "<div class=\"controls\">\
+         <label>Reports <select id=\"hm-view\">\
+         <option value=\"full\"{full_selected}>latest full inspection (like for like)</option>\
+         <option value=\"latest\"{latest_selected}>latest report of any kind</option></select></label>\
          <label>Authority <input type=\"search\" id=\"hm-filter\" placeholder=\"type a name\"></label>\
+         <label>Region <select id=\"hm-region\"><option value=\"\">any</option>",
+    );
+    for region in REGIONS {
+        let _ = write!(html, "<option>{}</option>", esc(region));
+    }
+    html.push_str(
+        "</select></label>\
          <label>Overall grade <select id=\"hm-grade\"><option value=\"\">any</option>\
          <option value=\"1\">outstanding</option><option value=\"2\">good</option>\
          <option value=\"3\">requires improvement</option><option value=\"4\">inadequate</option>\
@@ -363,74 +430,153 @@ fn heat_map(html: &mut String, view: &View) {
     }
     html.push_str("</tr></thead>\n<tbody>\n");
     for a in &view.authorities {
-        let rs = view.summary_of(a.latest);
-        let grades = a
-            .graded
-            .map(|g| grade_list(&view.report_of(g).report.facts.grades))
-            .unwrap_or_default();
-        let balances: Vec<String> = rs
-            .themes
-            .iter()
-            .map(|ts| {
-                if ts.counts.total() == 0 {
-                    String::new()
-                } else {
-                    ts.counts.balance().to_string()
-                }
-            })
-            .collect();
+        // The full-inspection row first; a second row for the latest report when that is
+        // another report (a focused visit since), shown by the page's switch.
+        match a.full {
+            Some(full) if full == a.latest => heat_row(html, view, a, full, "full latest"),
+            Some(full) => {
+                heat_row(html, view, a, full, "full");
+                heat_row(html, view, a, a.latest, "latest");
+            }
+            None => heat_row(html, view, a, a.latest, "latest"),
+        }
+    }
+    html.push_str("</tbody></table></div>\n");
+    let without: Vec<&AuthorityView> = view
+        .authorities
+        .iter()
+        .filter(|a| a.full.is_none())
+        .collect();
+    if !without.is_empty() {
         let _ = write!(
             html,
-            "<tr data-name=\"{}\" data-grade=\"{}\" data-b=\"{}\"><th class=\"an\" scope=\"row\">\
-             <a href=\"#a{}\" title=\"{}\">{}</a><small>{}{}</small></th>",
-            esc(&a.name.to_lowercase()),
-            grades[0].map_or(0, Grade::number),
-            balances.join(","),
-            a.no,
-            esc(a.name),
-            esc(a.name),
-            esc(&describe(view, a.latest)),
-            if a.reports.len() > 1 {
-                format!(" · {} reports", a.reports.len())
-            } else {
-                String::new()
-            }
+            "<p class=\"note\" id=\"hm-missing\"><b>{} of {} authorities have no full inspection</b> \
+             among these reports, so the like-for-like map leaves them out (choose \"latest report \
+             of any kind\" to see them): ",
+            without.len(),
+            view.authorities.len()
         );
-        let graded_note = match a.graded {
-            Some(g) if g != a.latest => format!(
-                " (from the {} of {})",
-                view.report_of(g).report.facts.kind.as_str(),
-                write::date(view.summary_of(g).date)
-            ),
-            _ => String::new(),
-        };
-        for (grade, (_, full)) in grades.iter().zip(GRADE_HEADERS) {
-            grade_cell(html, *grade, &format!("{full}{graded_note}"));
-        }
-        for (t, (theme, ts)) in themes.iter().zip(&rs.themes).enumerate() {
-            let c = &ts.counts;
-            if c.total() == 0 {
-                html.push_str("<td class=\"hc empty\"></td>");
-                continue;
-            }
-            let _ = write!(html, "<td class=\"hc {}\">", heat_class(c.balance()));
-            figure(
+        for (i, a) in without.iter().enumerate() {
+            let _ = write!(
                 html,
-                &c.balance().to_string(),
-                &a.latest.to_string(),
-                t,
-                "",
-                "",
-                &format!(
-                    "{}, {}: {} strengths, {} weaknesses, {} recommendations, {} context",
-                    a.name, theme.name, c.strengths, c.weaknesses, c.recommendations, c.context
-                ),
+                "{}<a href=\"#a{}\">{}</a> ({})",
+                if i > 0 { ", " } else { "" },
+                a.no,
+                esc(a.name),
+                esc(&describe(view, a.latest))
             );
-            html.push_str("</td>");
         }
-        html.push_str("</tr>\n");
+        html.push_str(".</p>\n");
     }
-    html.push_str("</tbody></table></div>\n</section>\n");
+    html.push_str("</section>\n");
+}
+
+/// One heat-map row: authority `a`'s report `i`, in the views named by `views`
+/// ("full", "latest" or both).
+fn heat_row(html: &mut String, view: &View, a: &AuthorityView, i: usize, views: &str) {
+    let themes = &view.taxonomy.themes;
+    let rs = view.summary_of(i);
+    // A full inspection's own grades; otherwise those of the latest graded report.
+    let graded = if has_grades(&view.report_of(i).report.facts.grades) {
+        Some(i)
+    } else {
+        a.graded
+    };
+    let grades = graded
+        .map(|g| grade_list(&view.report_of(g).report.facts.grades))
+        .unwrap_or_default();
+    let shares: Vec<String> = rs
+        .themes
+        .iter()
+        .map(|ts| {
+            if ts.counts.too_few() {
+                String::new()
+            } else {
+                share_text(ts.counts.share())
+            }
+        })
+        .collect();
+    let _ = write!(
+        html,
+        "<tr data-name=\"{}\" data-views=\"{views}\" data-kind=\"{}\" data-region=\"{}\" \
+         data-grade=\"{}\" data-b=\"{}\"><th class=\"an\" scope=\"row\">\
+         <a href=\"#a{}\" title=\"{}\">{}</a><small>{}{}</small></th>",
+        esc(&a.name.to_lowercase()),
+        esc(rs.kind.as_str()),
+        esc(a.region),
+        grades[0].map_or(0, Grade::number),
+        shares.join(","),
+        a.no,
+        esc(a.name),
+        esc(a.name),
+        esc(&describe(view, i)),
+        if a.reports.len() > 1 {
+            format!(" · {} reports", a.reports.len())
+        } else {
+            String::new()
+        }
+    );
+    let graded_note = match graded {
+        Some(g) if g != i => format!(
+            " (from the {} of {})",
+            view.report_of(g).report.facts.kind.as_str(),
+            write::date(view.summary_of(g).date)
+        ),
+        _ => String::new(),
+    };
+    for (grade, (_, full)) in grades.iter().zip(GRADE_HEADERS) {
+        grade_cell(html, *grade, &format!("{full}{graded_note}"));
+    }
+    for (t, (theme, ts)) in themes.iter().zip(&rs.themes).enumerate() {
+        let c = &ts.counts;
+        let Some(share) = c.share() else {
+            html.push_str("<td class=\"hc empty\"></td>");
+            continue;
+        };
+        let class = if c.too_few() {
+            "few"
+        } else {
+            share_class(share)
+        };
+        let _ = write!(html, "<td class=\"hc {class}\" data-n=\"{}\">", c.n());
+        figure_share(
+            html,
+            &share_text(Some(share)),
+            i,
+            t,
+            &format!(
+                "{}, {}: share {} from {} sentences ({} strengths, {} weaknesses, {} recommendations, \
+                 {} context){}",
+                a.name,
+                theme.name,
+                share_text(Some(share)),
+                c.n(),
+                c.strengths,
+                c.weaknesses,
+                c.recommendations,
+                c.context,
+                if c.too_few() {
+                    ": too few to compare"
+                } else {
+                    ""
+                }
+            ),
+        );
+        let _ = write!(html, "<small class=\"n\">{}</small></td>", c.n());
+    }
+    html.push_str("</tr>\n");
+}
+
+/// A clickable share: reveals the strengths, weaknesses and recommendations about theme `t`
+/// in report `r`; the page's self-check recomputes the share from every sentence about it.
+fn figure_share(html: &mut String, value: &str, r: usize, t: usize, title: &str) {
+    let _ = write!(
+        html,
+        "<button type=\"button\" class=\"ev\" data-r=\"{r}\" data-t=\"{t}\" data-s=\"\" \
+         data-share=\"1\" title=\"{}\">{}</button>",
+        esc(title),
+        esc(value)
+    );
 }
 
 /// "Which authorities were told to improve X, and which do Y well": a theme for each list,
@@ -461,14 +607,15 @@ fn theme_focus(html: &mut String, view: &View) {
     );
     options(html, most_recommended);
     html.push_str(
-        "</select></h3><p class=\"note\">Authorities whose latest report makes recommendations \
-         (or finds weaknesses) on this theme, most recommendations first.</p>\
+        "</select></h3><p class=\"note\">Authorities whose report (as chosen above the heat map: \
+         latest full inspection, or latest report) makes recommendations (or finds weaknesses) on \
+         this theme, most recommendations first.</p>\
          <ol id=\"focus-improve\"></ol></div><div><h3>Done well \
          <select id=\"focus-well-theme\" aria-label=\"theme done well\">",
     );
     options(html, most_praised);
     html.push_str(
-        "</select></h3><p class=\"note\">Authorities whose latest report finds strengths on \
+        "</select></h3><p class=\"note\">Authorities whose report finds strengths on \
          this theme, most first.</p><ol id=\"focus-well\"></ol></div></div>\n</section>\n",
     );
 }
@@ -510,7 +657,7 @@ fn themes_overall(html: &mut String, view: &View) {
             );
             html.push_str(" sentences in ");
             authorities_figure(html, authorities[stance.index()], t, stance);
-            let _ = write!(html, " of {} authorities</li>", view.authorities.len());
+            let _ = write!(html, " of {} authorities</li>", view.with_full_inspection());
         }
         html.push_str("</ol></div>");
     }
@@ -572,7 +719,7 @@ fn themes_overall(html: &mut String, view: &View) {
         }
         html.push_str("</td></tr>\n");
     }
-    html.push_str("</tbody></table>\n<p class=\"note\">Sentences in each authority's latest report; \
+    html.push_str("</tbody></table>\n<p class=\"note\">Sentences in each authority's latest full inspection; \
                    \"Authorities\": how many have at least one such sentence. Click a column heading to sort.</p>\n</section>\n");
 }
 
@@ -603,6 +750,15 @@ fn profiles(html: &mut String, view: &View) {
             a.no,
             esc(a.name)
         );
+        if let Some(c) = codes::lookup(a.name) {
+            let _ = writeln!(
+                html,
+                "<p class=\"codes note\">{} · DfE LA code {} · ONS code {}</p>",
+                esc(&c.region),
+                esc(&c.la_code),
+                esc(&c.ons_code)
+            );
+        }
         // The reports, with their grades.
         html.push_str("<table class=\"reports\"><thead><tr><th>Date</th><th>Kind</th>");
         for (short, full) in GRADE_HEADERS {
@@ -697,12 +853,100 @@ fn profiles(html: &mut String, view: &View) {
         html.push_str("</div>");
         if a.reports.len() > 1 {
             html.push_str("<div class=\"pcol\">");
+            inspection_change(html, view, a);
             trend(html, view, a);
             html.push_str("</div>");
         }
         html.push_str("</div></article>\n");
     }
     html.push_str("</section>\n");
+}
+
+/// For an authority with two or more full inspections: each theme's share in the latest
+/// against the one before, with the change in each grade above.
+fn inspection_change(html: &mut String, view: &View, a: &AuthorityView) {
+    let fulls = view.summary.full_inspections_of(a.name);
+    let [.., before, latest] = fulls[..] else {
+        return;
+    };
+    let (old, new) = (view.summary_of(before), view.summary_of(latest));
+    let _ = write!(
+        html,
+        "<h4>Change between full inspections: {} → {}</h4>\n<p class=\"gchange\">",
+        esc(&write::date(old.date)),
+        esc(&write::date(new.date))
+    );
+    let old_grades = grade_list(&view.report_of(before).report.facts.grades);
+    let new_grades = grade_list(&view.report_of(latest).report.facts.grades);
+    for ((o, n), (_, name)) in old_grades.iter().zip(&new_grades).zip(GRADE_HEADERS) {
+        let word = |g: &Option<Grade>| g.map_or("not graded", Grade::as_str);
+        let _ = write!(
+            html,
+            "<span class=\"gc-item\">{}: {} → {}</span> ",
+            esc(name),
+            word(o),
+            word(n)
+        );
+    }
+    html.push_str(
+        "</p>\n<table class=\"trend change\"><thead><tr><th>Theme</th><th>Share before (n)</th>\
+         <th>Share now (n)</th><th>Change</th></tr></thead><tbody>\n",
+    );
+    for (t, theme) in view.taxonomy.themes.iter().enumerate() {
+        let (c0, c1) = (&old.themes[t].counts, &new.themes[t].counts);
+        if c0.n() == 0 && c1.n() == 0 {
+            continue;
+        }
+        let _ = write!(html, "<tr><th scope=\"row\">{}</th>", esc(&theme.name));
+        for (c, i) in [(c0, before), (c1, latest)] {
+            match c.share() {
+                None => html.push_str("<td class=\"hc empty\"></td>"),
+                Some(share) => {
+                    let class = if c.too_few() {
+                        "few"
+                    } else {
+                        share_class(share)
+                    };
+                    let _ = write!(html, "<td class=\"hc {class}\" data-n=\"{}\">", c.n());
+                    figure_share(
+                        html,
+                        &share_text(Some(share)),
+                        i,
+                        t,
+                        "click to read the sentences",
+                    );
+                    let _ = write!(html, "<small class=\"n\">{}</small></td>", c.n());
+                }
+            }
+        }
+        let text = match (c0.share(), c1.share()) {
+            (Some(s0), Some(s1)) if !c0.too_few() && !c1.too_few() => {
+                let d = s1 - s0;
+                let class = if d > 0.0 {
+                    "up"
+                } else if d < 0.0 {
+                    "down"
+                } else {
+                    "flat"
+                };
+                let arrow = if d > 0.0 {
+                    "▲ "
+                } else if d < 0.0 {
+                    "▼ "
+                } else {
+                    "= "
+                };
+                format!(
+                    "<td class=\"chg {class}\">{arrow}{}</td>",
+                    share_text(Some(d))
+                )
+            }
+            (Some(_), Some(_)) => "<td class=\"chg flat\">too few sentences</td>".to_string(),
+            _ => "<td class=\"chg flat\">in one only</td>".to_string(),
+        };
+        let _ = writeln!(html, "{text}</tr>");
+    }
+    html.push_str("</tbody></table>\n");
 }
 
 /// The balance of each theme in each of an authority's reports, in date order, and the change
@@ -777,8 +1021,10 @@ struct PageData<'a> {
     stances: [&'static str; 4],
     /// [authority, kind, date, report id], indexed like `Summary::reports`.
     reports: Vec<[String; 4]>,
-    /// Indices into `reports` of each authority's latest report, in heat-map order.
-    latest: Vec<usize>,
+    /// Indices into `reports` of each authority's latest full inspection ("full") and latest
+    /// report ("latest"), in heat-map order: the reports of each view of the heat map. "L" in a
+    /// figure means the "full" list.
+    views: BTreeMap<&'static str, Vec<usize>>,
     sections: Vec<&'a str>,
     /// [report, sentence no, stance index, [theme indices], section index, text]; only
     /// sentences with a theme, as only they stand behind a figure.
@@ -843,7 +1089,16 @@ fn page_data<'a>(view: &View<'a>) -> PageData<'a> {
                 ]
             })
             .collect(),
-        latest: view.authorities.iter().map(|a| a.latest).collect(),
+        views: BTreeMap::from([
+            (
+                "full",
+                view.authorities.iter().filter_map(|a| a.full).collect(),
+            ),
+            (
+                "latest",
+                view.authorities.iter().map(|a| a.latest).collect(),
+            ),
+        ]),
         sections,
         sentences,
     }
@@ -1072,16 +1327,33 @@ mod tests {
         assert!(first < second, "date order");
         // Early help went from -2 to +1.
         assert!(trend.contains("▲ +3"), "{trend}");
-        // The heat map shows the latest report (the focused visit), with the grades of the
-        // latest graded report, saying where they come from.
-        let row = &html[html.find("<tr data-name=\"northshire\"").unwrap()..];
-        let row = &row[..row.find("</tr>").unwrap()];
-        assert!(row.contains("focused visit of 2024-03-01"));
+        // The heat map's like-for-like row is the 2019 inspection with its own grades; the
+        // latest report (the focused visit) has a row of its own for the page's other view,
+        // with the grades of the latest graded report, saying where they come from.
+        let rows: Vec<&str> = html
+            .split("<tr data-name=\"northshire\"")
+            .skip(1)
+            .map(|r| &r[..r.find("</tr>").unwrap()])
+            .collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].contains("data-views=\"full\""), "{}", rows[0]);
+        assert!(rows[0].contains("inspection of 2019-06-01"));
+        assert!(rows[0].contains("class=\"g g4\""));
+        // Early help in 2019: (0 - 1 - 1) / 2 sentences: too few, so hatched.
         assert!(
-            row.contains("class=\"g g4\""),
-            "inadequate from 2019: {row}"
+            rows[0].contains("<td class=\"hc few\" data-n=\"2\">"),
+            "{}",
+            rows[0]
         );
-        assert!(row.contains("from the inspection of 2019-06-01"));
+        assert!(rows[0].contains(">-1.00</button><small class=\"n\">2</small>"));
+        assert!(rows[1].contains("data-views=\"latest\""), "{}", rows[1]);
+        assert!(rows[1].contains("focused visit of 2024-03-01"));
+        assert!(
+            rows[1].contains("class=\"g g4\""),
+            "inadequate from 2019: {}",
+            rows[1]
+        );
+        assert!(rows[1].contains("from the inspection of 2019-06-01"));
     }
 
     #[test]
@@ -1098,6 +1370,20 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(esc("<b a=\"x\">&'"), "&lt;b a=&quot;x&quot;&gt;&amp;&#39;");
+    }
+
+    #[test]
+    fn share_buckets_hold_their_upper_bounds() {
+        assert_eq!(share_class(-1.0), "n3");
+        assert_eq!(share_class(-0.5), "n3");
+        assert_eq!(share_class(-0.49), "n2");
+        assert_eq!(share_class(-0.2), "n2");
+        assert_eq!(share_class(-0.01), "n1");
+        assert_eq!(share_class(0.0), "z");
+        assert_eq!(share_class(0.2), "p1");
+        assert_eq!(share_class(0.5), "p2");
+        assert_eq!(share_class(0.51), "p3");
+        assert_eq!(share_class(1.0), "p3");
     }
 
     #[test]

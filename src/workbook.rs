@@ -2,8 +2,10 @@
 //!
 //! Four sheets, each with a frozen header row, an autofilter and set column widths:
 //! - **Reports**: reports.csv, one row per report;
-//! - **Authorities**: authorities.csv's rows (each authority's latest report, or every report
-//!   with `--all-reports`), the grades beside the name, the report's date, kind and id, then one
+//! - **Authorities**: authorities.csv's rows (each authority's latest full inspection by
+//!   default, its latest report with `--view latest-report`, or every report with
+//!   `--all-reports`), the grades beside the name, the report's date, kind and id, the
+//!   authority's codes and region, then one
 //!   column per theme holding its balance, coloured as a heat map by conditional formatting;
 //! - **Themes**: themes.csv without the example sentences, plus the balance;
 //! - **Sentences**: sentences.csv's rows, plus one column per theme that holds the sentence's
@@ -24,7 +26,8 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError,
 };
 
-use crate::aggregate::Summary;
+use crate::aggregate::{Summary, View};
+use crate::codes;
 use crate::taxonomy::Taxonomy;
 use crate::types::{LabelledReport, Stance};
 use crate::write::{self, GRADE_COLUMNS, REPORT_COLUMNS, REPORT_COUNT_COLUMNS};
@@ -39,7 +42,14 @@ pub const SENTENCES_SHEET: &str = "Sentences";
 /// The Authorities sheet: the name, GRADE_COLUMNS beside it, then these, then one column per
 /// theme (its name).
 pub const AUTHORITY_NAME_COLUMN: &str = "local_authority";
-pub const AUTHORITY_REPORT_COLUMNS: &[&str] = &["report_date", "document_kind", "report_id"];
+pub const AUTHORITY_REPORT_COLUMNS: &[&str] = &[
+    "report_date",
+    "document_kind",
+    "report_id",
+    "la_code",
+    "ons_code",
+    "region",
+];
 
 /// The heat map's colour scale saturates at this balance either side of zero, as the page's does.
 const HEAT_SATURATION: i32 = 5;
@@ -86,9 +96,10 @@ pub fn write_workbook(
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
+    view: View,
     all_reports: bool,
 ) -> Result<PathBuf> {
-    let bytes = build(reports, summary, taxonomy, all_reports)
+    let bytes = build(reports, summary, taxonomy, view, all_reports)
         .with_context(|| format!("cannot build the workbook {WORKBOOK_FILE}"))?;
     outputs.stage(WORKBOOK_FILE, |out: &mut dyn Write| {
         out.write_all(&bytes)?;
@@ -101,6 +112,7 @@ pub fn build(
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
+    view: View,
     all_reports: bool,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
@@ -118,6 +130,7 @@ pub fn build(
         reports,
         summary,
         taxonomy,
+        view,
         all_reports,
         &styles,
     )?;
@@ -202,10 +215,14 @@ fn reports_sheet(
         let row = i as u32 + 1;
         let lr = &reports[rs.index];
         let f = &lr.report.facts;
+        let [la_code, ons_code, region] = codes::cells(&rs.authority);
         let texts = [
             lr.report.id.clone(),
             lr.report.source.display().to_string(),
             rs.authority.clone(),
+            la_code,
+            ons_code,
+            region,
             f.kind.as_str().to_string(),
             write::date(f.start_date),
             write::date(f.end_date),
@@ -231,7 +248,9 @@ fn reports_sheet(
         }
         write_text(sheet, row, col, &lr.classifier)?;
     }
-    let widths = [14.0, 40.0, 26.0, 16.0, 11.0, 11.0, 11.0, 11.0, 22.0];
+    let widths = [
+        14.0, 40.0, 26.0, 8.0, 11.0, 22.0, 16.0, 11.0, 11.0, 11.0, 11.0, 22.0,
+    ];
     for (c, w) in widths.iter().enumerate() {
         sheet.set_column_width(c as u16, *w)?;
     }
@@ -255,11 +274,12 @@ fn authorities_sheet(
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
+    view: View,
     all_reports: bool,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name(AUTHORITIES_SHEET)?;
-    let rows = summary.authority_rows(all_reports);
+    let rows = summary.authority_rows(view, all_reports);
     let mut columns = vec![AUTHORITY_NAME_COLUMN.to_string()];
     columns.extend(strings(GRADE_COLUMNS));
     columns.extend(strings(AUTHORITY_REPORT_COLUMNS));
@@ -270,10 +290,14 @@ fn authorities_sheet(
     for (i, rs) in rows.iter().enumerate() {
         let row = i as u32 + 1;
         let lr = &reports[rs.index];
+        let [la_code, ons_code, region] = codes::cells(&rs.authority);
         let report = [
             write::date(rs.date),
             lr.report.facts.kind.as_str().to_string(),
             lr.report.id.clone(),
+            la_code,
+            ons_code,
+            region,
         ];
         let mut col = 0u16;
         let name = std::slice::from_ref(&rs.authority);
@@ -290,7 +314,7 @@ fn authorities_sheet(
     let last_grade = GRADE_COLUMNS.len() as u16;
     sheet.set_column_range_width(1, last_grade, 12)?;
     grade_colours(sheet, rows.len(), 1, last_grade)?;
-    for (c, width) in [11, 15, 14].into_iter().enumerate() {
+    for (c, width) in [11, 15, 14, 8, 11, 22].into_iter().enumerate() {
         sheet.set_column_width(last_grade + 1 + c as u16, width)?;
     }
     if !taxonomy.themes.is_empty() && !rows.is_empty() {

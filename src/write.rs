@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::aggregate::Summary;
+use crate::aggregate::{share_text, Summary, View};
+use crate::codes;
 use crate::error::InputError;
 use crate::taxonomy::Taxonomy;
 use crate::types::{Date, Grade, LabelledReport, Stance};
@@ -252,12 +253,13 @@ pub fn write_all(
     summary: &Summary,
     errors: &[InputError],
     taxonomy: &Taxonomy,
+    view: View,
     all_reports: bool,
 ) -> Result<()> {
     write_sentences(outputs, reports, summary)?;
     write_reports(outputs, reports, summary)?;
     write_themes(outputs, reports, summary, taxonomy)?;
-    write_authorities(outputs, reports, summary, taxonomy, all_reports)?;
+    write_authorities(outputs, reports, summary, taxonomy, view, all_reports)?;
     write_errors(outputs, errors)?;
     Ok(())
 }
@@ -346,6 +348,10 @@ pub const REPORT_COLUMNS: &[&str] = &[
     "report_id",
     "source_file",
     "local_authority",
+    // codes::CODE_COLUMNS
+    "la_code",
+    "ons_code",
+    "region",
     "document_kind",
     "start_date",
     "end_date",
@@ -379,13 +385,16 @@ fn write_reports(
                 lr.report.id.clone(),
                 cell(&lr.report.source.display().to_string()),
                 rs.authority.clone(),
+            ];
+            row.extend(codes::cells(&rs.authority));
+            row.extend([
                 f.kind.as_str().to_string(),
                 date(f.start_date),
                 date(f.end_date),
                 date(f.published),
                 date(rs.date),
                 cell(f.lead_inspector.as_deref().unwrap_or("")),
-            ];
+            ]);
             row.extend(grade_cells(lr));
             let c = &rs.stance_counts;
             row.extend(
@@ -467,22 +476,37 @@ fn write_themes(
     })
 }
 
-/// The per-theme column group of the wide authorities table.
-pub const THEME_GROUP: &[&str] = &["strengths", "weaknesses", "recommendations", "balance"];
+/// The per-theme column group of the wide authorities table: the counts, the balance, the
+/// number of sentences about the theme (`n`, context included) and the share = balance / n.
+pub const THEME_GROUP: &[&str] = &[
+    "strengths",
+    "weaknesses",
+    "recommendations",
+    "balance",
+    "n",
+    "share",
+];
+
+/// The leading columns of authorities.csv; GRADE_COLUMNS follow, then THEME_GROUP per theme.
+pub const AUTHORITY_COLUMNS: &[&str] = &[
+    "local_authority",
+    "la_code",
+    "ons_code",
+    "region",
+    "report_id",
+    "document_kind",
+    "report_date",
+];
 
 fn write_authorities(
     outputs: &mut Outputs,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
+    view: View,
     all_reports: bool,
 ) -> Result<()> {
-    let mut header = strings(&[
-        "local_authority",
-        "report_id",
-        "document_kind",
-        "report_date",
-    ]);
+    let mut header = strings(AUTHORITY_COLUMNS);
     header.extend(strings(GRADE_COLUMNS));
     for theme in &taxonomy.themes {
         for part in THEME_GROUP {
@@ -490,14 +514,15 @@ fn write_authorities(
         }
     }
     write_csv(outputs, AUTHORITIES_CSV, &header, |w| {
-        for rs in summary.authority_rows(all_reports) {
+        for rs in summary.authority_rows(view, all_reports) {
             let lr = &reports[rs.index];
-            let mut row = vec![
-                rs.authority.clone(),
+            let mut row = vec![rs.authority.clone()];
+            row.extend(codes::cells(&rs.authority));
+            row.extend([
                 lr.report.id.clone(),
                 lr.report.facts.kind.as_str().to_string(),
                 date(rs.date),
-            ];
+            ]);
             row.extend(grade_cells(lr));
             for ts in &rs.themes {
                 let c = &ts.counts;
@@ -505,6 +530,8 @@ fn write_authorities(
                 row.push(c.weaknesses.to_string());
                 row.push(c.recommendations.to_string());
                 row.push(c.balance().to_string());
+                row.push(c.n().to_string());
+                row.push(share_text(c.share()));
             }
             w.write_record(&row)?;
         }

@@ -1,29 +1,30 @@
 //! `ofsted-themes compare`: a quick look at an earlier run's results in the terminal.
 //!
-//! Reads authorities.csv (and reports.csv, for each authority's number of reports) from a
-//! results folder, so it works on any earlier run without the reports themselves. With
-//! `--all-reports` it reads themes.csv instead, for every report of an authority in date order:
-//! how it changed from one inspection or visit to the next.
+//! Reads themes.csv and reports.csv of a results folder (through [`crate::results`]), so it
+//! works on any earlier run without the reports themselves, in any view: each authority's
+//! latest full inspection (the default: like for like), its latest report of any kind, or
+//! with `--all-reports` every report in date order, to see how it changed.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::Args;
 
+use crate::aggregate::{share_text, StanceCounts, View as ReportsView, MIN_SENTENCES_TO_COMPARE};
 use crate::cmd::{exit, EXIT_OK};
-use crate::write::{AUTHORITIES_CSV, REPORTS_CSV, THEMES_CSV};
+use crate::codes;
+use crate::results::{self, ReportRow};
 
-/// Print a compact table of authorities × themes from a results folder: the balance of each
-/// theme (strengths − weaknesses − recommendations) in each authority's latest report, or in
-/// every report with `--all-reports`. "·" marks a theme with no strength, weakness or
-/// recommendation.
+/// Print a compact table of authorities × themes from a results folder: each theme's share
+/// (strengths − weaknesses − recommendations, over every sentence about the theme) in each
+/// authority's latest full inspection, or another figure, view or selection. "·" marks a theme
+/// with no sentence; "few" a share from fewer than 3 sentences.
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// A folder written by `ofsted-themes run` (holding authorities.csv).
+    /// A folder written by `ofsted-themes run` (holding themes.csv and reports.csv).
     #[arg(value_name = "OUTPUT_DIR")]
     pub dir: PathBuf,
 
@@ -35,31 +36,51 @@ pub struct CompareArgs {
     #[arg(long = "theme", value_name = "ID")]
     pub themes: Vec<String>,
 
-    /// Every report of each authority, oldest first, instead of its latest: how it changed.
+    /// Only authorities in this English region ("London", "north west", "yorkshire").
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+
+    /// Which report of each authority: its latest full inspection (like for like; authorities
+    /// with none are named under the table), or its latest report of any kind.
+    #[arg(long, value_enum, default_value_t = ReportsView::FullInspection)]
+    pub view: ReportsView,
+
+    /// Every report of each authority, oldest first, instead of one: how it changed. With
+    /// `--show share`, also each theme's change between the last two full inspections.
     #[arg(long)]
     pub all_reports: bool,
 
-    /// The figure in each cell: the balance, or the number of sentences of one stance
-    /// ("recommendations": which authorities were told to improve a theme).
-    #[arg(long, value_enum, value_name = "FIGURE", default_value_t = Measure::Balance)]
+    /// The figure in each cell: the share, the number of sentences about the theme (n), the
+    /// balance, or the number of sentences of one stance ("recommendations": which
+    /// authorities were told to improve a theme).
+    #[arg(long, value_enum, value_name = "FIGURE", default_value_t = Measure::Share)]
     pub show: Measure,
 }
 
 /// Which reports the table has a row for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
-    /// Each authority's latest report (authorities.csv).
-    #[default]
-    Latest,
-    /// Every report, by authority then date (themes.csv).
+    /// One per authority: its latest full inspection, or its latest report.
+    OnePerAuthority(ReportsView),
+    /// Every report, by authority then date.
     EveryReport,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View::OnePerAuthority(ReportsView::FullInspection)
+    }
 }
 
 /// The figure each cell shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Measure {
-    /// Strengths − (weaknesses + recommendations).
+    /// (Strengths − weaknesses − recommendations) / every sentence about the theme, −1 to +1.
     #[default]
+    Share,
+    /// Sentences about the theme, of every stance.
+    N,
+    /// Strengths − (weaknesses + recommendations).
     Balance,
     /// Sentences that praise the theme.
     Strengths,
@@ -76,6 +97,8 @@ pub struct Query {
     pub authorities: Vec<String>,
     /// Theme ids, in the order wanted; empty: all.
     pub themes: Vec<String>,
+    /// A region as typed ("london"); `None`: all.
+    pub region: Option<String>,
     pub view: View,
     pub measure: Measure,
 }
@@ -85,10 +108,11 @@ pub fn execute(args: CompareArgs) -> Result<ExitCode> {
     let query = Query {
         authorities: args.authorities,
         themes: args.themes,
+        region: args.region,
         view: if args.all_reports {
             View::EveryReport
         } else {
-            View::Latest
+            View::OnePerAuthority(args.view)
         },
         measure: args.show,
     };
@@ -97,286 +121,42 @@ pub fn execute(args: CompareArgs) -> Result<ExitCode> {
     Ok(exit(EXIT_OK))
 }
 
-/// One row of authorities.csv, reduced to what the table shows.
-struct Row {
-    authority: String,
-    date: String,
-    kind: String,
-    grade: String,
-    /// Per theme, in the order of `Results::theme_ids`.
-    figures: Vec<Figures>,
-}
-
-/// One theme's counts in one report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Figures {
-    strengths: i64,
-    weaknesses: i64,
-    recommendations: i64,
-    /// As the results file has it: strengths − (weaknesses + recommendations).
-    balance: i64,
-}
-
-impl Figures {
-    fn new(strengths: i64, weaknesses: i64, recommendations: i64) -> Figures {
-        Figures {
-            strengths,
-            weaknesses,
-            recommendations,
-            balance: strengths - (weaknesses + recommendations),
+/// One cell: its text, and whether it praises (true), criticises (false) or is neutral (None).
+fn cell(c: &StanceCounts, measure: Measure) -> (String, Option<bool>) {
+    let none = || ("·".to_string(), None);
+    match measure {
+        Measure::Share => match c.share() {
+            None => none(),
+            Some(_) if c.too_few() => ("few".to_string(), None),
+            Some(s) => (share_text(Some(s)), (s != 0.0).then_some(s > 0.0)),
+        },
+        Measure::N => match c.n() {
+            0 => none(),
+            n => (n.to_string(), None),
+        },
+        Measure::Balance => {
+            let b = c.balance();
+            if c.strengths + c.weaknesses + c.recommendations == 0 && b == 0 {
+                none()
+            } else if b > 0 {
+                (format!("+{b}"), Some(true))
+            } else {
+                (b.to_string(), (b != 0).then_some(false))
+            }
+        }
+        Measure::Strengths | Measure::Weaknesses | Measure::Recommendations => {
+            let n = match measure {
+                Measure::Strengths => c.strengths,
+                Measure::Weaknesses => c.weaknesses,
+                _ => c.recommendations,
+            };
+            if n == 0 {
+                none()
+            } else {
+                (n.to_string(), Some(measure == Measure::Strengths))
+            }
         }
     }
-
-    /// The cell's figure, and whether there is anything to show (else "·").
-    fn shown(&self, measure: Measure) -> (i64, bool) {
-        let any = self.strengths + self.weaknesses + self.recommendations > 0;
-        match measure {
-            Measure::Balance => (self.balance, any || self.balance != 0),
-            Measure::Strengths => (self.strengths, self.strengths > 0),
-            Measure::Weaknesses => (self.weaknesses, self.weaknesses > 0),
-            Measure::Recommendations => (self.recommendations, self.recommendations > 0),
-        }
-    }
-}
-
-struct Results {
-    /// The file the rows came from, named in the table's title.
-    source: PathBuf,
-    theme_ids: Vec<String>,
-    rows: Vec<Row>,
-    /// Lower-case authority → number of reports, when reports.csv is there.
-    report_counts: Option<BTreeMap<String, usize>>,
-}
-
-/// Reads a CSV written by `run`, dropping its byte-order mark.
-fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{}: cannot read the header", path.display()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.with_context(|| format!("{}, row {}", path.display(), i + 2))?;
-        rows.push(record.iter().map(str::to_string).collect());
-    }
-    Ok((header, rows))
-}
-
-/// The path of a results file, or an error saying how to make it.
-fn results_file(dir: &Path, name: &str) -> Result<PathBuf> {
-    if !dir.is_dir() {
-        bail!("{} is not a folder", dir.display());
-    }
-    let path = dir.join(name);
-    if !path.is_file() {
-        bail!(
-            "{} holds no results: there is no {name} (make one with `ofsted-themes run REPORTS --out {}`)",
-            dir.display(),
-            dir.display()
-        );
-    }
-    Ok(path)
-}
-
-/// The position of a named column, or an error naming the file.
-fn column_of(header: &[String], name: &str, path: &Path) -> Result<usize> {
-    header
-        .iter()
-        .position(|h| h == name)
-        .with_context(|| format!("{}: no column {name:?}", path.display()))
-}
-
-/// A count or balance cell, or an error naming the file, row and column.
-fn number_in(
-    row: &[String],
-    col: usize,
-    line: usize,
-    header: &[String],
-    path: &Path,
-) -> Result<i64> {
-    let cell = row.get(col).map(String::as_str).unwrap_or("");
-    cell.trim().parse::<i64>().with_context(|| {
-        format!(
-            "{}, row {line}, column {}: {cell:?} is not a number",
-            path.display(),
-            header[col]
-        )
-    })
-}
-
-fn load(dir: &Path, view: View) -> Result<Results> {
-    match view {
-        View::Latest => load_latest(dir),
-        View::EveryReport => load_every_report(dir),
-    }
-}
-
-/// One row per authority, from authorities.csv.
-fn load_latest(dir: &Path) -> Result<Results> {
-    let path = results_file(dir, AUTHORITIES_CSV)?;
-    let (header, records) = read_csv(&path)?;
-    let column = |name: &str| column_of(&header, name, &path);
-    let authority = column("local_authority")?;
-    let date = column("report_date")?;
-    let kind = column("document_kind")?;
-    let grade = column("overall_effectiveness")?;
-    // Themes are whatever the run's taxonomy had: every THEME_balance column, with its
-    // THEME_strengths, THEME_weaknesses and THEME_recommendations.
-    let mut theme_ids = Vec::new();
-    let mut theme_columns = Vec::new();
-    for (i, h) in header.iter().enumerate() {
-        if let Some(id) = h.strip_suffix("_balance") {
-            let [s, w, r] = ["strengths", "weaknesses", "recommendations"]
-                .map(|p| column(&format!("{id}_{p}")));
-            theme_ids.push(id.to_string());
-            theme_columns.push((i, [s?, w?, r?]));
-        }
-    }
-    let number =
-        |row: &[String], col: usize, line: usize| number_in(row, col, line, &header, &path);
-    let mut rows = Vec::new();
-    for (i, record) in records.iter().enumerate() {
-        let line = i + 2;
-        let mut figures = Vec::new();
-        for (balance, [s, w, r]) in &theme_columns {
-            figures.push(Figures {
-                strengths: number(record, *s, line)?,
-                weaknesses: number(record, *w, line)?,
-                recommendations: number(record, *r, line)?,
-                balance: number(record, *balance, line)?,
-            });
-        }
-        let cell = |c: usize| record.get(c).cloned().unwrap_or_default();
-        rows.push(Row {
-            authority: cell(authority),
-            date: cell(date),
-            kind: cell(kind),
-            grade: cell(grade),
-            figures,
-        });
-    }
-    let reports_path = dir.join(REPORTS_CSV);
-    let report_counts = if reports_path.is_file() {
-        let (header, records) = read_csv(&reports_path)?;
-        let col = column_of(&header, "local_authority", &reports_path)?;
-        let mut counts = BTreeMap::new();
-        for r in &records {
-            let name = r.get(col).map(|s| s.to_lowercase()).unwrap_or_default();
-            *counts.entry(name).or_insert(0) += 1;
-        }
-        Some(counts)
-    } else {
-        None
-    };
-    Ok(Results {
-        source: path,
-        theme_ids,
-        rows,
-        report_counts,
-    })
-}
-
-/// One row per report, from themes.csv (one line per report and theme), by authority then
-/// date, with each report's overall grade from reports.csv when it is there.
-fn load_every_report(dir: &Path) -> Result<Results> {
-    let path = results_file(dir, THEMES_CSV)?;
-    let (header, records) = read_csv(&path)?;
-    let column = |name: &str| column_of(&header, name, &path);
-    let [report, authority, kind, date, theme, strengths, weaknesses, recommendations] = [
-        "report_id",
-        "local_authority",
-        "document_kind",
-        "report_date",
-        "theme",
-        "strengths",
-        "weaknesses",
-        "recommendations",
-    ]
-    .map(column);
-    let (report, authority, kind, date, theme) = (report?, authority?, kind?, date?, theme?);
-    let counts = [strengths?, weaknesses?, recommendations?];
-
-    let grades: BTreeMap<String, String> = {
-        let reports_path = dir.join(REPORTS_CSV);
-        if reports_path.is_file() {
-            let (header, records) = read_csv(&reports_path)?;
-            let id = column_of(&header, "report_id", &reports_path)?;
-            let grade = column_of(&header, "overall_effectiveness", &reports_path)?;
-            records
-                .iter()
-                .map(|r| (r[id].clone(), r.get(grade).cloned().unwrap_or_default()))
-                .collect()
-        } else {
-            BTreeMap::new()
-        }
-    };
-
-    /// One report while its lines of themes.csv are gathered.
-    struct Gathered {
-        id: String,
-        row: Row,
-        /// Theme id → its counts.
-        by_theme: BTreeMap<String, Figures>,
-    }
-    let mut theme_ids: Vec<String> = Vec::new();
-    let mut reports: Vec<Gathered> = Vec::new();
-    let mut position: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, record) in records.iter().enumerate() {
-        let line = i + 2;
-        let cell = |c: usize| record.get(c).cloned().unwrap_or_default();
-        let [s, w, r] = counts.map(|c| number_in(record, c, line, &header, &path));
-        let (s, w, r) = (s?, w?, r?);
-        let id = cell(theme);
-        if !theme_ids.contains(&id) {
-            theme_ids.push(id.clone());
-        }
-        let at = *position.entry(cell(report)).or_insert_with(|| {
-            reports.push(Gathered {
-                id: cell(report),
-                row: Row {
-                    authority: cell(authority),
-                    date: cell(date),
-                    kind: cell(kind),
-                    grade: grades.get(&cell(report)).cloned().unwrap_or_default(),
-                    figures: Vec::new(),
-                },
-                by_theme: BTreeMap::new(),
-            });
-            reports.len() - 1
-        });
-        reports[at].by_theme.insert(id, Figures::new(s, w, r));
-    }
-    // `run` writes themes.csv in this order already; sorting keeps the view right for a file
-    // that was re-sorted in a spreadsheet.
-    reports.sort_by_cached_key(|g| {
-        (
-            g.row.authority.to_lowercase(),
-            g.row.date.clone(),
-            g.id.clone(),
-        )
-    });
-    let rows = reports
-        .into_iter()
-        .map(|mut g| {
-            g.row.figures = theme_ids
-                .iter()
-                .map(|t| g.by_theme.get(t).copied().unwrap_or_default())
-                .collect();
-            g.row
-        })
-        .collect();
-    Ok(Results {
-        source: path,
-        theme_ids,
-        rows,
-        report_counts: None,
-    })
 }
 
 /// Short column headers for theme ids: the initials of their words ("early_help" → "EH"),
@@ -414,18 +194,53 @@ fn short_grade(grade: &str) -> &str {
     }
 }
 
-/// The table as text. `colour`: ANSI colours, green for praise (a positive balance,
-/// strengths) and red for criticism (a negative balance, weaknesses, recommendations).
+/// Indices of the reports whose authority matches one of `wanted` (whole name first, else
+/// part of it), or an error naming what the folder has.
+fn matching_authorities(reports: &[ReportRow], wanted: &[String], dir: &Path) -> Result<Vec<bool>> {
+    let mut chosen = vec![wanted.is_empty(); reports.len()];
+    for want in wanted {
+        let want_lc = want.trim().to_lowercase();
+        let exact: Vec<usize> = (0..reports.len())
+            .filter(|&i| reports[i].authority.to_lowercase() == want_lc)
+            .collect();
+        let found: Vec<usize> = if exact.is_empty() {
+            (0..reports.len())
+                .filter(|&i| reports[i].authority.to_lowercase().contains(&want_lc))
+                .collect()
+        } else {
+            exact
+        };
+        if found.is_empty() {
+            let mut names: Vec<&str> = reports.iter().map(|r| r.authority.as_str()).collect();
+            names.dedup();
+            let shown = names.len().min(20);
+            bail!(
+                "no authority in {} matches {want:?}; it has: {}{}",
+                dir.display(),
+                names[..shown].join(", "),
+                if names.len() > shown { ", ..." } else { "" }
+            );
+        }
+        for i in found {
+            chosen[i] = true;
+        }
+    }
+    Ok(chosen)
+}
+
+/// The table as text. `colour`: ANSI colours, green for praise (a positive share or balance,
+/// strengths) and red for criticism (a negative one, weaknesses, recommendations).
 pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
     let Query {
         authorities,
         themes,
+        region,
         view,
         measure,
     } = query;
     let (view, measure) = (*view, *measure);
-    let results = load(dir, view)?;
-    if results.rows.is_empty() {
+    let results = results::load(dir)?;
+    if results.reports.is_empty() {
         bail!(
             "{} has no authorities: {} has no rows (the run found no report)",
             dir.display(),
@@ -450,59 +265,37 @@ pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
         theme_columns = (0..results.theme_ids.len()).collect();
     }
 
-    // Authorities: all, or those matching a name (whole name first, else part of it).
-    let rows: Vec<&Row> = if authorities.is_empty() {
-        results.rows.iter().collect()
-    } else {
-        let mut chosen: Vec<bool> = vec![false; results.rows.len()];
-        for wanted in authorities {
-            let wanted_lc = wanted.trim().to_lowercase();
-            let exact: Vec<usize> = (0..results.rows.len())
-                .filter(|&i| results.rows[i].authority.to_lowercase() == wanted_lc)
-                .collect();
-            let found = if exact.is_empty() {
-                (0..results.rows.len())
-                    .filter(|&i| {
-                        results.rows[i]
-                            .authority
-                            .to_lowercase()
-                            .contains(&wanted_lc)
-                    })
-                    .collect()
-            } else {
-                exact
-            };
-            if found.is_empty() {
-                let mut names: Vec<&str> =
-                    results.rows.iter().map(|r| r.authority.as_str()).collect();
-                names.dedup();
-                let shown = names.len().min(20);
-                bail!(
-                    "no authority in {} matches {wanted:?}; it has: {}{}",
-                    dir.display(),
-                    names[..shown].join(", "),
-                    if names.len() > shown { ", ..." } else { "" }
-                );
-            }
-            for i in found {
-                chosen[i] = true;
-            }
-        }
-        results
-            .rows
-            .iter()
-            .zip(chosen)
-            .filter_map(|(r, c)| c.then_some(r))
-            .collect()
+    // Reports: by view, then authority names and region.
+    let (rows, left_out): (Vec<usize>, Vec<usize>) = match view {
+        View::OnePerAuthority(v) => results.in_view(v),
+        View::EveryReport => ((0..results.reports.len()).collect(), Vec::new()),
     };
+    let by_name = matching_authorities(&results.reports, authorities, dir)?;
+    let region = match region {
+        Some(text) => Some(codes::region_named(text).map_err(|e| anyhow!(e))?),
+        None => None,
+    };
+    let keep = |&i: &usize| by_name[i] && region.is_none_or(|r| results.reports[i].region == r);
+    let rows: Vec<usize> = rows.into_iter().filter(keep).collect();
+    let left_out: Vec<usize> = left_out.into_iter().filter(keep).collect();
+    if rows.is_empty() && left_out.is_empty() {
+        bail!(
+            "no authority in {} is in the region {}",
+            dir.display(),
+            region.unwrap_or("asked for")
+        );
+    }
 
-    let several_reports = results.report_counts.as_ref().is_some_and(|counts| {
-        rows.iter().any(|r| {
-            counts
-                .get(&r.authority.to_lowercase())
-                .is_some_and(|&n| n > 1)
-        })
-    });
+    let groups = results.by_authority();
+    let report_count = |i: usize| {
+        groups
+            .iter()
+            .find(|g| g.contains(&i))
+            .map_or(1, |g| g.len())
+    };
+    let one_per_authority = matches!(view, View::OnePerAuthority(_));
+    let several_reports = one_per_authority && rows.iter().any(|&i| report_count(i) > 1);
+
     let ids: Vec<&str> = theme_columns
         .iter()
         .map(|&i| results.theme_ids[i].as_str())
@@ -515,10 +308,10 @@ pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
     } else {
         abbreviations(&ids)
     };
-    let widths: Vec<usize> = headers.iter().map(|h| h.len().max(3)).collect();
+    let widths: Vec<usize> = headers.iter().map(|h| h.len().max(5)).collect();
     let name_width = rows
         .iter()
-        .map(|r| r.authority.chars().count())
+        .map(|&i| results.reports[i].authority.chars().count())
         .max()
         .unwrap_or(9)
         .clamp(9, 36);
@@ -526,16 +319,24 @@ pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} in {}; · = none. From {}",
+        "{} in {}; · = none{}. From {}",
         match measure {
+            Measure::Share =>
+                "Share of each theme ((strengths − weaknesses − recommendations) / sentences about it)",
+            Measure::N => "Sentences about each theme (n)",
             Measure::Balance => "Balance of each theme (strengths − weaknesses − recommendations)",
             Measure::Strengths => "Strengths about each theme (sentences)",
             Measure::Weaknesses => "Weaknesses about each theme (sentences)",
             Measure::Recommendations => "Recommendations about each theme (sentences)",
         },
         match view {
-            View::Latest => "each authority's latest report",
+            View::OnePerAuthority(v) => v.describe(),
             View::EveryReport => "every report, oldest first",
+        },
+        if measure == Measure::Share {
+            format!(", few = fewer than {MIN_SENTENCES_TO_COMPARE} sentences")
+        } else {
+            String::new()
         },
         results.source.display()
     );
@@ -544,56 +345,46 @@ pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
         "{:<name_width$}  {:<10}  {:<14}  {:<11}",
         "authority", "date", "kind", "grade"
     );
-    if results.report_counts.is_some() {
+    if one_per_authority {
         out.push_str("  reps");
     }
     for (h, w) in headers.iter().zip(&widths) {
         let _ = write!(out, " {h:>w$}");
     }
     out.push('\n');
-    for row in rows {
-        let name: String = if row.authority.chars().count() > name_width {
-            let cut: String = row.authority.chars().take(name_width - 1).collect();
+    let paint = |text: &str, praise: Option<bool>, width: usize| -> String {
+        let pad = width.saturating_sub(text.chars().count());
+        let (on, off) = match (colour, praise) {
+            (true, Some(true)) => ("\x1b[32m", "\x1b[0m"),
+            (true, Some(false)) => ("\x1b[31m", "\x1b[0m"),
+            _ => ("", ""),
+        };
+        format!(" {}{on}{text}{off}", " ".repeat(pad))
+    };
+    let short_name = |name: &str| -> String {
+        if name.chars().count() > name_width {
+            let cut: String = name.chars().take(name_width - 1).collect();
             format!("{cut}…")
         } else {
-            row.authority.clone()
-        };
+            name.to_string()
+        }
+    };
+    for &i in &rows {
+        let row = &results.reports[i];
         let kind: String = row.kind.chars().take(14).collect();
         let _ = write!(
             out,
-            "{name:<name_width$}  {:<10}  {kind:<14}  {:<11}",
+            "{:<name_width$}  {:<10}  {kind:<14}  {:<11}",
+            short_name(&row.authority),
             if row.date.is_empty() { "-" } else { &row.date },
-            short_grade(&row.grade)
+            short_grade(row.overall_grade())
         );
-        if let Some(counts) = &results.report_counts {
-            let n = counts
-                .get(&row.authority.to_lowercase())
-                .copied()
-                .unwrap_or(0);
-            let _ = write!(out, "  {n:>4}");
+        if one_per_authority {
+            let _ = write!(out, "  {:>4}", report_count(i));
         }
         for (&t, w) in theme_columns.iter().zip(&widths) {
-            let (figure, any) = row.figures[t].shown(measure);
-            let cell = if !any {
-                "·".to_string()
-            } else if measure == Measure::Balance && figure > 0 {
-                format!("+{figure}")
-            } else {
-                figure.to_string()
-            };
-            let pad = w.saturating_sub(cell.chars().count());
-            let praise = match measure {
-                Measure::Balance => figure > 0,
-                Measure::Strengths => true,
-                Measure::Weaknesses | Measure::Recommendations => false,
-            };
-            let paint = match (colour, any && figure != 0, praise) {
-                (true, true, true) => "\x1b[32m",
-                (true, true, false) => "\x1b[31m",
-                _ => "",
-            };
-            let reset = if paint.is_empty() { "" } else { "\x1b[0m" };
-            let _ = write!(out, " {}{paint}{cell}{reset}", " ".repeat(pad));
+            let (text, praise) = cell(&row.themes[t], measure);
+            out.push_str(&paint(&text, praise, *w));
         }
         out.push('\n');
     }
@@ -603,6 +394,67 @@ pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
             let _ = write!(out, " {h}={id}");
         }
         out.push('\n');
+    }
+
+    // Between the last two full inspections: each theme's change of share, grades beside.
+    if view == View::EveryReport && measure == Measure::Share {
+        let mut changes = String::new();
+        for group in &groups {
+            let fulls: Vec<usize> = group
+                .iter()
+                .copied()
+                .filter(|&i| results.reports[i].is_full_inspection() && keep(&i))
+                .collect();
+            let [.., before, latest] = fulls[..] else {
+                continue;
+            };
+            let (old, new) = (&results.reports[before], &results.reports[latest]);
+            let _ = write!(
+                changes,
+                "Δ {:<w$}  {} → {}  {} → {}",
+                short_name(&new.authority),
+                old.date,
+                new.date,
+                short_grade(old.overall_grade()),
+                short_grade(new.overall_grade()),
+                w = name_width.saturating_sub(2)
+            );
+            for (&t, w) in theme_columns.iter().zip(&widths) {
+                let (c0, c1) = (&old.themes[t], &new.themes[t]);
+                let (text, praise) = match (c0.share(), c1.share()) {
+                    (Some(s0), Some(s1)) if !c0.too_few() && !c1.too_few() => {
+                        let d = s1 - s0;
+                        (share_text(Some(d)), (d != 0.0).then_some(d > 0.0))
+                    }
+                    (None, None) => ("·".to_string(), None),
+                    _ => ("few".to_string(), None),
+                };
+                changes.push_str(&paint(&text, praise, *w));
+            }
+            changes.push('\n');
+        }
+        if !changes.is_empty() {
+            let _ = writeln!(
+                out,
+                "Change of share between the last two full inspections (latest − previous; overall \
+                 grade before → after; few = fewer than {MIN_SENTENCES_TO_COMPARE} sentences in either):"
+            );
+            out.push_str(&changes);
+        }
+    }
+    if !left_out.is_empty() {
+        let names: Vec<String> = left_out
+            .iter()
+            .map(|&i| {
+                let r = &results.reports[i];
+                format!("{} ({} {})", r.authority, r.kind, r.date)
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "No full inspection, so not in this table: {} (--view latest-report shows their latest report).",
+            names.join(", ")
+        );
     }
     if several_reports {
         out.push_str(
@@ -615,50 +467,98 @@ pub fn compare(dir: &Path, query: &Query, colour: bool) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write::{AUTHORITIES_CSV, REPORTS_CSV, THEMES_CSV};
 
     /// The last `n` cells of a table line, last first.
     fn last_cells(line: &str, n: usize) -> Vec<&str> {
         line.split_whitespace().rev().take(n).collect()
     }
 
-    /// A results folder in the shape `run` writes, with made-up figures.
+    /// A results folder in the shape `run` writes, with made-up figures: Northshire has two
+    /// full inspections and a focused visit since; Bournemouth, Christchurch and Poole only a
+    /// focused visit.
     fn results_dir() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        let authorities = "\u{feff}local_authority,report_id,document_kind,report_date,\
-overall_effectiveness,early_help_strengths,early_help_weaknesses,early_help_recommendations,early_help_balance,\
-management_oversight_strengths,management_oversight_weaknesses,management_oversight_recommendations,management_oversight_balance\n\
-Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
-\"Bournemouth, Christchurch and Poole\",bbb,focused visit,2024-01-10,,0,0,0,0,1,1,0,0\n";
-        std::fs::write(dir.path().join(AUTHORITIES_CSV), authorities).unwrap();
-        let reports = "\u{feff}report_id,local_authority\nzzz,Northshire\naaa,Northshire\nbbb,\"Bournemouth, Christchurch and Poole\"\n";
+        let themes = "\u{feff}report_id,local_authority,document_kind,report_date,theme,theme_name,\
+strengths,weaknesses,recommendations,context,total\n\
+bbb,\"Bournemouth, Christchurch and Poole\",focused visit,2024-01-10,early_help,Early help,0,0,0,0,0\n\
+bbb,\"Bournemouth, Christchurch and Poole\",focused visit,2024-01-10,management_oversight,Management oversight,1,1,0,0,2\n\
+yyy,Northshire,inspection,2017-01-01,early_help,Early help,0,3,1,0,4\n\
+yyy,Northshire,inspection,2017-01-01,management_oversight,Management oversight,0,1,0,0,1\n\
+zzz,Northshire,focused visit,2024-02-01,management_oversight,Management oversight,0,0,0,4,4\n\
+aaa,Northshire,inspection,2023-05-04,early_help,Early help,3,1,0,0,4\n\
+zzz,Northshire,focused visit,2024-02-01,early_help,Early help,0,2,1,0,3\n\
+aaa,Northshire,inspection,2023-05-04,management_oversight,Management oversight,0,2,1,0,3\n";
+        // Out of order, as after a sort in a spreadsheet.
+        std::fs::write(dir.path().join(THEMES_CSV), themes).unwrap();
+        let reports =
+            "\u{feff}report_id,local_authority,la_code,ons_code,region,overall_effectiveness\n\
+yyy,Northshire,,,,inadequate\naaa,Northshire,,,,good\nzzz,Northshire,,,,\n\
+bbb,\"Bournemouth, Christchurch and Poole\",839,E06000058,South West,\n";
         std::fs::write(dir.path().join(REPORTS_CSV), reports).unwrap();
         dir
     }
 
-    #[test]
-    fn prints_balances_grades_and_report_counts() {
-        let dir = results_dir();
-        let text = compare(dir.path(), &Query::default(), false).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[1].contains("early_help") && lines[1].contains("management_oversight"));
-        let north = lines.iter().find(|l| l.starts_with("Northshire")).unwrap();
-        assert!(north.contains("good"), "{north}");
-        assert!(
-            north.ends_with("+2   -3") || last_cells(north, 2) == ["-3", "+2"],
-            "{north}"
-        );
-        assert_eq!(
-            north.split_whitespace().nth(4),
-            Some("2"),
-            "two reports: {north}"
-        );
-        // Zero balance with sentences is 0; no sentences at all is "·".
-        let bcp = lines.iter().find(|l| l.starts_with("Bournemouth")).unwrap();
-        assert_eq!(last_cells(bcp, 2), ["0", "·"], "{bcp}");
+    fn rows_of<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+        text.lines().filter(|l| l.starts_with(name)).collect()
     }
 
     #[test]
-    fn filters_authorities_case_insensitively_and_themes_by_id() {
+    fn shares_of_the_latest_full_inspection_by_default() {
+        let dir = results_dir();
+        let text = compare(dir.path(), &Query::default(), false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("Share of each theme"), "{text}");
+        assert!(lines[0].contains("latest full inspection"), "{text}");
+        assert!(lines[1].contains("early_help") && lines[1].contains("management_oversight"));
+        let north = rows_of(&text, "Northshire");
+        assert_eq!(north.len(), 1, "{text}");
+        // aaa: early help (3 - 1 - 0) / 4; management oversight (0 - 2 - 1) / 3.
+        assert!(north[0].contains("2023-05-04") && north[0].contains("inspection"));
+        assert!(north[0].contains("good"), "{text}");
+        assert_eq!(last_cells(north[0], 3), ["-1.00", "+0.50", "3"], "{text}");
+        // A focused visit never stands beside a full inspection: named under the table.
+        assert!(rows_of(&text, "Bournemouth").is_empty(), "{text}");
+        assert!(
+            text.contains("No full inspection, so not in this table: Bournemouth, Christchurch and Poole (focused visit 2024-01-10)"),
+            "{text}"
+        );
+        assert!(text.contains("--all-reports shows each"), "{text}");
+    }
+
+    #[test]
+    fn latest_report_view_and_other_measures() {
+        let dir = results_dir();
+        let latest = |measure| Query {
+            view: View::OnePerAuthority(ReportsView::LatestReport),
+            measure,
+            ..Default::default()
+        };
+        let text = compare(dir.path(), &latest(Measure::Share), false).unwrap();
+        let north = rows_of(&text, "Northshire");
+        assert!(north[0].contains("2024-02-01") && north[0].contains("focused visit"));
+        // zzz: early help (0 - 2 - 1) / 3; management oversight only context: 0 / 4.
+        assert_eq!(last_cells(north[0], 2), ["+0.00", "-1.00"], "{text}");
+        // BCP's management oversight rests on 2 sentences: too few; early help has none.
+        let bcp = rows_of(&text, "Bournemouth");
+        assert_eq!(last_cells(bcp[0], 2), ["few", "·"], "{text}");
+        assert!(!text.contains("No full inspection"), "{text}");
+
+        let text = compare(dir.path(), &latest(Measure::Balance), false).unwrap();
+        assert_eq!(last_cells(rows_of(&text, "Northshire")[0], 2), ["·", "-3"]);
+        assert_eq!(last_cells(rows_of(&text, "Bournemouth")[0], 2), ["0", "·"]);
+        let text = compare(dir.path(), &latest(Measure::N), false).unwrap();
+        assert_eq!(last_cells(rows_of(&text, "Northshire")[0], 2), ["4", "3"]);
+        let text = compare(dir.path(), &latest(Measure::Recommendations), false).unwrap();
+        assert!(
+            text.starts_with("Recommendations about each theme"),
+            "{text}"
+        );
+        assert_eq!(last_cells(rows_of(&text, "Northshire")[0], 2), ["·", "1"]);
+    }
+
+    #[test]
+    fn filters_authorities_themes_and_regions() {
         let dir = results_dir();
         let text = compare(
             dir.path(),
@@ -673,18 +573,29 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         assert!(text.contains("Northshire"));
         assert!(!text.contains("Bournemouth"));
         assert!(!text.contains("early_help"));
-        assert!(text.lines().nth(2).unwrap().trim_end().ends_with("-3"));
-        // Part of a name matches too.
-        let text = compare(
-            dir.path(),
-            &Query {
-                authorities: vec!["christchurch".to_string()],
-                ..Default::default()
+        assert!(text.lines().nth(2).unwrap().trim_end().ends_with("-1.00"));
+        // Part of a name matches too; the region comes from reports.csv's codes.
+        let query = |authority: &str, region: Option<&str>| Query {
+            authorities: if authority.is_empty() {
+                vec![]
+            } else {
+                vec![authority.to_string()]
             },
-            false,
-        )
-        .unwrap();
+            region: region.map(str::to_string),
+            view: View::OnePerAuthority(ReportsView::LatestReport),
+            ..Default::default()
+        };
+        let text = compare(dir.path(), &query("christchurch", None), false).unwrap();
         assert!(text.contains("Bournemouth") && !text.contains("Northshire"));
+        let text = compare(dir.path(), &query("", Some("south west")), false).unwrap();
+        assert!(
+            text.contains("Bournemouth") && !text.contains("Northshire"),
+            "{text}"
+        );
+        let e = compare(dir.path(), &query("", Some("London")), false).unwrap_err();
+        assert!(e.to_string().contains("region London"), "{e}");
+        let e = compare(dir.path(), &query("", Some("Wales")), false).unwrap_err();
+        assert!(e.to_string().contains("unknown region"), "{e}");
     }
 
     #[test]
@@ -720,12 +631,55 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         let empty = tempfile::tempdir().unwrap();
         let e = compare(empty.path(), &Query::default(), false).unwrap_err();
         assert!(e.to_string().contains("holds no results"), "{e}");
+        assert!(e.to_string().contains("there is no themes.csv"), "{e}");
         let e = compare(&empty.path().join("missing"), &Query::default(), false).unwrap_err();
         assert!(e.to_string().contains("is not a folder"), "{e}");
     }
 
+    #[test]
+    fn every_report_view_has_a_row_per_report_and_the_change_between_inspections() {
+        let dir = results_dir();
+        let every = Query {
+            view: View::EveryReport,
+            ..Default::default()
+        };
+        let text = compare(dir.path(), &every, false).unwrap();
+        let rows = rows_of(&text, "Northshire");
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[0].contains("2017-01-01") && rows[0].contains("inadequate"));
+        assert!(rows[2].contains("2024-02-01") && rows[2].contains("focused visit"));
+        assert!(
+            !text.contains("reps"),
+            "one row per report needs no count: {text}"
+        );
+        // Between the 2017 and 2023 inspections: early help -1.00 → +0.50; management
+        // oversight rested on one sentence in 2017.
+        let change = text
+            .lines()
+            .find(|l| l.starts_with("Δ Northshire"))
+            .unwrap();
+        assert!(change.contains("2017-01-01 → 2023-05-04"), "{change}");
+        assert!(change.contains("inadequate → good"), "{change}");
+        assert_eq!(last_cells(change, 2), ["few", "+1.50"], "{text}");
+        assert!(!text.contains("Δ Bournemouth"), "one report only: {text}");
+        // Other measures have no change rows.
+        let counts = Query {
+            view: View::EveryReport,
+            measure: Measure::Recommendations,
+            ..Default::default()
+        };
+        let text = compare(dir.path(), &counts, false).unwrap();
+        assert!(!text.contains('Δ'), "{text}");
+
+        // Without reports.csv the grades are "-".
+        std::fs::remove_file(dir.path().join(REPORTS_CSV)).unwrap();
+        let text = compare(dir.path(), &every, false).unwrap();
+        let last = text.lines().find(|l| l.contains("2023-05-04")).unwrap();
+        assert_eq!(last_cells(last, 3), ["-1.00", "+0.50", "-"], "{text}");
+    }
+
     /// On a real run over the seeds, every figure printed, of each measure, is the one in
-    /// authorities.csv.
+    /// authorities.csv (both in the latest-report view: the seeds have no full inspection).
     #[test]
     fn figures_agree_with_a_real_run() {
         let out = tempfile::tempdir().unwrap();
@@ -733,22 +687,27 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             paths: vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")],
             out: out.path().to_path_buf(),
             quiet: true,
+            // The seeds are news articles: no full inspection.
+            view: ReportsView::LatestReport,
             ..Default::default()
         };
         crate::cmd::run::execute(args).unwrap();
-        // The expected figures come straight from authorities.csv's columns.
-        let (header, records) = read_csv(&out.path().join(AUTHORITIES_CSV)).unwrap();
+        let (header, records) = results::read_csv(&out.path().join(AUTHORITIES_CSV)).unwrap();
         assert!(!records.is_empty());
-        let value = |record: &[String], name: &str| -> i64 {
+        let value = |record: &[String], name: &str| -> String {
             let col = header.iter().position(|h| h == name).unwrap();
-            record[col].parse().unwrap()
+            record[col].clone()
         };
+        let number =
+            |record: &[String], name: &str| -> i64 { value(record, name).parse().unwrap() };
         let theme_ids: Vec<&str> = header
             .iter()
-            .filter_map(|h| h.strip_suffix("_balance"))
+            .filter_map(|h| h.strip_suffix("_share"))
             .collect();
         let mut non_zero = 0;
         for (measure, part) in [
+            (Measure::Share, "share"),
+            (Measure::N, "n"),
             (Measure::Balance, "balance"),
             (Measure::Strengths, "strengths"),
             (Measure::Weaknesses, "weaknesses"),
@@ -756,34 +715,37 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
         ] {
             let query = Query {
                 measure,
+                view: View::OnePerAuthority(ReportsView::LatestReport),
                 ..Default::default()
             };
             let text = compare(out.path(), &query, false).unwrap();
             let lines: Vec<&str> = text.lines().collect();
-            assert_eq!(lines.len(), records.len() + 3, "title, header, rows, key");
+            assert!(lines.len() >= records.len() + 2, "{text}");
             for (record, line) in records.iter().zip(&lines[2..]) {
+                assert!(
+                    line.starts_with(&value(record, "local_authority")),
+                    "{line}"
+                );
                 let cells: Vec<&str> = line.split_whitespace().collect();
                 let figures = &cells[cells.len() - theme_ids.len()..];
                 for (id, figure) in theme_ids.iter().zip(figures) {
                     let v = value(record, &format!("{id}_{part}"));
+                    let n = number(record, &format!("{id}_n"));
                     let counted: i64 = ["strengths", "weaknesses", "recommendations"]
                         .iter()
-                        .map(|p| value(record, &format!("{id}_{p}")))
+                        .map(|p| number(record, &format!("{id}_{p}")))
                         .sum();
-                    // A balance of 0 with sentences is "0"; a count of 0 is "·".
-                    let nothing = match measure {
-                        Measure::Balance => counted == 0,
-                        _ => v == 0,
-                    };
-                    let expected = if nothing {
-                        "·".to_string()
-                    } else if measure == Measure::Balance && v > 0 {
-                        format!("+{v}")
-                    } else {
-                        v.to_string()
+                    let expected = match measure {
+                        Measure::Share if n == 0 => "·".to_string(),
+                        Measure::Share if n < 3 => "few".to_string(),
+                        Measure::Balance if counted == 0 => "·".to_string(),
+                        Measure::Balance if !v.starts_with('-') && v != "0" => format!("+{v}"),
+                        Measure::Share | Measure::Balance => v.clone(),
+                        _ if v == "0" => "·".to_string(),
+                        _ => v.clone(),
                     };
                     assert_eq!(*figure, expected, "{measure:?} {id}: {line}");
-                    non_zero += usize::from(v != 0);
+                    non_zero += usize::from(!v.is_empty() && v != "0" && v != "+0.00");
                 }
             }
         }
@@ -791,74 +753,6 @@ Northshire,aaa,inspection,2023-05-04,good,3,1,0,2,0,2,1,-3\n\
             non_zero > 0,
             "some figure is not zero, so the check means something"
         );
-    }
-
-    #[test]
-    fn every_report_view_has_a_row_per_report_oldest_first() {
-        let dir = results_dir();
-        let themes =
-            "\u{feff}report_id,local_authority,document_kind,report_date,theme,theme_name,\
-strengths,weaknesses,recommendations,context,total\n\
-aaa,Northshire,inspection,2023-05-04,early_help,Early help,3,1,0,0,4\n\
-zzz,Northshire,focused visit,2019-02-01,early_help,Early help,0,2,1,0,3\n\
-zzz,Northshire,focused visit,2019-02-01,management_oversight,Management oversight,0,0,0,4,4\n\
-aaa,Northshire,inspection,2023-05-04,management_oversight,Management oversight,0,2,1,0,3\n";
-        // Out of order, as after a sort in a spreadsheet.
-        std::fs::write(dir.path().join(THEMES_CSV), themes).unwrap();
-        let reports = "\u{feff}report_id,local_authority,overall_effectiveness\n\
-zzz,Northshire,\naaa,Northshire,good\n";
-        std::fs::write(dir.path().join(REPORTS_CSV), reports).unwrap();
-        let every = Query {
-            view: View::EveryReport,
-            ..Default::default()
-        };
-        let text = compare(dir.path(), &every, false).unwrap();
-        let rows: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with("Northshire"))
-            .collect();
-        assert_eq!(rows.len(), 2, "{text}");
-        assert!(
-            rows[0].contains("2019-02-01") && rows[0].contains("focused visit"),
-            "{text}"
-        );
-        // Early help -3; management oversight only context, so "·"; no grade, so "-".
-        assert_eq!(last_cells(rows[0], 3), ["·", "-3", "-"], "{text}");
-        assert_eq!(last_cells(rows[1], 3), ["-3", "+2", "good"], "{text}");
-        assert!(
-            !text.contains("reps"),
-            "one row per report needs no count: {text}"
-        );
-        assert!(!text.contains("--all-reports"), "{text}");
-        // Counts of one stance instead of the balance.
-        let query = Query {
-            view: View::EveryReport,
-            measure: Measure::Recommendations,
-            ..Default::default()
-        };
-        let text = compare(dir.path(), &query, false).unwrap();
-        assert!(
-            text.starts_with("Recommendations about each theme"),
-            "{text}"
-        );
-        let rows: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with("Northshire"))
-            .collect();
-        assert_eq!(last_cells(rows[0], 3), ["·", "1", "-"], "{text}");
-        assert_eq!(last_cells(rows[1], 3), ["1", "·", "good"], "{text}");
-        // The latest view of the same folder points to this one.
-        let latest = compare(dir.path(), &Query::default(), false).unwrap();
-        assert!(latest.contains("--all-reports shows each"), "{latest}");
-
-        // Without reports.csv the grades are "-"; without themes.csv the error says what to do.
-        std::fs::remove_file(dir.path().join(REPORTS_CSV)).unwrap();
-        let text = compare(dir.path(), &every, false).unwrap();
-        let last = text.lines().find(|l| l.contains("2023-05-04")).unwrap();
-        assert_eq!(last_cells(last, 3), ["-3", "+2", "-"], "{text}");
-        std::fs::remove_file(dir.path().join(THEMES_CSV)).unwrap();
-        let e = compare(dir.path(), &every, false).unwrap_err();
-        assert!(e.to_string().contains("there is no themes.csv"), "{e}");
     }
 
     #[test]

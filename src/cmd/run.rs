@@ -11,10 +11,11 @@ use anyhow::Result;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::aggregate;
+use crate::aggregate::{self, View};
 use crate::classify::{Classifier, SentenceEmbeddings};
 use crate::cmd::{build_classifier, fall_back_to_rules, ClassifierChoice, ModelArgs};
 use crate::cmd::{exit, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
+use crate::codes;
 use crate::error::InputError;
 use crate::ingest;
 use crate::page;
@@ -56,9 +57,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
 
-    /// authorities.csv gets one row per report instead of each authority's latest.
+    /// authorities.csv gets one row per report instead of one per authority.
     #[arg(long)]
     pub all_reports: bool,
+
+    /// Which report of each authority authorities.csv and the workbook's Authorities sheet
+    /// stand on: its latest full inspection (like for like; authorities with none are left
+    /// out and named on stderr), or its latest report of any kind. The page has both.
+    #[arg(long, value_enum, default_value_t = View::FullInspection)]
+    pub view: View,
 
     /// The results store (SQLite) that keeps every processed report between runs, so only
     /// new or changed inputs are read. Default: store.sqlite in the output folder.
@@ -83,6 +90,7 @@ impl Default for RunArgs {
             quiet: false,
             taxonomy: None,
             all_reports: false,
+            view: View::FullInspection,
             store: None,
             classifier: None,
             model: ModelArgs::default(),
@@ -132,6 +140,9 @@ fn execute_with(args: RunArgs, store_path: &std::path::Path) -> Result<ExitCode>
     let mut reports = store.load_all()?;
     aggregate::sort_reports(&mut reports);
     let summary = aggregate::summarise(&reports, &taxonomy);
+    if !args.quiet {
+        announce_comparison_gaps(&summary, args.view);
+    }
     // Every output is written before any replaces the last run's: all new or all old.
     let mut outputs = write::Outputs::new(&args.out);
     write::write_all(
@@ -140,6 +151,7 @@ fn execute_with(args: RunArgs, store_path: &std::path::Path) -> Result<ExitCode>
         &summary,
         &errors,
         &taxonomy,
+        args.view,
         args.all_reports,
     )?;
     workbook::write_workbook(
@@ -147,6 +159,7 @@ fn execute_with(args: RunArgs, store_path: &std::path::Path) -> Result<ExitCode>
         &reports,
         &summary,
         &taxonomy,
+        args.view,
         args.all_reports,
     )?;
     page::write_page(&mut outputs, &reports, &summary, &taxonomy)?;
@@ -188,6 +201,35 @@ fn execute_with(args: RunArgs, store_path: &std::path::Path) -> Result<ExitCode>
     } else {
         EXIT_SOME_SKIPPED
     }))
+}
+
+/// Says once on stderr which authority names have no codes, and (in the full-inspection
+/// view) which authorities are left out of authorities.csv for want of a full inspection.
+fn announce_comparison_gaps(summary: &aggregate::Summary, view: View) {
+    let no_codes: Vec<&str> = summary
+        .latest_by_authority
+        .iter()
+        .map(|&i| summary.reports[i].authority.as_str())
+        .filter(|name| codes::lookup(name).is_none())
+        .collect();
+    if !no_codes.is_empty() {
+        eprintln!(
+            "note: no LA code, ONS code or region for {} (not in data/authority_codes.csv); \
+             their code columns are empty",
+            no_codes.join("; ")
+        );
+    }
+    let without = summary.without_full_inspection();
+    if view == View::FullInspection && !without.is_empty() {
+        let names: Vec<&str> = without.iter().map(|r| r.authority.as_str()).collect();
+        eprintln!(
+            "note: {} of {} authorities have no full inspection among these reports and are not in \
+             authorities.csv: {} (--view latest-report puts each one's latest report there)",
+            without.len(),
+            summary.latest_by_authority.len(),
+            names.join(", ")
+        );
+    }
 }
 
 /// What [`update_store`] did.

@@ -5,7 +5,8 @@
   var data = JSON.parse(document.getElementById("page-data").textContent);
   var STANCE_LABELS = ["strengths", "weaknesses", "recommendations", "context"];
 
-  // ---- Heat map: filter by name and grade, sort by name, grade or a theme's balance.
+  // ---- Heat map: which reports (latest full inspection or latest report), filter by name,
+  // region and grade, sort by name, grade or a theme's share.
   var table = document.getElementById("hm");
   var tbody = table.tBodies[0];
   var rows = Array.prototype.slice.call(tbody.rows);
@@ -13,6 +14,14 @@
   var gradeBox = document.getElementById("hm-grade");
   var sortBox = document.getElementById("hm-sort");
   var countBox = document.getElementById("hm-count");
+  var viewBox = document.getElementById("hm-view");
+  var regionBox = document.getElementById("hm-region");
+  var missing = document.getElementById("hm-missing");
+
+  // The rows of a view: "full" (like for like) or "latest".
+  function inView(row, view) {
+    return (" " + row.getAttribute("data-views") + " ").indexOf(" " + view + " ") >= 0;
+  }
 
   function balances(row) {
     if (!row._b) {
@@ -26,8 +35,13 @@
   function compare(key) {
     var desc = /-desc$/.test(key);
     var base = key.replace(/-desc$/, "");
+    // An authority can have two rows (its full inspection, its latest report): by name, then
+    // the full-inspection row first, so the order is total.
     var byName = function (a, b) {
-      return a.getAttribute("data-name") < b.getAttribute("data-name") ? -1 : 1;
+      var na = a.getAttribute("data-name"), nb = b.getAttribute("data-name");
+      if (na !== nb) return na < nb ? -1 : 1;
+      var va = a.getAttribute("data-views"), vb = b.getAttribute("data-views");
+      return va === vb ? 0 : va < vb ? -1 : 1;
     };
     if (base === "name") return byName;
     if (base === "grade") {
@@ -51,16 +65,22 @@
   function applyHeatMap() {
     var needle = filterBox.value.trim().toLowerCase();
     var grade = gradeBox.value;
-    var shown = 0;
+    var region = regionBox.value;
+    var view = viewBox.value;
+    var shown = 0, inThisView = 0;
     rows.sort(compare(sortBox.value));
     rows.forEach(function (row) {
-      var ok = (!needle || row.getAttribute("data-name").indexOf(needle) >= 0) &&
+      var here = inView(row, view);
+      if (here) inThisView++;
+      var ok = here && (!needle || row.getAttribute("data-name").indexOf(needle) >= 0) &&
+        (region === "" || row.getAttribute("data-region") === region) &&
         (grade === "" || row.getAttribute("data-grade") === grade);
       row.hidden = !ok;
       if (ok) shown++;
       tbody.appendChild(row);
     });
-    countBox.textContent = shown + " of " + rows.length + " authorities";
+    countBox.textContent = shown + " of " + inThisView + " authorities";
+    if (missing) missing.hidden = view !== "full";
     var sorted = sortBox.value.replace(/-desc$/, "");
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
       th.classList.toggle("sorted", th.getAttribute("data-sort") === sorted);
@@ -68,6 +88,11 @@
   }
   filterBox.addEventListener("input", applyHeatMap);
   gradeBox.addEventListener("change", applyHeatMap);
+  regionBox.addEventListener("change", applyHeatMap);
+  viewBox.addEventListener("change", function () {
+    applyHeatMap();
+    applyFocus();
+  });
   sortBox.addEventListener("change", applyHeatMap);
   Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
     var key = th.getAttribute("data-sort");
@@ -86,7 +111,7 @@
   function matching(r, t, s) {
     var reports = {};
     if (r === "L") {
-      data.latest.forEach(function (i) { reports[i] = true; });
+      data.views.full.forEach(function (i) { reports[i] = true; });
     } else {
       reports[Number(r)] = true;
     }
@@ -108,6 +133,18 @@
   });
   function countsFor(r, t) {
     return countIndex[r + ":" + t] || [0, 0, 0, 0];
+  }
+
+  // (strengths - weaknesses - recommendations) / every sentence, as the CSVs write it: two
+  // decimals, halves rounded away from zero, sign always shown.
+  function shareText(n) {
+    var all = n[0] + n[1] + n[2] + n[3];
+    if (!all) return "";
+    var share = (n[0] - n[1] - n[2]) / all;
+    var h = Math.round(Math.abs(share) * 100);
+    if (share < 0 && h > 0) h = -h;
+    var a = Math.abs(h);
+    return (h < 0 ? "-" : "+") + Math.floor(a / 100) + "." + String(a % 100 + 100).slice(1);
   }
 
   // ---- Who was told to improve a theme, who does a theme well.
@@ -139,7 +176,7 @@
   function fillList(listId, t, keep, order, stances) {
     var list = document.getElementById(listId);
     list.textContent = "";
-    var entries = data.latest
+    var entries = data.views[viewBox.value]
       .map(function (r) { return [r, countsFor(r, t)]; })
       .filter(function (e) { return keep(e[1]); });
     entries.sort(function (a, b) { return order(a[1], b[1]) || a[0] - b[0]; });
@@ -224,7 +261,7 @@
     var found = matching(r, t, s);
     var theme = data.themes[t][1];
     var where = r === "L"
-      ? "latest report of every authority"
+      ? "latest full inspection of every authority"
       : data.reports[Number(r)][0] + ", " + describeReport(data.reports[Number(r)]);
     var what = s === "" ? "Strengths, weaknesses and recommendations" : STANCE_LABELS[data.stances.indexOf(s)];
     panelTitle.textContent = what.charAt(0).toUpperCase() + what.slice(1) + " about " + theme;
@@ -299,7 +336,7 @@
 
   // Printing shows every authority, whatever the filter.
   window.addEventListener("beforeprint", function () {
-    rows.forEach(function (row) { row.hidden = false; });
+    rows.forEach(function (row) { row.hidden = !inView(row, viewBox.value); });
   });
   window.addEventListener("afterprint", applyHeatMap);
 
@@ -314,6 +351,8 @@
         var seen = {};
         found.forEach(function (x) { seen[x[0]] = true; });
         expected = Object.keys(seen).length;
+      } else if (b.getAttribute("data-share") === "1") {
+        expected = shareText(countsFor(Number(b.getAttribute("data-r")), Number(b.getAttribute("data-t"))));
       } else if (b.getAttribute("data-s") === "") {
         expected = found.reduce(function (sum, x) { return sum + (x[2] === 0 ? 1 : -1); }, 0);
       } else {
@@ -326,6 +365,40 @@
           b.getAttribute("data-t") + " s=" + b.getAttribute("data-s") + ") but its sentences give " + expected);
       }
     });
+    // Every share cell shows its n, and a cell with fewer than 3 sentences is hatched and not
+    // coloured; any other is coloured and not hatched (as the browser paints them).
+    Array.prototype.forEach.call(document.querySelectorAll("td.hc[data-n]"), function (td) {
+      var b = td.querySelector("button.ev");
+      var n = countsFor(Number(b.getAttribute("data-r")), Number(b.getAttribute("data-t")));
+      var all = n[0] + n[1] + n[2] + n[3];
+      var few = all < 3;
+      var style = getComputedStyle(td);
+      var hatched = style.backgroundImage.indexOf("gradient") >= 0;
+      var plain = style.backgroundColor === "rgba(0, 0, 0, 0)" || style.backgroundColor === "rgb(255, 255, 255)";
+      checked++;
+      if (td.getAttribute("data-n") !== String(all) || td.querySelector("small.n").textContent !== String(all) ||
+          td.classList.contains("few") !== few || hatched !== few || (few && !plain) || (!few && plain)) {
+        wrong++;
+        console.error("cell r=" + b.getAttribute("data-r") + " t=" + b.getAttribute("data-t") + " n=" + all +
+          " few=" + few + " hatched=" + hatched + " background " + style.backgroundColor);
+      }
+    });
+    // The views: "full" shows only full inspections; "latest" one row per authority.
+    var startView = viewBox.value;
+    ["full", "latest"].forEach(function (view) {
+      viewBox.value = view;
+      applyHeatMap();
+      var shown = rows.filter(function (row) { return !row.hidden; });
+      checked++;
+      var names = {};
+      shown.forEach(function (row) { names[row.getAttribute("data-name")] = true; });
+      if (shown.length !== data.views[view].length || Object.keys(names).length !== shown.length ||
+          (view === "full" && shown.some(function (row) { return row.getAttribute("data-kind") !== "inspection"; }))) {
+        wrong++;
+        console.error("view " + view + " shows the wrong rows");
+      }
+    });
+    viewBox.value = startView;
     // Sorting: every option puts the rows in its order.
     Array.prototype.forEach.call(sortBox.options, function (option) {
       sortBox.value = option.value;
@@ -341,8 +414,9 @@
       }
     });
     // Filtering: a name filter keeps exactly the matching rows.
-    if (rows.length) {
-      var name = rows[0].getAttribute("data-name");
+    var first = rows.filter(function (row) { return inView(row, viewBox.value); })[0];
+    if (first) {
+      var name = first.getAttribute("data-name");
       filterBox.value = name;
       applyHeatMap();
       var shown = rows.filter(function (row) { return !row.hidden; });
@@ -352,6 +426,18 @@
         console.error("filter " + name + " shows the wrong rows");
       }
       filterBox.value = "";
+      // A region keeps exactly that region's rows.
+      var region = first.getAttribute("data-region");
+      if (region) {
+        regionBox.value = region;
+        applyHeatMap();
+        checked++;
+        if (rows.some(function (row) { return !row.hidden && row.getAttribute("data-region") !== region; })) {
+          wrong++;
+          console.error("region " + region + " shows the wrong rows");
+        }
+        regionBox.value = "";
+      }
     }
     sortBox.value = "name";
     applyHeatMap();

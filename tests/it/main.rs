@@ -11,6 +11,7 @@ mod embeddings_store;
 mod encoder;
 mod eval_rules;
 mod facts_corpus;
+mod fair_comparison;
 mod golden_rules;
 mod hostile;
 mod model_classifier;
