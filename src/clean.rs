@@ -17,8 +17,8 @@ mod furniture;
 mod phrases;
 mod text;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use crate::types::{Block, BlockKind, InputFormat, JudgementArea, RawDocument};
 use furniture::fold;
@@ -61,8 +61,8 @@ struct Group {
 }
 
 /// "12.  Children are seen ..." (the paragraph numbers of inspection reports).
-static NUMBERED: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(\d{1,3})\.\s+(\S.*)$").expect("valid regex"));
+static NUMBERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,3})\.\s+(\S.*)$").expect("valid regex"));
 
 /// A list-item marker at the start of a line.
 #[derive(Debug, Clone, Copy, PartialEq)]

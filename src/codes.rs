@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use once_cell::sync::Lazy;
+use std::sync::LazyLock;
 
 use crate::facts::authority;
 
@@ -55,10 +55,10 @@ impl AuthorityCodes {
 /// The three empty cells of a name with no codes.
 pub const NO_CODES: [&str; 3] = ["", "", ""];
 
-static TABLE: Lazy<Vec<AuthorityCodes>> = Lazy::new(|| parse(CODES_FILE));
+static TABLE: LazyLock<Vec<AuthorityCodes>> = LazyLock::new(|| parse(CODES_FILE));
 
 /// Lower-cased canonical name → row of [`TABLE`].
-static BY_NAME: Lazy<BTreeMap<String, usize>> = Lazy::new(|| {
+static BY_NAME: LazyLock<BTreeMap<String, usize>> = LazyLock::new(|| {
     TABLE
         .iter()
         .enumerate()

@@ -79,16 +79,15 @@ fn read_pages(bytes: &[u8]) -> Result<Vec<String>, InputProblem> {
 
 /// `N G obj` where an indirect object begins (at the start of the file or after whitespace
 /// or a delimiter).
-static OBJECT_START: once_cell::sync::Lazy<regex::bytes::Regex> =
-    once_cell::sync::Lazy::new(|| {
-        regex::bytes::Regex::new(
-            r"(?-u)(?:^|[\s>\]])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b",
-        )
-        .expect("valid regex")
-    });
+static OBJECT_START: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?-u)(?:^|[\s>\]])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b",
+    )
+    .expect("valid regex")
+});
 
 /// The catalogue reference, as a trailer or cross-reference stream names it.
-static ROOT_REF: once_cell::sync::Lazy<regex::bytes::Regex> = once_cell::sync::Lazy::new(|| {
+static ROOT_REF: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
     regex::bytes::Regex::new(r"(?-u)/Root\s*(\d{1,10})\s+(\d{1,5})\s+R").expect("valid regex")
 });
 

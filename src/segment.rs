@@ -15,9 +15,9 @@
 
 use std::collections::HashSet;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 use crate::types::{Block, Sentence};
 
@@ -179,17 +179,17 @@ fn lookup_key(word: &str) -> String {
 
 const WORD_LISTS_TOML: &str = include_str!("segment/abbreviations.toml");
 
-static LEXICON: Lazy<Lexicon> = Lazy::new(|| {
+static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
     // The file is compiled in and a unit test parses it, so this cannot fail at run time.
     Lexicon::parse(WORD_LISTS_TOML).expect("src/segment/abbreviations.toml must parse")
 });
 
-static BLANK_LINE: Lazy<Regex> = Lazy::new(|| Regex::new(r"\n[^\S\n]*\n\s*").unwrap());
+static BLANK_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n[^\S\n]*\n\s*").unwrap());
 
 /// An enumerated list label at the start of an item: "1.", "1)", "1.)", "a.", "b)".
 /// Capital letters are left out: "J. K. Rowling" is not a list.
-static LIST_LABEL: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(\d{1,3}|[a-z])(\.\)|\)|\.)\s").unwrap());
+static LIST_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,3}|[a-z])(\.\)|\)|\.)\s").unwrap());
 
 // ---------------------------------------------------------------------------------------
 // Characters

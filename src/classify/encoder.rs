@@ -3,10 +3,9 @@
 //!
 //! Speed: sentences are sorted by token count and cut into batches, each padded only to
 //! its longest sentence (the packaged tokenizer would pad everything to 128 tokens). The
-//! batches of a report run one after another with candle's own matrix-product threads;
-//! `run` already labels reports in parallel. On 2 cores (benches/encoder.rs) that beat
-//! running a report's batches in parallel on rayon: 78 against 57 sentences/s; unsorted
-//! batches of 32 gave 18.
+//! batches of a report run one after another with candle's own matrix-product threads, or
+//! in parallel on rayon when asked; the README's Speed section has the measured figures of
+//! each (benches/encoder.rs).
 
 use std::path::Path;
 
@@ -191,7 +190,8 @@ impl Encoder {
     }
 
     /// Embeddings of tokenized inputs, in input order: sorted by length into batches, each
-    /// padded to its longest, batches run in parallel.
+    /// padded to its longest; the batches run one after another, or on rayon when
+    /// `parallel_batches` is set.
     pub fn embed_ids(&self, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         if self.sort_by_length {

@@ -1,7 +1,7 @@
 //! The learned heads on top of the sentence features: a 4-way stance classifier (softmax
 //! regression) and one-vs-rest theme classifiers (logistic regression), each theme with
-//! its own decision threshold. Trained in Rust with candle's autodiff, full batch, no
-//! randomness, so the same data gives the same heads.
+//! its own decision threshold. Trained in Rust on candle tensors with hand-written
+//! gradients and Adam, full batch, no randomness, so the same data gives the same heads.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -109,7 +109,8 @@ impl HeadsCard {
 }
 
 /// The text whose embedding stands for a neighbour: the neighbour, or the sentence itself when
-/// there is none (a report's first or last sentence, `explain` without `--prev`/`--next`).
+/// there is none (a report's first or last sentence; in `explain`, the next sentence always and
+/// the previous one without `--prev`).
 /// A missing neighbour must carry no signal: in the labelled data the only sentences with no
 /// next one are end-of-report furniture, and heads fed the embedding of "" learnt to call any
 /// lone sentence context.

@@ -6,8 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use super::phrases::{
     ADDRESS_BLOCK_ANCHORS, BACK_MATTER_STARTS, FURNITURE_LINE_STARTS, LETTER_CLOSINGS,
@@ -43,24 +43,26 @@ const FOOTER_ZONE_LINES: usize = 3;
 /// The most lines a page's footnotes take.
 const MAX_FOOTNOTE_LINES: usize = 14;
 
-static PAGE_NUMBER: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(page )?\d{1,3}( of \d{1,3})?$").expect("valid regex"));
+static PAGE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(page )?\d{1,3}( of \d{1,3})?$").expect("valid regex"));
 /// "18 to 29 September 2023  2": the visit dates and page number of a running header.
-static DATED_PAGE_NUMBER: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(19|20)\d\d\s{2,}\d{1,3}\s*$").expect("valid regex"));
+static DATED_PAGE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(19|20)\d\d\s{2,}\d{1,3}\s*$").expect("valid regex"));
 /// "Summary of key findings  3", "Recommendations ......... 7": a contents line.
-static CONTENTS_LINE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^\S.{2,120}?(\s{2,}|\.{4,}\s*)\d{1,3}\s*$").expect("valid regex"));
-static DOT_LEADER_LINE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"\.{6,}\s*\d{1,3}\s*$").expect("valid regex"));
+static CONTENTS_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\S.{2,120}?(\s{2,}|\.{4,}\s*)\d{1,3}\s*$").expect("valid regex")
+});
+static DOT_LEADER_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\.{6,}\s*\d{1,3}\s*$").expect("valid regex"));
 /// "1 The areas for improvement have been ...": the first line of a footnote.
-static FOOTNOTE_START: Lazy<Regex> = Lazy::new(|| {
+static FOOTNOTE_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(\[\d{1,2}\]|\(\d{1,2}\)|\d{1,2})\s*([A-Z][\w’']*)").expect("valid regex")
 });
 /// The rule above a block of notes.
-static NOTE_RULE: Lazy<Regex> = Lazy::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("valid regex"));
-static URL_ONLY: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(https?://|www\.)\S+$").expect("valid regex"));
+static NOTE_RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("valid regex"));
+static URL_ONLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(https?://|www\.)\S+$").expect("valid regex"));
 
 const MONTHS: &[&str] = &[
     "January",

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use super::phrases::COMPOUND_PREFIXES;
 
@@ -55,8 +55,8 @@ pub fn join_lines(lines: &[&str], vocabulary: &HashSet<String>) -> String {
 
 /// "multi- agency" (a space typed after a compound's hyphen) becomes "multi-agency";
 /// a suspended hyphen ("16- and 17-year-olds", "short- to medium-term") stays.
-static HYPHEN_GAP: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"\b([A-Za-z]{2,})- ([a-z]+)").expect("valid regex"));
+static HYPHEN_GAP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b([A-Za-z]{2,})- ([a-z]+)").expect("valid regex"));
 const SUSPENDED_HYPHEN_FOLLOWERS: &[&str] =
     &["and", "or", "to", "nor", "as", "but", "rather", "then"];
 
@@ -126,12 +126,12 @@ fn is_broken_word(prefix: &str, next_line: &str, vocabulary: &HashSet<String>) -
 /// A footnote number glued to the end of a word or sentence ("improve?1", "protection.2",
 /// "schools3", "area[2]"). Needs two lower-case letters before it, so "S47", "M1" and
 /// "COVID-19" are left alone.
-static GLUED_FOOTNOTE: Lazy<Regex> = Lazy::new(|| {
+static GLUED_FOOTNOTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([a-z][a-z][)’”'\x22]?[.?!:;,]?[)’”'\x22]?)(\d{1,2}|\[\d{1,2}\])([\s,.;:)]|$)")
         .expect("valid regex")
 });
-static BRACKETED_FOOTNOTE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(\S)\[\d{1,2}\]").expect("valid regex"));
+static BRACKETED_FOOTNOTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\S)\[\d{1,2}\]").expect("valid regex"));
 
 pub fn strip_footnote_markers(text: &str) -> String {
     let text = BRACKETED_FOOTNOTE.replace_all(text, "$1");

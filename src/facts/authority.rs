@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 /// The list of authorities and their aliases (format described in the file).
 const AUTHORITY_LIST: &str = include_str!("../../data/authorities.txt");
@@ -17,7 +17,8 @@ struct AuthorityMatcher {
     canonical: HashMap<String, Option<String>>,
 }
 
-static MATCHER: Lazy<AuthorityMatcher> = Lazy::new(|| AuthorityMatcher::parse(AUTHORITY_LIST));
+static MATCHER: LazyLock<AuthorityMatcher> =
+    LazyLock::new(|| AuthorityMatcher::parse(AUTHORITY_LIST));
 
 /// The form names are compared in: "&" as "and", apostrophes and full stops dropped, any
 /// other punctuation a space, single spaces. Case is kept; see [`AuthorityMatcher::find`].

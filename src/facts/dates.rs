@@ -3,8 +3,8 @@
 //!
 //! All functions take flattened text (see `text::flatten`): one line, single spaces.
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use crate::types::Date;
 
@@ -72,7 +72,7 @@ const OF: &str = r"\s+(?:of\s+)?";
 const RANGE_JOIN: &str = r"\s*(?:to|until|till|and|[-–—‒])\s*";
 
 /// "18 to 22 March 2024", "18 March to 22 March 2024", "27 November 2017 – 7 December 2017".
-static WORD_RANGE: Lazy<Regex> = Lazy::new(|| {
+static WORD_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?i)^{DAY}(?:{OF}{MONTH}(?:,?\s+{YEAR})?)?{RANGE_JOIN}(?:the\s+)?{DAY}{OF}{MONTH},?\s+{YEAR}\b"
     ))
@@ -80,7 +80,7 @@ static WORD_RANGE: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// "12/09/2016 to 06/10/2016".
-static NUMERIC_RANGE: Lazy<Regex> = Lazy::new(|| {
+static NUMERIC_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?i)^(\d{{1,2}})/(\d{{1,2}})/{YEAR}{RANGE_JOIN}(\d{{1,2}})/(\d{{1,2}})/{YEAR}\b"
     ))
@@ -88,15 +88,16 @@ static NUMERIC_RANGE: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// "18 March 2024", "18th March, 2024".
-static WORD_DATE: Lazy<Regex> = Lazy::new(|| {
+static WORD_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)^{DAY}{OF}{MONTH},?\s+{YEAR}\b")).expect("valid date regex")
 });
 
-static NUMERIC_DATE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(\d{1,2})/(\d{1,2})/(\d{4})\b").expect("valid numeric date regex"));
+static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,2})/(\d{1,2})/(\d{4})\b").expect("valid numeric date regex")
+});
 
 /// Where a date could start: a digit not preceded by another digit.
-static DATE_START: Lazy<Regex> = Lazy::new(|| Regex::new(r"\b\d").expect("valid regex"));
+static DATE_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d").expect("valid regex"));
 
 fn num(caps: &regex::Captures, i: usize) -> Option<u32> {
     caps.get(i)?.as_str().parse().ok()

@@ -3,8 +3,8 @@
 //!
 //! All functions take flattened text (see `text::flatten`).
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use crate::types::{Grade, Grades};
 
@@ -106,12 +106,12 @@ const TABLE_LABELS: &[(Judgement, &str)] = &[
 /// <authority> are inadequate", "Children's services in <authority> requires improvement
 /// to be good", "The overall judgement is that children's services require improvement".
 /// Words (the authority's name) may stand between these and the grade.
-static OVERALL_SENTENCE: Lazy<Regex> = Lazy::new(|| {
+static OVERALL_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:children'?s services in|the overall judgement is)\b")
         .expect("valid overall sentence regex")
 });
 
-static TABLE_REGEXES: Lazy<Vec<(Judgement, Regex)>> = Lazy::new(|| {
+static TABLE_REGEXES: LazyLock<Vec<(Judgement, Regex)>> = LazyLock::new(|| {
     TABLE_LABELS
         .iter()
         .map(|&(j, label)| {
@@ -239,18 +239,18 @@ const PROSE_LABELS: &[(Judgement, &str)] = &[
 
 /// Words that make a grade word a verdict on the judgement before it ("was rated good")
 /// rather than a description ("receive good support").
-static VERDICT_CUE: Lazy<Regex> = Lazy::new(|| {
+static VERDICT_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:rated|judged|graded|found|as|is|are|was|were|be|remains?)\b")
         .expect("valid verdict cue regex")
 });
 
 /// Sentences about an earlier inspection state old grades, not this report's.
-static EARLIER_INSPECTION: Lazy<Regex> = Lazy::new(|| {
+static EARLIER_INSPECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:last|previous|previously|earlier|prior)\b[^.]{0,40}\b(?:inspect|judged|rated|visit)")
         .expect("valid earlier inspection regex")
 });
 
-static PROSE_REGEX: Lazy<Regex> = Lazy::new(|| {
+static PROSE_REGEX: LazyLock<Regex> = LazyLock::new(|| {
     let alternatives: Vec<String> = PROSE_LABELS
         .iter()
         .map(|(_, label)| format!("({label})"))
@@ -259,7 +259,7 @@ static PROSE_REGEX: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// "Rated as good overall", "judged to be inadequate overall".
-static GRADE_OVERALL: Lazy<Regex> = Lazy::new(|| {
+static GRADE_OVERALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\b(?:rated|judged|graded)\s+(?:as\s+|to\s+be\s+)?'?(outstanding|good|inadequate|requires? improvement(?: to be good)?|requiring improvement(?: to be good)?)'?\s+overall\b",
     )

@@ -20,8 +20,8 @@ pub mod dates;
 pub mod grades;
 mod text;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use crate::types::{Block, Date, DocumentKind, Grades, InputFormat, RawDocument, ReportFacts};
 
@@ -77,7 +77,7 @@ pub fn extract(doc: &RawDocument, blocks: &[Block]) -> ReportFacts {
 
 /// SIF reports that include the review of the Local Safeguarding Children Board say so
 /// in their title.
-static LSCB_REVIEW_TITLE: Lazy<Regex> = Lazy::new(|| {
+static LSCB_REVIEW_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)review of the effectiveness of the local safeguarding children'?s? board")
         .expect("valid regex")
 });
@@ -114,7 +114,7 @@ fn inspection_grades(opening: &str, whole: &str) -> Grades {
 
 /// Titles that say what kind of document this is. The earliest in the title region wins,
 /// so a report's later mention of "monitoring visits" does not change its kind.
-static TITLE: Lazy<Regex> = Lazy::new(|| {
+static TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\b(?:(joint targeted area inspection)|(monitoring visit (?:to|of|at)\b)|(focused visit (?:to|of|at)\b)|((?:re-?)?inspection of\b|inspection dates?\s*:|inspection of local authority children'?s services))",
     )
@@ -123,7 +123,7 @@ static TITLE: Lazy<Regex> = Lazy::new(|| {
 
 /// Furniture of an Ofsted report or letter that a news article does not have. (Not "His
 /// Majesty's Inspector": articles quote inspectors by title.)
-static REPORT_FURNITURE: Lazy<Regex> = Lazy::new(|| {
+static REPORT_FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)inspection dates?\s*:|dates? of (?:the )?(?:inspection|visit)\s*:|lead inspector\s*:|yours sincerely|judgement\s+grade|\bdear (?:mr|mrs|ms|miss|dr)\b",
     )
@@ -131,7 +131,7 @@ static REPORT_FURNITURE: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// What a news article about Ofsted and children's services mentions.
-static NEWS_SUBJECT: Lazy<Regex> = Lazy::new(|| {
+static NEWS_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:ofsted|inspector|inspection|inspectorate)").expect("valid news regex")
 });
 
@@ -162,7 +162,7 @@ fn document_kind(format: InputFormat, opening: &str, whole: &str) -> DocumentKin
 /// Where the authority stands in a title: "Inspection of Barnet local authority
 /// children's services", "Focused visit to Bury local authority", "Monitoring visit to
 /// Bradford children's services".
-static TITLE_NAMING_AUTHORITY: Lazy<Regex> = Lazy::new(|| {
+static TITLE_NAMING_AUTHORITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\b(?:(?:re-?)?inspection of|(?:focused|monitoring) visit (?:to|of|at)|joint targeted area inspection of)\s",
     )
@@ -199,7 +199,7 @@ fn local_authority(kind: DocumentKind, opening: &str, whole: &str) -> Option<Str
 }
 
 /// Labels of the visit's dates: "Inspection dates:", "Dates of visit:", "Fieldwork dates".
-static DATES_LABEL: Lazy<Regex> = Lazy::new(|| {
+static DATES_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\b(?:(?:inspection|visit|fieldwork|on-?site)\s+dates?|dates?\s+of\s+(?:the\s+)?(?:inspection|visit|fieldwork|on-?site (?:work|visit)))\s*:?\s*",
     )
@@ -208,9 +208,10 @@ static DATES_LABEL: Lazy<Regex> = Lazy::new(|| {
 
 /// Where a letter gives the visit's dates in a sentence: "…focused visit to Bury local
 /// authority children's services on 25 and 26 July 2018", "Between 10 and 14 June 2019".
-static ON_OR_BETWEEN_DATE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)\b(?:on|between|from)\s+(?:the\s+)?\d").expect("valid regex"));
-static VISIT_WORD: Lazy<Regex> = Lazy::new(|| {
+static ON_OR_BETWEEN_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:on|between|from)\s+(?:the\s+)?\d").expect("valid regex")
+});
+static VISIT_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:visit|inspection|inspected|inspectors|took place|carried out)")
         .expect("valid regex")
 });
@@ -246,7 +247,7 @@ fn visit_dates(opening: &str) -> Option<(Date, Date)> {
     })
 }
 
-static PUBLISHED_LABEL: Lazy<Regex> = Lazy::new(|| {
+static PUBLISHED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\b(?:(?:report published|publication date|date of publication|date published)",
         r"\s*:?|published\s*:)\s*",
@@ -255,7 +256,7 @@ static PUBLISHED_LABEL: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// A line that is nothing but a date: the date of a letter.
-static DATE_LINE: Lazy<Regex> = Lazy::new(|| {
+static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}\s*$")
         .expect("valid date line regex")
 });
@@ -276,13 +277,13 @@ fn published_date(raw_pages: &[String], opening: &str) -> Option<Date> {
         .find_map(|line| dates::date_at(line.trim()))
 }
 
-static LEAD_INSPECTOR_LABEL: Lazy<Regex> = Lazy::new(|| {
+static LEAD_INSPECTOR_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\blead (?:social care )?inspectors?\s*:\s*").expect("valid regex")
 });
 
 /// A person's name as reports print it: "Jane Smith", "Fiona J Hart",
 /// "Paula Grant-Jones", "Siobhán O'Neill", "Ian McDonald", "Ana de Souza".
-static PERSON_NAME: Lazy<Regex> = Lazy::new(|| {
+static PERSON_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^\p{Lu}[\p{L}'’\-]*\.?(?:\s+(?:(?:de|del|della|di|da|du|van|von|der|den|le|la|bin|al)\s+)?\p{Lu}[\p{L}'’\-]*\.?){1,4}$",
     )
@@ -347,12 +348,12 @@ fn as_person_name(text: &str) -> Option<String> {
 }
 
 /// A letter's sign-off, typing slips included ("Your sincerely").
-static SIGN_OFF: Lazy<Regex> = Lazy::new(|| {
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*yours?\s+(?:sincerely|faithfully|truly)\b").expect("valid regex")
 });
 
 /// The title under a signature.
-static INSPECTOR_TITLE_LINE: Lazy<Regex> = Lazy::new(|| {
+static INSPECTOR_TITLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:(?:her|his) majesty'?s\s+(?:\w+\s+)?inspector|hmi|ofsted inspector|senior hmi)\b")
         .expect("valid regex")
 });

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use once_cell::sync::Lazy;
 use rayon::prelude::*;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use ofsted_themes::types::{Block, BlockKind, JudgementArea};
 use ofsted_themes::{clean, ingest};
@@ -51,22 +51,23 @@ fn manifest(dir: &Path) -> HashMap<String, Entry> {
         .collect()
 }
 
-static RUNNING_HEADER_GLUED: Lazy<Regex> = Lazy::new(|| {
+static RUNNING_HEADER_GLUED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"Inspection of [A-Z][^.]{0,100} children['’]s (social care )?services \d{1,2} ")
         .unwrap()
 });
-static TITLE_BLOCK: Lazy<Regex> = Lazy::new(|| {
+static TITLE_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^Inspection of .{0,100}children['’]s (social care )?services$").unwrap()
 });
-static BARE_PAGE_NUMBER: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(Page )?\d{1,3}( of \d{1,3})?$").unwrap());
+static BARE_PAGE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(Page )?\d{1,3}( of \d{1,3})?$").unwrap());
 /// A word broken at a line end and joined with a space: "assess- ment". A suspended
 /// hyphen ("16- and 17-year-olds", "short- to medium-term") is fine.
-static HYPHEN_GAP: Lazy<Regex> = Lazy::new(|| Regex::new(r"\b[A-Za-z]{2,}- ([a-z]+)").unwrap());
+static HYPHEN_GAP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Za-z]{2,}- ([a-z]+)").unwrap());
 const SUSPENDED_FOLLOWERS: &[&str] = &["and", "or", "to", "nor", "as", "but", "rather", "then"];
 /// A footnote number glued to a sentence end or a word: "protection.2", "improve?1",
 /// "schools3".
-static GLUED_FOOTNOTE: Lazy<Regex> = Lazy::new(|| {
+static GLUED_FOOTNOTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([a-z]{2}[.?!:;][’”)]?\d{1,2}\b)|(\b[a-z]{4,}\d{1,2}\b)|(^\d{1,2}[A-Z][a-z])")
         .unwrap()
 });
