@@ -16,27 +16,7 @@ use lopdf::{
 use ofsted_themes::error::{InputError, InputProblem};
 use ofsted_themes::ingest;
 
-/// A small, fixed-seed xorshift generator: reproducible damage without a new dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
+use crate::util::XorShift;
 
 fn fixture_pdf(relative: &str) -> Vec<u8> {
     let path = crate::util::fixture(relative);

@@ -13,7 +13,7 @@ use std::process::Command;
 use candle_core::{Device, Tensor};
 use ofsted_themes::store::{Store, SCHEMA_VERSION};
 
-use crate::util::{root, BIN, CSVS};
+use crate::util::{assert_same_csvs, root, BIN};
 
 /// Two short focused-visit letters from the fixtures, relative to the project root.
 fn pdfs() -> Vec<String> {
@@ -60,19 +60,6 @@ fn retrained_heads(dir: &Path) -> PathBuf {
     );
     fs::write(dir.join("heads.json"), card).unwrap();
     path
-}
-
-fn assert_same_csvs(expected: &Path, actual: &Path) {
-    for name in CSVS {
-        let a = fs::read(expected.join(name)).unwrap();
-        let b = fs::read(actual.join(name)).unwrap();
-        assert!(
-            a == b,
-            "{name} differs between {} and {}",
-            expected.display(),
-            actual.display()
-        );
-    }
 }
 
 #[test]

@@ -19,29 +19,7 @@ use ofsted_themes::types::{Label, SentenceInput, Stance};
 
 // ---- helpers ----
 
-use crate::util::{root, BIN};
-
-/// A small, fixed-seed xorshift generator: reproducible inputs without a new dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+use crate::util::{root, XorShift, BIN};
 
 /// What a run of the binary did.
 struct Ran {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use ofsted_themes::store::{Store, DEFAULT_FILE_NAME, SCHEMA_VERSION};
 
-use crate::util::{fixture, fixture_pdfs, root, BIN, CSVS};
+use crate::util::{assert_same_csvs, fixture, fixture_pdfs, root, BIN};
 
 /// `count` fixture PDFs, taken evenly from the sorted inspections and focused visits, as
 /// paths relative to the project root (so output paths are the same in every run).
@@ -157,19 +157,6 @@ fn report_rows(out: &Path) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-fn assert_same_csvs(expected: &Path, actual: &Path) {
-    for name in CSVS {
-        let a = fs::read(expected.join(name)).unwrap();
-        let b = fs::read(actual.join(name)).unwrap();
-        assert!(
-            a == b,
-            "{name} differs between {} and {}",
-            expected.display(),
-            actual.display()
-        );
-    }
 }
 
 #[test]

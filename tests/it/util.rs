@@ -138,3 +138,45 @@ pub fn model_dir() -> PathBuf {
     ofsted_themes::modelfetch::ensure(&dir)
         .unwrap_or_else(|e| panic!("the encoder model is needed: {e:#}"))
 }
+
+/// The five CSVs of two results folders are byte for byte the same.
+pub fn assert_same_csvs(expected: &Path, actual: &Path) {
+    for name in CSVS {
+        let a = std::fs::read(expected.join(name)).unwrap();
+        let b = std::fs::read(actual.join(name)).unwrap();
+        assert!(
+            a == b,
+            "{name} differs between {} and {}",
+            expected.display(),
+            actual.display()
+        );
+    }
+}
+
+/// A small, fixed-seed xorshift generator: reproducible damage and fuzz inputs without a
+/// new dependency.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+}
