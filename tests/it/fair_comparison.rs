@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use ofsted_themes::codes;
 
-use crate::util::BIN;
+use crate::util::{csv_rows, BIN};
 
 /// ../shared/corpus, or None (the test is skipped, saying so: see `util::shared`).
 fn corpus() -> Option<PathBuf> {
@@ -44,23 +44,6 @@ fn run(input: &Path, out: &Path, extra: &[&str]) {
     assert!(result.status.success(), "run failed: {result:?}");
 }
 
-/// A CSV as maps from column name to cell.
-fn table(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn theme_ids() -> Vec<String> {
     ofsted_themes::taxonomy::Taxonomy::bundled()
         .themes
@@ -72,8 +55,8 @@ fn theme_ids() -> Vec<String> {
 #[test]
 fn authorities_csv_holds_each_authoritys_latest_full_inspection() {
     let Some(out) = corpus_run() else { return };
-    let reports = table(&out.join("reports.csv"));
-    let authorities = table(&out.join("authorities.csv"));
+    let reports = csv_rows(&out.join("reports.csv"));
+    let authorities = csv_rows(&out.join("authorities.csv"));
     // Expected from reports.csv: per authority, its latest inspection (reports.csv is in
     // authority then date order).
     let mut latest_full: BTreeMap<String, &BTreeMap<String, String>> = BTreeMap::new();
@@ -114,7 +97,7 @@ fn authorities_csv_holds_each_authoritys_latest_full_inspection() {
         latest_out.path(),
         &["--view", "latest-report"],
     );
-    let latest = table(&latest_out.path().join("authorities.csv"));
+    let latest = csv_rows(&latest_out.path().join("authorities.csv"));
     assert_eq!(latest.len(), all.len());
     assert!(latest.iter().any(|r| r["document_kind"] != "inspection"));
     for row in &latest {
@@ -135,7 +118,7 @@ fn every_authority_has_its_codes_and_region_from_the_table() {
         .map(|c| (c.name.as_str(), c))
         .collect();
     for file in ["reports.csv", "authorities.csv"] {
-        let rows = table(&out.join(file));
+        let rows = csv_rows(&out.join(file));
         assert!(!rows.is_empty());
         for row in rows {
             let name = row["local_authority"].as_str();
@@ -149,7 +132,7 @@ fn every_authority_has_its_codes_and_region_from_the_table() {
         }
     }
     // A few codes as DfE and the ONS publish them.
-    let reports = table(&out.join("reports.csv"));
+    let reports = csv_rows(&out.join("reports.csv"));
     let code_of = |name: &str| {
         let r = reports
             .iter()
@@ -176,7 +159,7 @@ fn shares_are_the_counts_arithmetic_and_within_one() {
     let Some(out) = corpus_run() else { return };
     let mut checked = 0;
     let mut few = 0;
-    for row in table(&out.join("authorities.csv")) {
+    for row in csv_rows(&out.join("authorities.csv")) {
         for id in theme_ids() {
             let count = |part: &str| -> i64 { row[&format!("{id}_{part}")].parse().unwrap() };
             let n = count("n");
@@ -320,7 +303,7 @@ fn the_heat_map_in_chromium_compares_like_with_like() {
         .skip(1)
         .filter(|r| !r[..r.find('>').unwrap()].contains("hidden"))
         .collect();
-    let authorities = table(&out.join("authorities.csv"));
+    let authorities = csv_rows(&out.join("authorities.csv"));
     assert_eq!(
         shown.len(),
         authorities.len(),

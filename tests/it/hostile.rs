@@ -19,7 +19,7 @@ use ofsted_themes::types::{Label, SentenceInput, Stance};
 
 // ---- helpers ----
 
-use crate::util::{root, XorShift, BIN};
+use crate::util::{csv_rows, root, XorShift, BIN};
 
 /// What a run of the binary did.
 struct Ran {
@@ -84,28 +84,6 @@ fn run_rules(inputs: &[&Path], out: &Path, extra: &[&str]) -> Ran {
     args.extend(["--quiet", "--classifier", "rules"].map(OsStr::new));
     args.extend(extra.iter().map(OsStr::new));
     run_binary(args, Duration::from_secs(60))
-}
-
-/// The rows of a CSV that the binary wrote, as maps from column to cell.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
 }
 
 fn column(rows: &[BTreeMap<String, String>], name: &str) -> Vec<String> {
