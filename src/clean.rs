@@ -20,12 +20,11 @@ mod text;
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::types::{Block, BlockKind, InputFormat, JudgementArea, RawDocument};
+use crate::types::{Block, BlockKind, Grade, InputFormat, JudgementArea, RawDocument};
 use furniture::fold;
 use phrases::{
     AREA_CLOSING_HEADINGS, AREA_HEADING_CUES, AREA_KEYWORDS, BULLET_GLYPHS, DASH_BULLETS,
-    DOCUMENT_TITLES, GRADE_ENDINGS, IMPROVEMENT_HEADINGS, IMPROVEMENT_SECTION_ENDS,
-    SKIPPED_SECTIONS,
+    DOCUMENT_TITLES, IMPROVEMENT_HEADINGS, IMPROVEMENT_SECTION_ENDS, SKIPPED_SECTIONS,
 };
 
 /// The most words a heading has.
@@ -42,7 +41,7 @@ pub fn clean(doc: &RawDocument) -> Vec<Block> {
     let mut pages: Vec<Vec<String>> = doc
         .pages
         .iter()
-        .map(|p| p.lines().map(text::normalise_line).collect())
+        .map(|p| p.lines().map(crate::text::normalise_line).collect())
         .collect();
     furniture::strip(&mut pages, is_pdf);
     let vocabulary = text::vocabulary(pages.iter().flatten().map(String::as_str));
@@ -201,7 +200,7 @@ fn is_labelled_heading(text: &str) -> bool {
     let bare = folded.trim_end_matches(['.', ':', '?', ' ']);
     let words = text.split_whitespace().count();
     let graded_area = area_of_heading(bare).is_some()
-        && GRADE_ENDINGS.iter().any(|g| bare.ends_with(g))
+        && Grade::ofsted_phrases().any(|g| bare.ends_with(g))
         && words <= MAX_GRADE_ROW_WORDS + 5
         && !bare.contains(". ");
     let improvement =
@@ -267,9 +266,7 @@ fn is_grade_row(block: &Block) -> bool {
         && block.text.split_whitespace().count() <= MAX_GRADE_ROW_WORDS
         && !block.text.ends_with('.')
         && !block.text.contains(". ")
-        && GRADE_ENDINGS
-            .iter()
-            .any(|g| folded.ends_with(&format!(" {g}")))
+        && Grade::ofsted_phrases().any(|g| folded.ends_with(&format!(" {g}")))
 }
 
 /// Drops what is left of the title page's tables and title lines: runs of two or more

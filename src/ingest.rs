@@ -7,9 +7,8 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{InputError, InputProblem};
+use crate::files;
 use crate::types::{InputFormat, RawDocument};
 
 /// The input format a path's extension names, if it is one we read.
@@ -229,7 +228,7 @@ pub fn read(path: &Path) -> Result<RawDocument, InputError> {
     }
     Ok(RawDocument {
         path: path.to_path_buf(),
-        sha256: sha256_hex(&bytes),
+        sha256: files::sha256_hex(&bytes),
         format,
         pages,
     })
@@ -240,24 +239,12 @@ pub fn read(path: &Path) -> Result<RawDocument, InputError> {
 pub fn hash_file(path: &Path) -> Result<String, InputError> {
     let fail = |problem| InputError::new(path, problem);
     let file = open_regular(path).map_err(fail)?;
-    let mut hasher = Sha256::new();
-    let copied = std::io::copy(&mut file.take(MAX_FILE_BYTES + 1), &mut hasher)
+    let (sha, copied) = files::sha256_of(file.take(MAX_FILE_BYTES + 1))
         .map_err(|e| fail(InputProblem::Unreadable(e.to_string())))?;
     if copied > MAX_FILE_BYTES {
         return Err(fail(InputProblem::TooLarge(copied)));
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Ok(sha)
 }
 
 /// Decodes text in UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when

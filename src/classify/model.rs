@@ -428,7 +428,7 @@ impl ModelClassifier {
     /// hashes when loaded, and the card records everything the heads were trained from.
     fn version_of(&self, name: &str) -> String {
         let card = serde_json::to_vec(&self.card).expect("the card serialises");
-        let card_hash = crate::ingest::sha256_hex(&card);
+        let card_hash = crate::files::sha256_hex(&card);
         format!(
             "{name} labelling {LABELLING_REVISION} rules r{RULES_REVISION} encoder {} heads {}",
             self.card.encoder,

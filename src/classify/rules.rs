@@ -22,7 +22,8 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::classify::{Classifier, MAX_THEMES};
-use crate::taxonomy::{normalise_text, Taxonomy};
+use crate::taxonomy::Taxonomy;
+use crate::text::normalise_text;
 use crate::types::{Label, SentenceInput, Stance, ThemeScore};
 
 /// What a cue is evidence of.

@@ -20,6 +20,7 @@ use crate::classify::model::{
 };
 use crate::classify::RulesClassifier;
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
+use crate::files;
 use crate::modelfetch;
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance};
@@ -198,21 +199,20 @@ fn embed_with_cache(
     texts: &[&str],
     cache: Option<&Path>,
 ) -> Result<Vec<Vec<f32>>> {
-    use sha2::{Digest, Sha256};
     let Some(dir) = cache else {
         return encoder.embed(texts);
     };
-    let mut hasher = Sha256::new();
-    hasher.update(format!(
+    let mut keyed = format!(
         "{}:{}",
         modelfetch::MODEL_FILES[0].1.unwrap_or(""),
         encoder.dim()
-    ));
+    )
+    .into_bytes();
     for text in texts {
-        hasher.update(text.as_bytes());
-        hasher.update([0u8]);
+        keyed.extend_from_slice(text.as_bytes());
+        keyed.push(0);
     }
-    let key = format!("{:x}", hasher.finalize());
+    let key = files::sha256_hex(&keyed);
     let path = dir.join(format!("embeddings-{}.safetensors", &key[..16]));
     let device = candle_core::Device::Cpu;
     if let Ok(tensors) = candle_core::safetensors::load(&path, &device) {
@@ -226,11 +226,10 @@ fn embed_with_cache(
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tensor =
         candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
-    candle_core::safetensors::save(
-        &std::collections::HashMap::from([("embeddings", tensor)]),
-        &path,
-    )
-    .with_context(|| format!("cannot write {}", path.display()))?;
+    let bytes = safetensors::tensor::serialize([("embeddings", &tensor)], None)
+        .with_context(|| format!("cannot serialise {}", path.display()))?;
+    files::atomic_write(&path, |out| Ok(out.write_all(&bytes)?))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(rows)
 }
 
@@ -484,11 +483,10 @@ pub fn cross_validate_thinned(
 /// groups are taken in an order fixed by a hash of their names, so a smaller fraction keeps
 /// a subset of a larger one and the choice does not depend on the file's order.
 pub fn kept_groups(groups: &[String], fraction: f64) -> Vec<bool> {
-    use sha2::{Digest, Sha256};
     let names: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
     let mut order: Vec<(String, &str)> = names
         .into_iter()
-        .map(|g| (format!("{:x}", Sha256::digest(g.as_bytes())), g))
+        .map(|g| (files::sha256_hex(g.as_bytes()), g))
         .collect();
     order.sort();
     let keep = ((order.len() as f64 * fraction).round() as usize).min(order.len());
@@ -622,7 +620,7 @@ pub fn train(
         training_file: labels
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        training_sha256: modelfetch::sha256_file(labels)?,
+        training_sha256: crate::files::sha256_file(labels)?,
         training_sentences: rows.len(),
         settings: settings.clone(),
         cross_validation: cv,

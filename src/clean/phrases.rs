@@ -103,15 +103,6 @@ pub const DOCUMENT_TITLES: &[(&str, &str)] = &[
     ("inspection of ", "children's social care services"),
 ];
 
-/// Ofsted's grades, as a judgement table row or a heading ends with them.
-pub const GRADE_ENDINGS: &[&str] = &[
-    "requires improvement to be good",
-    "requires improvement",
-    "outstanding",
-    "inadequate",
-    "good",
-];
-
 /// Greeting lines of a letter: the letterhead and address block above them are dropped.
 pub const LETTER_GREETINGS: &[&str] = &["dear "];
 

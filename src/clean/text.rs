@@ -8,21 +8,6 @@ use std::sync::LazyLock;
 
 use super::phrases::COMPOUND_PREFIXES;
 
-/// Characters that the PDFs use as spaces, or that carry nothing: no-break spaces, the
-/// narrow no-break space Word puts after full stops, soft hyphens, zero-width spaces.
-pub fn normalise_line(line: &str) -> String {
-    line.chars()
-        .filter(|&c| !matches!(c, '\u{AD}' | '\u{200B}' | '\u{FEFF}'))
-        .map(|c| match c {
-            '\u{A0}' | '\u{202F}' | '\u{2007}' | '\u{2009}' | '\u{2002}' | '\u{2003}' => ' ',
-            '\t' => ' ',
-            other => other,
-        })
-        .collect::<String>()
-        .trim_end()
-        .to_string()
-}
-
 /// The words of a document in lower case, hyphenated ones whole, for deciding how a
 /// hyphen at a line break joins.
 pub fn vocabulary<'a>(lines: impl Iterator<Item = &'a str>) -> HashSet<String> {
@@ -250,14 +235,5 @@ mod tests {
         ] {
             assert_eq!(strip_footnote_markers(text), text);
         }
-    }
-
-    #[test]
-    fn odd_spaces_become_plain_spaces() {
-        assert_eq!(
-            normalise_line("risk.\u{202F}A range\u{A0}of  "),
-            "risk. A range of"
-        );
-        assert_eq!(normalise_line("co\u{AD}ordinated"), "coordinated");
     }
 }

@@ -57,7 +57,7 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
                 let card = model.card().clone();
                 // On the heads' own training file the model's figures are in-sample; the
                 // honest ones are the cross-validated figures in the heads' card.
-                let in_sample = crate::modelfetch::sha256_file(&args.labels).ok()
+                let in_sample = crate::files::sha256_file(&args.labels).ok()
                     == Some(card.training_sha256.clone());
                 let combined = CombinedClassifier::new(model);
                 for classifier in [combined.model() as &dyn Classifier, &combined] {

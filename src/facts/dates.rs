@@ -1,7 +1,7 @@
 //! Dates as Ofsted writes them: "18 March 2024", ranges such as "18 to 22 March 2024",
 //! "27 November 2017 – 7 December 2017", "25 and 26 July 2018", "12/09/2016 to 06/10/2016".
 //!
-//! All functions take flattened text (see `text::flatten`): one line, single spaces.
+//! All functions take flattened text (see `crate::text::flatten`): one line, single spaces.
 
 use regex::Regex;
 use std::sync::LazyLock;

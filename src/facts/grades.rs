@@ -1,36 +1,17 @@
 //! Graded judgements: the table at the top of an inspection report, or what a news
 //! article says the grades were.
 //!
-//! All functions take flattened text (see `text::flatten`).
+//! All functions take flattened text (see `crate::text::flatten`).
 
 use regex::Regex;
 use std::sync::LazyLock;
 
 use crate::types::{Grade, Grades};
 
-/// Grade phrases, longest first so "requires improvement to be good" is read whole.
-const GRADE_PHRASES: [(&str, Grade); 9] = [
-    (
-        "requires improvement to be good",
-        Grade::RequiresImprovement,
-    ),
-    (
-        "requiring improvement to be good",
-        Grade::RequiresImprovement,
-    ),
-    ("require improvement to be good", Grade::RequiresImprovement),
-    ("requires improvement", Grade::RequiresImprovement),
-    ("requiring improvement", Grade::RequiresImprovement),
-    ("require improvement", Grade::RequiresImprovement),
-    ("outstanding", Grade::Outstanding),
-    ("inadequate", Grade::Inadequate),
-    ("good", Grade::Good),
-];
-
 /// The grade a phrase at the start of `text` names, and the phrase's length in bytes.
 /// A word that merely starts like a grade ("good-quality", "goodwill") is not one.
 pub fn grade_at(text: &str) -> Option<(Grade, usize)> {
-    GRADE_PHRASES.iter().find_map(|&(phrase, grade)| {
+    Grade::PHRASES.iter().find_map(|&(phrase, grade, _)| {
         let candidate = text.get(..phrase.len())?;
         if !candidate.eq_ignore_ascii_case(phrase) {
             return None;
@@ -191,7 +172,7 @@ fn overall_sentence(text: &str) -> Option<Grade> {
     OVERALL_SENTENCE.find_iter(text).find_map(|m| {
         let rest = &text[m.end()..];
         let sentence_end = rest.find(['.', ':', ';']).unwrap_or(rest.len());
-        let clause = super::text::head(&rest[..sentence_end], 100);
+        let clause = crate::text::head(&rest[..sentence_end], 100);
         // Try the grade at each word after the name, allowing a verb before it.
         clause
             .char_indices()

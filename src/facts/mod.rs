@@ -18,7 +18,6 @@
 pub mod authority;
 pub mod dates;
 pub mod grades;
-mod text;
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -39,7 +38,7 @@ pub fn extract(doc: &RawDocument, blocks: &[Block]) -> ReportFacts {
             .collect::<Vec<_>>()
             .join("\n")];
     }
-    let pages: Vec<String> = raw_pages.iter().map(|p| text::flatten(p)).collect();
+    let pages: Vec<String> = raw_pages.iter().map(|p| crate::text::flatten(p)).collect();
     let whole = pages.join(" ");
     let opening = pages.iter().take(2).cloned().collect::<Vec<_>>().join(" ");
 
@@ -144,7 +143,7 @@ fn document_kind(format: InputFormat, opening: &str, whole: &str) -> DocumentKin
             DocumentKind::Other
         };
     }
-    let title_region = text::head(opening, TITLE_REGION_CHARS);
+    let title_region = crate::text::head(opening, TITLE_REGION_CHARS);
     let Some(title) = TITLE.captures(title_region) else {
         return DocumentKind::Other;
     };
@@ -176,10 +175,10 @@ fn local_authority(kind: DocumentKind, opening: &str, whole: &str) -> Option<Str
     if kind == DocumentKind::NewsArticle || kind == DocumentKind::Other {
         return authority::most_named(whole, whole);
     }
-    let title_region = text::head(opening, TITLE_REGION_CHARS);
+    let title_region = crate::text::head(opening, TITLE_REGION_CHARS);
     let titles: Vec<regex::Match> = TITLE_NAMING_AUTHORITY.find_iter(title_region).collect();
     for title in &titles {
-        let window = text::head(&title_region[title.end()..], TITLE_NAME_WINDOW_CHARS);
+        let window = crate::text::head(&title_region[title.end()..], TITLE_NAME_WINDOW_CHARS);
         // The title ends where the dates or the letter's first sentence begin.
         let window = window
             .find("Inspection date")
@@ -224,7 +223,7 @@ const VISIT_WORD_BEFORE_CHARS: usize = 250;
 /// The first and last day of the visit.
 fn visit_dates(opening: &str) -> Option<(Date, Date)> {
     let labelled = DATES_LABEL.find_iter(opening).find_map(|label| {
-        let after = text::head(&opening[label.end()..], DATES_AFTER_LABEL_CHARS);
+        let after = crate::text::head(&opening[label.end()..], DATES_AFTER_LABEL_CHARS);
         dates::range_at(after).or_else(|| dates::date_at(after).map(|d| (d, d)))
     });
     if labelled.is_some() {
@@ -340,7 +339,7 @@ const NOT_IN_A_PERSONS_NAME: &[&str] = &[
 ];
 
 fn as_person_name(text: &str) -> Option<String> {
-    let name = text::flatten(strip_inspector_title(text.trim()));
+    let name = crate::text::flatten(strip_inspector_title(text.trim()));
     let names_a_body = name
         .split_whitespace()
         .any(|w| NOT_IN_A_PERSONS_NAME.contains(&w.to_lowercase().as_str()));
@@ -364,7 +363,7 @@ fn lead_inspector(raw_pages: &[String]) -> Option<String> {
     let lines: Vec<String> = raw_pages
         .iter()
         .flat_map(|p| p.lines())
-        .map(text::flatten)
+        .map(crate::text::flatten)
         .filter(|l| !l.is_empty())
         .collect();
     for (i, line) in lines.iter().enumerate() {

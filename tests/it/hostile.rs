@@ -586,7 +586,7 @@ fn stage_outputs() -> StageOutputs {
                 labelled += &format!("{label:?}\n");
             }
         }
-        let hash = |text: &str| ofsted_themes::ingest::sha256_hex(text.as_bytes());
+        let hash = |text: &str| ofsted_themes::files::sha256_hex(text.as_bytes());
         outputs.extractor.insert(set, hash(&read));
         outputs.rules.insert(set, hash(&labelled));
     }
@@ -1041,7 +1041,7 @@ fn fuzzed_inputs_never_crash_or_hang_and_are_all_accounted_for() {
         .collect();
     let mut unaccounted = Vec::new();
     for (path, bytes) in &inputs {
-        let id = &ofsted_themes::ingest::sha256_hex(bytes)[..12];
+        let id = &ofsted_themes::files::sha256_hex(bytes)[..12];
         if !used.contains(id) && !named.contains(path) {
             unaccounted.push(path.display().to_string());
         }

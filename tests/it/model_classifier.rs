@@ -24,7 +24,7 @@ fn the_committed_heads_reproduce_their_recorded_figures() {
     let card = HeadsCard::load(&HeadsCard::path_for(&heads())).unwrap();
     let labels = shared_or_skip!("training/labelled.jsonl");
     assert_eq!(
-        modelfetch::sha256_file(&labels).unwrap(),
+        ofsted_themes::files::sha256_file(&labels).unwrap(),
         card.training_sha256,
         "labelled.jsonl changed since the heads were trained: run `ofsted-themes train`"
     );
@@ -383,7 +383,7 @@ fn eval_json_scores_rules_model_and_combined() {
     let heads_copy = tmp.path().join("heads.safetensors");
     std::fs::copy(heads(), &heads_copy).unwrap();
     let mut card = HeadsCard::load(&HeadsCard::path_for(&heads())).unwrap();
-    card.training_sha256 = modelfetch::sha256_file(&labels).unwrap();
+    card.training_sha256 = ofsted_themes::files::sha256_file(&labels).unwrap();
     card.save(&HeadsCard::path_for(&heads_copy)).unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_ofsted-themes"))
         .current_dir(root())

@@ -1,0 +1,162 @@
+//! Text in normal forms: the one home for which characters count as spaces, apostrophes or
+//! nothing at all. Three forms, one per use:
+//! - [`normalise_line`]: a line of a PDF page with its odd spaces made plain (clean);
+//! - [`flatten`]: one line, single spaces, plain quotes, for the fact finders (facts);
+//! - [`normalise_text`]: lower case, hyphens as spaces, contractions expanded: the form in
+//!   which cue phrases and sentences are matched (taxonomy, rules).
+
+/// Characters that the PDFs use as spaces, or that carry nothing: no-break spaces, the
+/// narrow no-break space Word puts after full stops, soft hyphens, zero-width spaces.
+pub fn normalise_line(line: &str) -> String {
+    line.chars()
+        .filter(|&c| !matches!(c, '\u{AD}' | '\u{200B}' | '\u{FEFF}'))
+        .map(|c| match c {
+            '\u{A0}' | '\u{202F}' | '\u{2007}' | '\u{2009}' | '\u{2002}' | '\u{2003}' => ' ',
+            '\t' => ' ',
+            other => other,
+        })
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+/// One line of text: typographic quotes made plain, every run of whitespace (line breaks
+/// included) made one space. Labels and values that PDF extraction splits over lines
+/// ("The experiences and progress of children who need help and\nprotection  Good") come
+/// back together this way.
+pub fn flatten(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for ch in text.chars() {
+        let ch = match ch {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' => '\'',
+            '\u{201C}' | '\u{201D}' => '"',
+            '\u{00AD}' | '\u{200B}' | '\u{FEFF}' => continue,
+            c => c,
+        };
+        if ch.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The first `max_chars` characters of `text` (whole characters, never a split one).
+pub fn head(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+/// Lower case, straight apostrophes, hyphens and dashes as spaces, single spaces: the form
+/// in which both cues and sentences are matched, so "pre-proceedings" in a cue matches
+/// "pre proceedings" and "Pre-proceedings" in a report, and "children’s" matches
+/// "children's".
+pub fn normalise_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '`' => '\'',
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '/' => ' ',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.extend(c.to_lowercase());
+            last_space = false;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    expand_negative_contractions(out)
+}
+
+/// "don't" → "do not", "can't" → "can not", "won't" → "will not": a contraction negates
+/// as "not" does. Works on normalised text (straight apostrophes, lower case).
+fn expand_negative_contractions(text: String) -> String {
+    if !text.contains("n't") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("n't") {
+        let (before, after) = (&rest[..at], &rest[at + 3..]);
+        let ends_word = !after.starts_with(char::is_alphanumeric);
+        let stem_start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let stem = &before[stem_start..];
+        if ends_word && !stem.is_empty() {
+            out.push_str(&before[..stem_start]);
+            out.push_str(match stem {
+                "ca" => "can",
+                "wo" => "will",
+                "sha" => "shall",
+                other => other,
+            });
+            out.push_str(" not");
+        } else {
+            out.push_str(&rest[..at + 3]);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flatten_joins_lines_and_plain_quotes() {
+        assert_eq!(
+            flatten("  Children\u{2019}s services \n\n in  Barnet\u{a0}are good "),
+            "Children's services in Barnet are good"
+        );
+    }
+
+    #[test]
+    fn head_never_splits_a_character() {
+        assert_eq!(head("Ofsted’s report", 7), "Ofsted’");
+        assert_eq!(head("short", 99), "short");
+    }
+
+    #[test]
+    fn odd_spaces_become_plain_spaces() {
+        assert_eq!(
+            normalise_line("risk.\u{202F}A range\u{A0}of  "),
+            "risk. A range of"
+        );
+        assert_eq!(normalise_line("co\u{AD}ordinated"), "coordinated");
+    }
+
+    #[test]
+    fn negative_contractions_read_as_not() {
+        assert_eq!(
+            normalise_text("Social workers don\u{2019}t always visit."),
+            "social workers do not always visit."
+        );
+        assert_eq!(
+            normalise_text("It can't, won't and isn't; n't alone"),
+            "it can not, will not and is not; n't alone"
+        );
+        assert_eq!(normalise_text("Don'tcha"), "don'tcha");
+    }
+}
