@@ -10,11 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ofsted_themes::classify::model::DEFAULT_HEADS;
-use ofsted_themes::classify::{Classifier, RulesClassifier};
-use ofsted_themes::cmd::run::{self, RunArgs};
-use ofsted_themes::cmd::ModelArgs;
+use ofsted_themes::classify::{build_classifier, Classifier, ModelArgs, RulesClassifier};
+use ofsted_themes::pipeline::RunOptions;
 use ofsted_themes::taxonomy::Taxonomy;
-use ofsted_themes::{aggregate, ingest, pipeline};
+use ofsted_themes::{aggregate, ingest, pipeline, store};
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -70,19 +69,24 @@ fn main() {
     // The default `run`, end to end (reading, labelling, storing, writing every output).
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let out = tmp.path().join("out");
+    // What `run FILES --out OUT --quiet --heads HEADS` does: the same library call.
     let run_with = |heads: &Path| {
-        let args = RunArgs {
+        let options = RunOptions {
             paths: files.clone(),
             out: out.clone(),
+            store: out.join(store::DEFAULT_FILE_NAME),
+            taxonomy: taxonomy.clone(),
+            view: Default::default(),
+            all_reports: false,
             quiet: true,
-            model: ModelArgs {
-                heads: heads.to_path_buf(),
-                ..ModelArgs::default()
-            },
-            ..RunArgs::default()
+        };
+        let model = ModelArgs {
+            heads: heads.to_path_buf(),
+            ..ModelArgs::default()
         };
         let start = Instant::now();
-        run::execute(args).expect("run");
+        let classifier = build_classifier(None, &model, taxonomy.clone()).expect("classifier");
+        pipeline::run(&options, classifier, true).expect("run");
         start.elapsed().as_secs_f64()
     };
     let heads = root.join(DEFAULT_HEADS);

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The largest input file read, in bytes: far above any real report (the corpus's largest
+/// PDF is a few megabytes), low enough that one file cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Why an input could not be used. The string form is what `errors.csv` and stderr show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputProblem {
@@ -13,7 +17,7 @@ pub enum InputProblem {
     /// A named pipe, device or socket: only regular files are read (a pipe would block and
     /// a device such as /dev/zero never ends). Says which kind it is.
     NotRegularFile(&'static str),
-    /// Larger than [`crate::ingest::MAX_FILE_BYTES`]; the size in bytes.
+    /// Larger than [`MAX_FILE_BYTES`]; the size in bytes.
     TooLarge(u64),
     Empty,
     /// Not one of the formats ofsted-themes reads.
@@ -62,7 +66,7 @@ impl fmt::Display for InputProblem {
                 f,
                 "the file is {} MiB, over the {} MiB a report may be",
                 bytes / (1024 * 1024),
-                crate::ingest::MAX_FILE_BYTES / (1024 * 1024)
+                MAX_FILE_BYTES / (1024 * 1024)
             ),
             InputProblem::Empty => write!(f, "the file is empty"),
             InputProblem::UnsupportedType => {
@@ -119,7 +123,7 @@ impl InputError {
     /// stage that skips an input says it this way.
     pub fn announce(&self, quiet: bool) {
         if !quiet {
-            eprintln!("skipped {self}");
+            log::warn!("skipped {self}");
         }
     }
 }

@@ -22,9 +22,7 @@ pub fn format_of(path: &Path) -> Option<InputFormat> {
     }
 }
 
-/// The largest input file read, in bytes: far above any real report (the corpus's largest
-/// PDF is a few megabytes), low enough that one file cannot exhaust memory.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+pub use crate::error::MAX_FILE_BYTES;
 
 /// Expands files and folders (recursively) into the supported files under them, sorted so
 /// that every run sees the same order. Problems (missing paths, empty folders, files that

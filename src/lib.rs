@@ -9,23 +9,31 @@
 //! | clean | [`clean`] | raw pages → [`types::Block`]s |
 //! | facts | [`facts`] | pages and blocks → [`types::ReportFacts`] |
 //! | segment | [`segment`] | blocks → [`types::Sentence`]s |
-//! | classify | [`classify`] (rules; encoder + heads, fitted by [`classify::train`]) | sentences → [`types::Label`]s |
+//! | classify | [`classify`] (rules; encoder + heads, fitted by [`train`]) | sentences → [`types::Label`]s |
 //! | aggregate | [`aggregate`] | labelled reports → [`aggregate::Summary`] |
-//! | write | [`mod@write`] | summary → CSV files |
-//! | views | [`workbook`], [`page`] | summary → ofsted-themes.xlsx, report.html |
+//! | write | [`output`]: [`mod@write`] (CSVs), [`workbook`], [`page`] | summary → files |
 //!
-//! [`pipeline`] composes them; [`store`] keeps every processed report between runs, so a
-//! run only reads and labels what is new; [`cmd`] holds one module per subcommand.
-//! Beside them: [`taxonomy`] loads the themes and cue phrases (`taxonomy.toml`), [`eval`]
-//! scores classifiers against labelled sentences, [`modelfetch`] fetches and checks the
-//! encoder's weights, [`codes`] gives each authority's DfE and ONS codes and region
-//! (`data/authority_codes.csv`), [`results`] reads a results folder back for `compare`, and
-//! [`error`] says why an input was skipped.
+//! [`pipeline::run()`] is the whole of a run, in one line of steps: discover the files → hash
+//! them → plan against the [`store`] (which keeps every processed report, so a run reads and
+//! labels only what is new) → read and label → save → aggregate → render every
+//! [`output::Output`]. The binary's `src/cmd/` holds one thin file per subcommand.
+//!
+//! Beside the stages: [`taxonomy`] loads the themes and cue phrases (`taxonomy.toml`),
+//! [`eval`] scores classifiers against labelled sentences and [`train`] fits the heads,
+//! [`modelfetch`] fetches and checks the encoder's weights, [`codes`] gives each authority's
+//! DfE and ONS codes and region (`data/authority_codes.csv`), [`results`] reads a results
+//! folder back for `compare`, and [`error`] says why an input was skipped. At the bottom,
+//! used by all: [`files`] (hashing, atomic writes), [`text`] (normal forms of text) and
+//! [`types`].
+//!
+//! Modules only use modules below them, in this order (bottom first): files, text, types,
+//! error → taxonomy → pdf, html → ingest → clean → facts → codes → segment → modelfetch →
+//! classify → eval → train → store → aggregate → output (write, workbook, page) → results →
+//! pipeline.
 
 pub mod aggregate;
 pub mod classify;
 pub mod clean;
-pub mod cmd;
 pub mod codes;
 pub mod error;
 pub mod eval;
@@ -34,6 +42,7 @@ pub mod files;
 pub mod html;
 pub mod ingest;
 pub mod modelfetch;
+pub mod output;
 pub mod page;
 pub mod pdf;
 pub mod pipeline;
@@ -42,6 +51,7 @@ pub mod segment;
 pub mod store;
 pub mod taxonomy;
 pub mod text;
+pub mod train;
 pub mod types;
 pub mod workbook;
 pub mod write;

@@ -1,9 +1,9 @@
-//! The `ofsted-themes` command line: parses arguments and hands them to `ofsted_themes::cmd`.
+//! The `ofsted-themes` command line: parses arguments and hands them to a module of `cmd`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ofsted_themes::cmd;
+mod cmd;
 
 /// Reads Ofsted reports on children's social care and labels every sentence by stance and
 /// theme, with summaries that compare local authorities. With no command: `run` on seeds/.
@@ -24,7 +24,28 @@ enum Command {
     Explain(cmd::explain::ExplainArgs),
 }
 
+/// The library reports through `log`; its messages go to stderr as they are.
+struct Stderr;
+
+impl log::Log for Stderr {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!("{}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: Stderr = Stderr;
+
 fn main() -> ExitCode {
+    // Only fails if a logger is already set, which nothing else does.
+    let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Info));
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Run(Default::default())) {
         Command::Run(args) => cmd::run::execute(args),

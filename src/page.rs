@@ -17,13 +17,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::aggregate::{self, share_text, ReportSummary, StanceCounts, Summary};
 use crate::codes::{self, REGIONS};
+use crate::output::{Output, Outputs, RunResults};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Grade, Grades, LabelledReport, Stance};
 use crate::write;
@@ -70,18 +70,18 @@ const GRADE_HEADERS: [(&str, &str); 5] = [
 /// How many themes the "at a glance" lists name.
 const TOP_THEMES: usize = 5;
 
-/// Stages `report.html` in `outputs` (see [`write::Outputs::commit`]).
-pub fn write_page(
-    outputs: &mut write::Outputs,
-    reports: &[LabelledReport],
-    summary: &Summary,
-    taxonomy: &Taxonomy,
-) -> Result<PathBuf> {
-    let html = render(reports, summary, taxonomy);
-    outputs.stage(PAGE_FILE, |out: &mut dyn Write| {
-        out.write_all(html.as_bytes())?;
+/// The page, `report.html`: the figures to read and compare in a browser.
+pub struct Page;
+
+impl Output for Page {
+    fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()> {
+        let html = render(results.reports, results.summary, results.taxonomy);
+        outputs.stage(PAGE_FILE, |out: &mut dyn Write| {
+            out.write_all(html.as_bytes())?;
+            Ok(())
+        })?;
         Ok(())
-    })
+    }
 }
 
 /// One authority: its reports in date order (indices into `Summary::reports`).
@@ -1187,7 +1187,7 @@ mod tests {
         LabelledReport {
             report: Report {
                 id: id.to_string(),
-                source: PathBuf::from(format!("{id}.txt")),
+                source: std::path::PathBuf::from(format!("{id}.txt")),
                 sha256: id.to_string(),
                 format: InputFormat::Text,
                 facts,

@@ -1,7 +1,11 @@
 //! Reading a results folder that `run` wrote, for the views that compare authorities
 //! (`compare`): every report with its facts, codes and each theme's counts, from themes.csv
 //! and reports.csv, so any view (latest full inspection, latest report, every report) can be
-//! drawn from any earlier run without the reports themselves.
+//! drawn from any earlier run without the reports themselves. [`query`] says what a
+//! comparison shows and [`table`] draws it for the terminal.
+
+pub mod query;
+pub mod table;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

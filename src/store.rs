@@ -46,7 +46,7 @@
 //! A run takes an exclusive OS lock on `STORE.lock` beside the store for as long as it holds
 //! the store; the OS drops the lock when the process dies, so a killed run never leaves the
 //! store locked. A second run fails at once with "store FILE is in use by another run". (The
-//! output folder has a lock of its own, taken by `run`: see [`crate::write`].)
+//! output folder has a lock of its own, taken by `run`: see [`crate::output`].)
 //!
 //! # Schema versions
 //!
@@ -73,6 +73,38 @@ use crate::types::{
 
 /// The store's file name inside the output folder when `--store` is not given.
 pub const DEFAULT_FILE_NAME: &str = "store.sqlite";
+
+/// Why a store cannot be used, as opposed to a failure while using it. Each says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Another run holds the store's lock.
+    #[error("store {} is in use by another run", .0.display())]
+    InUse(PathBuf),
+    /// A later ofsted-themes wrote it.
+    #[error(
+        "it was written by a newer ofsted-themes (store schema version {found}; this one \
+         reads up to {newest}): use that version, or give this one a new store with --store FILE"
+    )]
+    NewerSchema { found: u32, newest: u32 },
+    /// Its schema version is none that any ofsted-themes writes.
+    #[error(
+        "its schema version ({0}) is none that ofsted-themes writes, so it is damaged or not a \
+         store: move it out of the way, or give another file with --store FILE"
+    )]
+    UnknownSchema(i64),
+    /// An SQLite file with tables but no schema version: another program's database.
+    #[error(
+        "it is an SQLite file but not an ofsted-themes store (it has tables and no schema \
+         version): move it out of the way, or give another file with --store FILE"
+    )]
+    NotAStore,
+    /// Not an SQLite file at all.
+    #[error(
+        "the file is not an SQLite database: give another file with --store FILE, or move this \
+         one out of the way"
+    )]
+    NotADatabase,
+}
 
 /// The schema version this build writes: the number of entries in [`MIGRATIONS`].
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -666,17 +698,10 @@ fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     let newest = migrations.len() as u32;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let Ok(found) = u32::try_from(found) else {
-        bail!(
-            "its schema version ({found}) is none that ofsted-themes writes, so it is damaged \
-             or not a store: move it out of the way, or give another file with --store FILE"
-        );
+        return Err(StoreError::UnknownSchema(found).into());
     };
     if found > newest {
-        bail!(
-            "it was written by a newer ofsted-themes (store schema version {found}; this one \
-             reads up to {newest}): use that version, or give this one a new store with \
-             --store FILE"
-        );
+        return Err(StoreError::NewerSchema { found, newest }.into());
     }
     if found == 0 {
         let tables: i64 = conn.query_row(
@@ -685,11 +710,7 @@ fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
             |row| row.get(0),
         )?;
         if tables > 0 {
-            bail!(
-                "it is an SQLite file but not an ofsted-themes store (it has tables and no \
-                 schema version): move it out of the way, or give another file with \
-                 --store FILE"
-            );
+            return Err(StoreError::NotAStore.into());
         }
     }
     for version in found..newest {
@@ -784,9 +805,7 @@ fn take_lock(store: &Path) -> Result<File> {
         .with_context(|| format!("cannot create lock file {}", lock_path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => {
-            bail!("store {} is in use by another run", store.display())
-        }
+        Err(TryLockError::WouldBlock) => Err(StoreError::InUse(store.to_path_buf()).into()),
         Err(TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
         }
@@ -825,10 +844,7 @@ pub fn advise(e: anyhow::Error, path: &Path) -> anyhow::Error {
 
 fn not_a_database(e: rusqlite::Error) -> anyhow::Error {
     match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => anyhow!(
-            "the file is not an SQLite database: give another file with --store FILE, or move \
-             this one out of the way"
-        ),
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotADatabase.into(),
         _ => e.into(),
     }
 }
@@ -989,13 +1005,51 @@ mod tests {
     }
 
     #[test]
+    fn stores_that_cannot_be_used_are_refused_with_their_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let reason = |path: &Path| {
+            let err = Store::open(path).err().expect("must be refused");
+            err.downcast_ref::<StoreError>()
+                .cloned()
+                .unwrap_or_else(|| panic!("{err:#}"))
+        };
+        let newer = dir.path().join("newer.sqlite");
+        drop(Store::open(&newer).unwrap());
+        let conn = Connection::open(&newer).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        assert_eq!(
+            reason(&newer),
+            StoreError::NewerSchema {
+                found: SCHEMA_VERSION + 1,
+                newest: SCHEMA_VERSION
+            }
+        );
+        let foreign = dir.path().join("foreign.sqlite");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        assert_eq!(reason(&foreign), StoreError::NotAStore);
+        let text = dir.path().join("notes.sqlite");
+        std::fs::write(
+            &text,
+            "not a database, but long enough to have a header page".repeat(20),
+        )
+        .unwrap();
+        assert_eq!(reason(&text), StoreError::NotADatabase);
+    }
+
+    #[test]
     fn a_second_open_is_refused_while_the_first_is_held() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.sqlite");
         let first = Store::open(&path).unwrap();
         let err = Store::open(&path).err().expect("second open must fail");
-        assert!(
-            err.to_string().contains("is in use by another run"),
+        assert_eq!(
+            err.downcast_ref::<StoreError>(),
+            Some(&StoreError::InUse(path.clone())),
             "{err:#}"
         );
         drop(first);

@@ -17,7 +17,6 @@
 //! input gives a byte-identical file.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
@@ -28,6 +27,7 @@ use rust_xlsxwriter::{
 
 use crate::aggregate::{Summary, View};
 use crate::codes;
+use crate::output::{Output, Outputs, RunResults};
 use crate::taxonomy::Taxonomy;
 use crate::types::{LabelledReport, Stance};
 use crate::write::{self, GRADE_COLUMNS, REPORT_COLUMNS, REPORT_COUNT_COLUMNS};
@@ -90,21 +90,25 @@ mod colours {
 /// The fixed creation date written into the document properties, for reproducible files.
 const FIXED_CREATION_DATE: (u16, u8, u8) = (2024, 1, 1);
 
-/// Stages `ofsted-themes.xlsx` in `outputs` (see [`write::Outputs::commit`]).
-pub fn write_workbook(
-    outputs: &mut write::Outputs,
-    reports: &[LabelledReport],
-    summary: &Summary,
-    taxonomy: &Taxonomy,
-    view: View,
-    all_reports: bool,
-) -> Result<PathBuf> {
-    let bytes = build(reports, summary, taxonomy, view, all_reports)
+/// The workbook, `ofsted-themes.xlsx`: the CSVs' figures as sheets, coloured.
+pub struct Spreadsheet;
+
+impl Output for Spreadsheet {
+    fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()> {
+        let bytes = build(
+            results.reports,
+            results.summary,
+            results.taxonomy,
+            results.view,
+            results.all_reports,
+        )
         .with_context(|| format!("cannot build the workbook {WORKBOOK_FILE}"))?;
-    outputs.stage(WORKBOOK_FILE, |out: &mut dyn Write| {
-        out.write_all(&bytes)?;
+        outputs.stage(WORKBOOK_FILE, |out: &mut dyn Write| {
+            out.write_all(&bytes)?;
+            Ok(())
+        })?;
         Ok(())
-    })
+    }
 }
 
 /// The workbook's bytes.

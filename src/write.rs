@@ -1,22 +1,16 @@
-//! Stage 6, write: the CSV files. Every output of a run (CSVs, workbook, page) is written to
-//! a temporary file in the output folder ([`Outputs`]) and, once all are written, renamed into
-//! place together, so a run that fails part-way (a full disk) leaves the old outputs, never a
-//! mix. Temporary files are named [`TEMP_PREFIX`]…, and the next run removes any that a
-//! killed run left. A run holds [`OUTPUT_LOCK`] in the folder while it writes.
+//! Stage 6, write: the CSV files, one [`Output`](crate::output::Output) of a run.
 //!
 //! CSVs are UTF-8 with a byte-order mark: without it Excel reads them as the local code page
 //! and curly quotes and "£" come out garbled. LibreOffice and csv readers accept the mark.
 
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::aggregate::{share_text, Summary, View};
 use crate::codes;
 use crate::error::InputError;
-use crate::files::{persist, temp_file_in, write_temporary, TEMP_PREFIX};
+use crate::output::{Output, Outputs, RunResults};
 use crate::taxonomy::Taxonomy;
 use crate::types::{Date, Grade, LabelledReport, Stance};
 
@@ -27,116 +21,6 @@ pub const AUTHORITIES_CSV: &str = "authorities.csv";
 pub const ERRORS_CSV: &str = "errors.csv";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The lock file a run holds in its output folder, so two runs never write one folder.
-pub const OUTPUT_LOCK: &str = ".ofsted-themes.lock";
-
-/// Creates the output folder, checks that files can be written in it, takes its lock (held
-/// until the returned file is dropped; the OS drops it if the process dies) and removes the
-/// temporary files a killed run left behind.
-pub fn prepare_output_dir(dir: &Path) -> Result<fs::File> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    temp_file_in(dir)
-        .with_context(|| format!("output folder {} is not writable", dir.display()))?;
-    let lock_path = dir.join(OUTPUT_LOCK);
-    let lock = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("cannot create lock file {}", lock_path.display()))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "output folder {} is in use by another run: wait for it to finish, or give \
-             another --out",
-            dir.display()
-        ),
-        Err(fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
-        }
-    }
-    remove_stale_temporaries(dir)?;
-    Ok(lock)
-}
-
-/// Removes temporary files that a run killed while writing left in `dir`: ours, and those of
-/// earlier versions, which used tempfile's default names (".tmp" and six letters or digits).
-/// Only safe while the folder's lock is held.
-fn remove_stale_temporaries(dir: &Path) -> Result<()> {
-    let entries = fs::read_dir(dir)
-        .with_context(|| format!("cannot list output folder {}", dir.display()))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let old_style = name.len() == 10
-            && name.starts_with(".tmp")
-            && name[4..].bytes().all(|b| b.is_ascii_alphanumeric());
-        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file && (name.starts_with(TEMP_PREFIX) || old_style) {
-            fs::remove_file(entry.path()).with_context(|| {
-                format!(
-                    "cannot remove {}, left by an interrupted run",
-                    entry.path().display()
-                )
-            })?;
-        }
-    }
-    Ok(())
-}
-
-/// The outputs of one run: each is written to a temporary file as it is staged, and all are
-/// renamed into place by [`Outputs::commit`]. Dropped without committing, the temporary files
-/// are removed and every output is left as it was.
-pub struct Outputs {
-    dir: PathBuf,
-    staged: Vec<(tempfile::NamedTempFile, PathBuf)>,
-}
-
-impl Outputs {
-    pub fn new(dir: &Path) -> Outputs {
-        Outputs {
-            dir: dir.to_path_buf(),
-            staged: Vec::new(),
-        }
-    }
-
-    /// Writes the output `name` (a file name in the folder) to a temporary file.
-    pub fn stage(
-        &mut self,
-        name: &str,
-        fill: impl FnOnce(&mut dyn Write) -> Result<()>,
-    ) -> Result<PathBuf> {
-        let path = self.dir.join(name);
-        let tmp = write_temporary(&self.dir, &path, fill)?;
-        self.staged.push((tmp, path.clone()));
-        Ok(path)
-    }
-
-    /// Renames every staged output into place, in the order staged, and returns their paths.
-    /// First checks that each can replace what is there, so that a folder in an output's
-    /// place stops the run before any output is replaced.
-    pub fn commit(self) -> Result<Vec<PathBuf>> {
-        for (_, path) in &self.staged {
-            if let Ok(meta) = fs::symlink_metadata(path) {
-                if meta.is_dir() {
-                    anyhow::bail!(
-                        "cannot replace {}: a folder is in its place; move the folder away \
-                         and run again (no output was changed)",
-                        path.display()
-                    );
-                }
-            }
-        }
-        let mut paths = Vec::with_capacity(self.staged.len());
-        for (tmp, path) in self.staged {
-            persist(tmp, &path)?;
-            paths.push(path);
-        }
-        Ok(paths)
-    }
-}
 
 /// Stages a CSV, BOM first, rows from `rows`.
 fn write_csv(
@@ -182,21 +66,26 @@ pub fn score(s: f32) -> String {
 }
 
 /// Stages all five CSVs in `outputs` (see [`Outputs::commit`]).
-pub fn write_all(
-    outputs: &mut Outputs,
-    reports: &[LabelledReport],
-    summary: &Summary,
-    errors: &[InputError],
-    taxonomy: &Taxonomy,
-    view: View,
-    all_reports: bool,
-) -> Result<()> {
-    write_sentences(outputs, reports, summary)?;
-    write_reports(outputs, reports, summary)?;
-    write_themes(outputs, reports, summary, taxonomy)?;
-    write_authorities(outputs, reports, summary, taxonomy, view, all_reports)?;
-    write_errors(outputs, errors)?;
-    Ok(())
+/// The CSV files: sentences, reports, themes, authorities and errors.
+pub struct Csvs;
+
+impl Output for Csvs {
+    fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()> {
+        let RunResults {
+            reports,
+            summary,
+            errors,
+            taxonomy,
+            view,
+            all_reports,
+        } = *results;
+        write_sentences(outputs, reports, summary)?;
+        write_reports(outputs, reports, summary)?;
+        write_themes(outputs, reports, summary, taxonomy)?;
+        write_authorities(outputs, reports, summary, taxonomy, view, all_reports)?;
+        write_errors(outputs, errors)?;
+        Ok(())
+    }
 }
 
 pub const SENTENCE_COLUMNS: &[&str] = &[

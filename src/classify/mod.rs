@@ -2,18 +2,20 @@
 //! each with a score in [0, 1] and the evidence behind it.
 
 pub mod bert;
+mod choice;
 pub mod encoder;
+pub mod explain;
 pub mod heads;
 pub mod memory;
 pub mod model;
 pub mod rules;
-pub mod train;
 
 use anyhow::Result;
 use half::f16;
 
 use crate::types::{Grade, Label, SentenceInput, Stance};
 
+pub use choice::{build_classifier, fall_back_to_rules, ClassifierChoice, ModelArgs};
 pub use model::{CombinedClassifier, ModelClassifier};
 pub use rules::RulesClassifier;
 

@@ -6,11 +6,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::classify::{Classifier, CombinedClassifier, RulesClassifier};
-use crate::cmd::ModelArgs;
-use crate::cmd::{exit, EXIT_OK};
-use crate::eval;
-use crate::taxonomy::Taxonomy;
+use crate::cmd::{exit, load_taxonomy, EXIT_OK};
+use ofsted_themes::classify::ModelArgs;
+use ofsted_themes::classify::{Classifier, CombinedClassifier, RulesClassifier};
+use ofsted_themes::eval;
 
 /// Score classifiers against a labelled JSONL file (the format of labelled.jsonl):
 /// per-class precision, recall and F1, stance macro-F1 and confusion matrix, theme
@@ -41,10 +40,7 @@ pub struct EvalArgs {
 }
 
 pub fn execute(args: EvalArgs) -> Result<ExitCode> {
-    let taxonomy = match &args.taxonomy {
-        Some(path) => Taxonomy::load(path)?,
-        None => Taxonomy::bundled(),
-    };
+    let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
     let rows = eval::read_labelled(&args.labels)?;
     let rules = RulesClassifier::new(taxonomy.clone());
     let mut reports = vec![eval::evaluate(&rules, &rows)?];
@@ -57,7 +53,7 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
                 let card = model.card().clone();
                 // On the heads' own training file the model's figures are in-sample; the
                 // honest ones are the cross-validated figures in the heads' card.
-                let in_sample = crate::files::sha256_file(&args.labels).ok()
+                let in_sample = ofsted_themes::files::sha256_file(&args.labels).ok()
                     == Some(card.training_sha256.clone());
                 let combined = CombinedClassifier::new(model);
                 for classifier in [combined.model() as &dyn Classifier, &combined] {
@@ -66,7 +62,8 @@ pub fn execute(args: EvalArgs) -> Result<ExitCode> {
                     reports.push(report);
                 }
                 if in_sample {
-                    in_sample_note = Some(crate::cmd::train::figures_table(&card.cross_validation));
+                    in_sample_note =
+                        Some(ofsted_themes::train::figures_table(&card.cross_validation));
                 }
             }
             Err(e) => eprintln!("note: model not scored: {e:#}"),

@@ -7,8 +7,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use crate::cmd::{exit, EXIT_FAILED, EXIT_OK};
-use crate::ingest;
-use crate::store::{self, Store};
+use ofsted_themes::ingest;
+use ofsted_themes::store::{self, Store};
 
 /// Remove reports from the results store, so the next `run` leaves them out of the summaries.
 ///

@@ -1,17 +1,19 @@
 //! One module per subcommand, each with its arguments and usage text beside its code.
-//! `main.rs` only parses the command line and calls `execute`.
+//! `main.rs` only parses the command line and calls `execute`. The library does the work;
+//! these files read arguments and print.
 
 pub mod compare;
 pub mod eval;
 pub mod explain;
 pub mod forget;
-mod model_args;
 pub mod run;
 pub mod train;
 
-pub use model_args::{build_classifier, fall_back_to_rules, ClassifierChoice, ModelArgs};
-
+use std::path::Path;
 use std::process::ExitCode;
+
+use anyhow::Result;
+use ofsted_themes::taxonomy::Taxonomy;
 
 /// Exit codes: every input used, nothing could be done, some inputs skipped.
 pub const EXIT_OK: u8 = 0;
@@ -30,4 +32,12 @@ pub fn set_jobs(jobs: usize) {
 
 pub fn exit(code: u8) -> ExitCode {
     ExitCode::from(code)
+}
+
+/// The taxonomy of `--taxonomy FILE`, or the bundled one.
+pub fn load_taxonomy(path: Option<&Path>) -> Result<Taxonomy> {
+    match path {
+        Some(path) => Taxonomy::load(path),
+        None => Ok(Taxonomy::bundled()),
+    }
 }

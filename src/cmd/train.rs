@@ -1,6 +1,6 @@
 //! `ofsted-themes train`: fit the model's heads on hand-labelled sentences, measure them
 //! by cross-validation grouped by report (or authority), and write the heads and their card. The work is
-//! [`crate::classify::train`]'s; this file reads the arguments and writes the results.
+//! [`ofsted_themes::train`]'s; this file reads the arguments and writes the results.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,14 +9,16 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use crate::classify::encoder::Encoder;
-use crate::classify::heads::TrainSettings;
-use crate::classify::memory::MemorySettings;
-use crate::classify::model::{CrossValidation, Figures, HeadsCard, DEFAULT_HEADS};
-use crate::classify::train::{learning_curve, train, CurvePoint, GroupBy, TrainOptions};
-use crate::cmd::{exit, ModelArgs, EXIT_OK};
-use crate::eval::read_labelled_for;
-use crate::taxonomy::Taxonomy;
+use crate::cmd::{exit, load_taxonomy, EXIT_OK};
+use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::classify::heads::TrainSettings;
+use ofsted_themes::classify::memory::MemorySettings;
+use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
+use ofsted_themes::classify::ModelArgs;
+use ofsted_themes::eval::read_labelled_for;
+use ofsted_themes::train::{
+    curve_table, figures_table, learning_curve, train, GroupBy, TrainOptions,
+};
 
 /// Train the model's heads on labelled sentences (the format of labelled.jsonl), report
 /// grouped cross-validated figures for rules, model and combined, and write the heads
@@ -95,10 +97,7 @@ const CURVE_FRACTIONS: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
 
 pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let start = Instant::now();
-    let taxonomy = match &args.taxonomy {
-        Some(path) => Taxonomy::load(path)?,
-        None => Taxonomy::bundled(),
-    };
+    let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
@@ -150,76 +149,4 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         start.elapsed().as_secs_f64()
     );
     Ok(exit(EXIT_OK))
-}
-
-/// The cross-validated figures side by side, as printed by `train` and put in the README:
-/// all held-out sentences, then those of each kind of document.
-pub fn figures_table(cv: &CrossValidation) -> String {
-    let mut out = format!(
-        "grouped {}-fold cross-validation (by {})\n{}",
-        cv.folds,
-        cv.grouped_by,
-        figures_rows(&[
-            ("rules", &cv.rules),
-            ("model", &cv.model),
-            ("combined", &cv.combined)
-        ])
-    );
-    for k in &cv.by_kind {
-        out += &format!(
-            "{}: {} sentences\n{}",
-            k.kind,
-            k.sentences,
-            figures_rows(&[
-                ("rules", &k.rules),
-                ("model", &k.model),
-                ("combined", &k.combined)
-            ])
-        );
-    }
-    out
-}
-
-/// The learning curve: per share of the training reports, the mean training sentences
-/// per fold and the model's and combined classifier's headline figures.
-pub fn curve_table(curve: &[CurvePoint], group_by: GroupBy) -> String {
-    let groups = group_by.plural();
-    let mut out = format!(
-        "learning curve: each fold trained on a share of its {groups} (held-out folds whole)\n{:>6} {:>10} {:>14} {:>14} {:>14} {:>14}\n",
-        "share", "sentences", "model stance", "comb. stance", "model themes", "comb. themes"
-    );
-    for p in curve {
-        out += &format!(
-            "{:>5.0}% {:>10.0} {:>14.3} {:>14.3} {:>14.3} {:>14.3}\n",
-            p.fraction * 100.0,
-            p.training_sentences,
-            p.cv.model.stance_macro_f1,
-            p.cv.combined.stance_macro_f1,
-            p.cv.model.theme_micro_f1,
-            p.cv.combined.theme_micro_f1
-        );
-    }
-    out
-}
-
-/// Figures as aligned rows: accuracy, macro-F1 and per-stance F1, theme micro/macro-F1.
-pub fn figures_rows(rows: &[(&str, &Figures)]) -> String {
-    let mut out = format!(
-        "{:<10} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8}\n",
-        "classifier", "acc", "stanceF1", "str", "weak", "rec", "ctx", "themeF1", "thmMacro"
-    );
-    for (name, f) in rows {
-        out += &format!(
-            "{name:<10} {:>6.3} {:>8.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>8.3} {:>8.3}\n",
-            f.stance_accuracy,
-            f.stance_macro_f1,
-            f.stance_f1[0],
-            f.stance_f1[1],
-            f.stance_f1[2],
-            f.stance_f1[3],
-            f.theme_micro_f1,
-            f.theme_macro_f1
-        );
-    }
-    out
 }

@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 
 use ofsted_themes::classify::encoder::Encoder;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
-use ofsted_themes::classify::train::{cross_validate, GroupBy, TrainingSet};
+use ofsted_themes::classify::{build_classifier, ClassifierChoice, ModelArgs};
 use ofsted_themes::classify::{Classifier, ModelClassifier, RulesClassifier};
-use ofsted_themes::cmd::run::{execute, RunArgs};
-use ofsted_themes::cmd::{ClassifierChoice, ModelArgs};
 use ofsted_themes::eval::read_labelled_for;
 use ofsted_themes::modelfetch;
+use ofsted_themes::pipeline::{self, RunOptions};
 use ofsted_themes::taxonomy::Taxonomy;
+use ofsted_themes::train::{cross_validate, GroupBy, TrainingSet};
 use ofsted_themes::types::{SentenceInput, Stance};
 
 use crate::util::{model_dir, root};
@@ -216,7 +216,7 @@ fn explain_shows_scores_and_evidence() {
         text: "Managers do not always provide effective oversight of children's plans.",
         ..Default::default()
     };
-    let text = ofsted_themes::cmd::explain::explain(&model, &input).unwrap();
+    let text = ofsted_themes::classify::explain::explain(&model, &input).unwrap();
     for stance in Stance::ALL {
         assert!(text.contains(stance.as_str()), "{text}");
     }
@@ -293,19 +293,23 @@ fn reports_csv_classifiers(out: &Path) -> Vec<String> {
 #[test]
 fn a_run_on_the_seeds_with_the_combined_classifier() {
     let out = tempfile::tempdir().unwrap();
-    let args = RunArgs {
-        paths: vec![root().join("seeds")],
-        out: out.path().to_path_buf(),
-        quiet: true,
-        classifier: Some(ClassifierChoice::Combined),
-        model: ModelArgs {
-            model: Some(model_dir()),
-            wheel: None,
-            heads: heads(),
-        },
-        ..Default::default()
+    let model = ModelArgs {
+        model: Some(model_dir()),
+        wheel: None,
+        heads: heads(),
     };
-    execute(args).unwrap();
+    let classifier = build_classifier(
+        Some(ClassifierChoice::Combined),
+        &model,
+        Taxonomy::bundled(),
+    )
+    .unwrap();
+    pipeline::run(
+        &run_options(&root().join("seeds"), out.path()),
+        classifier,
+        false,
+    )
+    .unwrap();
     let classifiers = reports_csv_classifiers(out.path());
     assert!(!classifiers.is_empty());
     assert!(
@@ -322,27 +326,21 @@ fn without_a_model_run_says_so_and_uses_the_rules() {
     let bad_wheel = tmp.path().join("broken.whl");
     std::fs::write(&bad_wheel, b"not a zip").unwrap();
     let out = tmp.path().join("out");
-    let args = RunArgs {
-        paths: vec![root().join("seeds")],
-        out: out.clone(),
-        quiet: true,
-        classifier: None,
-        model: ModelArgs {
-            model: Some(tmp.path().join("no-model-here")),
-            wheel: Some(bad_wheel.clone()),
-            heads: heads(),
-        },
-        ..Default::default()
+    let model = ModelArgs {
+        model: Some(tmp.path().join("no-model-here")),
+        wheel: Some(bad_wheel.clone()),
+        heads: heads(),
     };
-    execute(args.clone()).unwrap();
+    let options = run_options(&root().join("seeds"), &out);
+    // No classifier asked for: the model's, falling back to the rules.
+    let classifier = build_classifier(None, &model, Taxonomy::bundled()).unwrap();
+    pipeline::run(&options, classifier, true).unwrap();
     let classifiers = reports_csv_classifiers(&out);
     assert!(classifiers.iter().all(|c| c == "rules"), "{classifiers:?}");
     // Asked for explicitly, a missing model is an error, not a quiet downgrade.
-    let explicit = RunArgs {
-        classifier: Some(ClassifierChoice::Model),
-        ..args
-    };
-    let err = execute(explicit).unwrap_err();
+    let err = build_classifier(Some(ClassifierChoice::Model), &model, Taxonomy::bundled())
+        .and_then(|classifier| pipeline::run(&options, classifier, false))
+        .unwrap_err();
     assert!(format!("{err:#}").contains("broken.whl"), "{err:#}");
 }
 
@@ -564,4 +562,17 @@ fn the_heads_label_the_fixture_sentences_above_the_floor() {
         "stance macro-F1 {stance:.3}"
     );
     assert!(themes >= COMBINED_THEME_FLOOR, "theme micro-F1 {themes:.3}");
+}
+
+/// What `run SEEDS --out OUT --quiet` does, as options of the library's run.
+fn run_options(input: &Path, out: &Path) -> RunOptions {
+    RunOptions {
+        paths: vec![input.to_path_buf()],
+        out: out.to_path_buf(),
+        store: out.join(ofsted_themes::store::DEFAULT_FILE_NAME),
+        taxonomy: Taxonomy::bundled(),
+        view: Default::default(),
+        all_reports: false,
+        quiet: true,
+    }
 }

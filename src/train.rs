@@ -411,7 +411,7 @@ pub fn cross_validate_thinned(
     let mut combined_labels: Vec<Option<Label>> = vec![None; set.len()];
     let mut trained_on = 0usize;
     for fold in 0..folds {
-        eprintln!("  fold {}/{folds}", fold + 1);
+        log::info!("  fold {}/{folds}", fold + 1);
         let train: Vec<usize> = (0..set.len())
             .filter(|&i| fold_of[i] != fold && kept[i])
             .collect();
@@ -504,7 +504,7 @@ fn encoded_set(
 ) -> Result<(TrainingSet, RulesClassifier, Vec<String>)> {
     let rules = RulesClassifier::new(taxonomy.clone());
     let theme_ids: Vec<String> = taxonomy.themes.iter().map(|t| t.id.clone()).collect();
-    eprintln!("encoding {} labelled sentences...", rows.len());
+    log::info!("encoding {} labelled sentences...", rows.len());
     let set = TrainingSet::build(
         rows,
         encoder,
@@ -539,7 +539,7 @@ pub fn learning_curve(
     fractions
         .iter()
         .map(|&fraction| {
-            eprintln!("training on {:.0}% of the reports...", fraction * 100.0);
+            log::info!("training on {:.0}% of the reports...", fraction * 100.0);
             let (cv, training_sentences) = cross_validate_thinned(
                 &set,
                 &theme_ids,
@@ -586,7 +586,7 @@ pub fn train(
     options: &TrainOptions,
 ) -> Result<Trained> {
     let (set, rules, theme_ids) = encoded_set(rows, encoder, taxonomy, options)?;
-    eprintln!(
+    log::info!(
         "cross-validating ({} folds, grouped by {})...",
         options.folds,
         options.group_by.as_str()
@@ -626,6 +626,78 @@ pub fn train(
         cross_validation: cv,
     };
     Ok(Trained { heads, card })
+}
+
+/// The cross-validated figures side by side, as printed by `train` and put in the README:
+/// all held-out sentences, then those of each kind of document.
+pub fn figures_table(cv: &CrossValidation) -> String {
+    let mut out = format!(
+        "grouped {}-fold cross-validation (by {})\n{}",
+        cv.folds,
+        cv.grouped_by,
+        figures_rows(&[
+            ("rules", &cv.rules),
+            ("model", &cv.model),
+            ("combined", &cv.combined)
+        ])
+    );
+    for k in &cv.by_kind {
+        out += &format!(
+            "{}: {} sentences\n{}",
+            k.kind,
+            k.sentences,
+            figures_rows(&[
+                ("rules", &k.rules),
+                ("model", &k.model),
+                ("combined", &k.combined)
+            ])
+        );
+    }
+    out
+}
+
+/// The learning curve: per share of the training reports, the mean training sentences
+/// per fold and the model's and combined classifier's headline figures.
+pub fn curve_table(curve: &[CurvePoint], group_by: GroupBy) -> String {
+    let groups = group_by.plural();
+    let mut out = format!(
+        "learning curve: each fold trained on a share of its {groups} (held-out folds whole)\n{:>6} {:>10} {:>14} {:>14} {:>14} {:>14}\n",
+        "share", "sentences", "model stance", "comb. stance", "model themes", "comb. themes"
+    );
+    for p in curve {
+        out += &format!(
+            "{:>5.0}% {:>10.0} {:>14.3} {:>14.3} {:>14.3} {:>14.3}\n",
+            p.fraction * 100.0,
+            p.training_sentences,
+            p.cv.model.stance_macro_f1,
+            p.cv.combined.stance_macro_f1,
+            p.cv.model.theme_micro_f1,
+            p.cv.combined.theme_micro_f1
+        );
+    }
+    out
+}
+
+/// Figures as aligned rows: accuracy, macro-F1 and per-stance F1, theme micro/macro-F1.
+pub fn figures_rows(rows: &[(&str, &Figures)]) -> String {
+    let mut out = format!(
+        "{:<10} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8}\n",
+        "classifier", "acc", "stanceF1", "str", "weak", "rec", "ctx", "themeF1", "thmMacro"
+    );
+    for (name, f) in rows {
+        out += &format!(
+            "{name:<10} {:>6.3} {:>8.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>8.3} {:>8.3}\n",
+            f.stance_accuracy,
+            f.stance_macro_f1,
+            f.stance_f1[0],
+            f.stance_f1[1],
+            f.stance_f1[2],
+            f.stance_f1[3],
+            f.theme_micro_f1,
+            f.theme_macro_f1
+        );
+    }
+    out
 }
 
 /// The card's figures from the project's metrics (the eval module's).

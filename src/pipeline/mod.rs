@@ -1,5 +1,11 @@
 //! The stages composed: ingest → clean → facts → segment → classify, in parallel across
-//! reports, with a progress bar and per-stage timings.
+//! reports, with a progress bar and per-stage timings; [`sync`] brings the store up to date
+//! with them, and [`run()`] is the whole of `ofsted-themes run`.
+
+mod run;
+pub mod sync;
+
+pub use run::{run, RunOptions, RunOutcome};
 
 use std::collections::HashMap;
 use std::convert::Infallible;

@@ -116,7 +116,7 @@ pub fn build_classifier(
 /// The rules classifier, used when no classifier was chosen and the model is unavailable
 /// for the reason `why`, which is said in one line on stderr.
 pub fn fall_back_to_rules(why: &anyhow::Error, taxonomy: Taxonomy) -> Box<dyn Classifier> {
-    eprintln!(
+    log::warn!(
         "note: the model classifier is unavailable ({why:#}); labelling with the rules classifier"
     );
     Box::new(RulesClassifier::new(taxonomy))
