@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::aggregate::{self, share_text, ReportSummary, StanceCounts, Summary};
 use crate::codes::{self, REGIONS};
 use crate::output::{Output, Outputs, RunResults};
-use crate::taxonomy::Taxonomy;
+use crate::taxonomy::{Taxonomy, Theme};
 use crate::types::{Grade, Grades, LabelledReport, Stance};
 use crate::write;
 
@@ -365,8 +365,30 @@ fn authorities_figure(html: &mut String, n: usize, t: usize, stance: Stance) {
 }
 
 fn heat_map(html: &mut String, view: &View) {
-    let themes = &view.taxonomy.themes;
     html.push_str("<section id=\"heatmap\">\n<h2>Heat map: themes × authorities</h2>\n");
+    heat_map_controls(html, view);
+    legend(html);
+    heat_map_header(html, view);
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for a in &view.authorities {
+        // The full-inspection row first; a second row for the latest report when that is
+        // another report (a focused visit since), shown by the page's switch.
+        match a.full {
+            Some(full) if full == a.latest => heat_row(html, view, a, full, "full latest"),
+            Some(full) => {
+                heat_row(html, view, a, full, "full");
+                heat_row(html, view, a, a.latest, "latest");
+            }
+            None => heat_row(html, view, a, a.latest, "latest"),
+        }
+    }
+    html.push_str("</tbody></table></div>\n");
+    missing_full_inspections(html, view);
+    html.push_str("</section>\n");
+}
+
+/// The heat map's switches: which reports, authority, region, grade, sort order.
+fn heat_map_controls(html: &mut String, view: &View) {
     // Like for like by default; a set with no full inspection at all (news articles only, say)
     // opens on the latest reports, which are then all of one kind too.
     let (full_selected, latest_selected) = if view.with_full_inspection() > 0 {
@@ -396,7 +418,7 @@ fn heat_map(html: &mut String, view: &View) {
          <option value=\"grade\">overall grade, best first</option>\
          <option value=\"grade-desc\">overall grade, worst first</option>",
     );
-    for (t, theme) in themes.iter().enumerate() {
+    for (t, theme) in view.taxonomy.themes.iter().enumerate() {
         let _ = write!(
             html,
             "<option value=\"t{t}\">{}: most criticised first</option>\
@@ -406,7 +428,10 @@ fn heat_map(html: &mut String, view: &View) {
         );
     }
     html.push_str("</select></label><span id=\"hm-count\" class=\"count\"></span></div>\n");
-    legend(html);
+}
+
+/// The heat map's header row: authority, grades, one rotated column per theme.
+fn heat_map_header(html: &mut String, view: &View) {
     html.push_str(
         "<div class=\"hm-wrap\"><table class=\"hm\" id=\"hm\">\n<thead><tr>\
          <th class=\"an sortable\" data-sort=\"name\">Authority</th>",
@@ -419,7 +444,7 @@ fn heat_map(html: &mut String, view: &View) {
             esc(short)
         );
     }
-    for (t, theme) in themes.iter().enumerate() {
+    for (t, theme) in view.taxonomy.themes.iter().enumerate() {
         let _ = write!(
             html,
             "<th class=\"rot th sortable\" data-sort=\"t{t}\" title=\"{}: {}\"><span>{}</span></th>",
@@ -428,20 +453,10 @@ fn heat_map(html: &mut String, view: &View) {
             esc(&theme.name)
         );
     }
-    html.push_str("</tr></thead>\n<tbody>\n");
-    for a in &view.authorities {
-        // The full-inspection row first; a second row for the latest report when that is
-        // another report (a focused visit since), shown by the page's switch.
-        match a.full {
-            Some(full) if full == a.latest => heat_row(html, view, a, full, "full latest"),
-            Some(full) => {
-                heat_row(html, view, a, full, "full");
-                heat_row(html, view, a, a.latest, "latest");
-            }
-            None => heat_row(html, view, a, a.latest, "latest"),
-        }
-    }
-    html.push_str("</tbody></table></div>\n");
+}
+
+/// Names the authorities that the like-for-like map leaves out, with a link to each.
+fn missing_full_inspections(html: &mut String, view: &View) {
     let without: Vec<&AuthorityView> = view
         .authorities
         .iter()
@@ -468,7 +483,6 @@ fn heat_map(html: &mut String, view: &View) {
         }
         html.push_str(".</p>\n");
     }
-    html.push_str("</section>\n");
 }
 
 /// One heat-map row: authority `a`'s report `i`, in the views named by `views`
@@ -528,43 +542,55 @@ fn heat_row(html: &mut String, view: &View, a: &AuthorityView, i: usize, views: 
         grade_cell(html, *grade, &format!("{full}{graded_note}"));
     }
     for (t, (theme, ts)) in themes.iter().zip(&rs.themes).enumerate() {
-        let c = &ts.counts;
-        let Some(share) = c.share() else {
-            html.push_str("<td class=\"hc empty\"></td>");
-            continue;
-        };
-        let class = if c.too_few() {
-            "few"
-        } else {
-            share_class(share)
-        };
-        let _ = write!(html, "<td class=\"hc {class}\" data-n=\"{}\">", c.n());
-        figure_share(
-            html,
-            &share_text(Some(share)),
-            i,
-            t,
-            &format!(
-                "{}, {}: share {} from {} sentences ({} strengths, {} weaknesses, {} recommendations, \
-                 {} context){}",
-                a.name,
-                theme.name,
-                share_text(Some(share)),
-                c.n(),
-                c.strengths,
-                c.weaknesses,
-                c.recommendations,
-                c.context,
-                if c.too_few() {
-                    ": too few to compare"
-                } else {
-                    ""
-                }
-            ),
-        );
-        let _ = write!(html, "<small class=\"n\">{}</small></td>", c.n());
+        heat_cell(html, a.name, theme, &ts.counts, i, t);
     }
     html.push_str("</tr>\n");
+}
+
+/// One heat-map cell: the share of theme `t` (`theme`) in report `i` of `authority`,
+/// clickable, or empty when no sentence is about it.
+fn heat_cell(
+    html: &mut String,
+    authority: &str,
+    theme: &Theme,
+    c: &StanceCounts,
+    i: usize,
+    t: usize,
+) {
+    let Some(share) = c.share() else {
+        html.push_str("<td class=\"hc empty\"></td>");
+        return;
+    };
+    let class = if c.too_few() {
+        "few"
+    } else {
+        share_class(share)
+    };
+    let _ = write!(html, "<td class=\"hc {class}\" data-n=\"{}\">", c.n());
+    figure_share(
+        html,
+        &share_text(Some(share)),
+        i,
+        t,
+        &format!(
+            "{}, {}: share {} from {} sentences ({} strengths, {} weaknesses, {} recommendations, \
+             {} context){}",
+            authority,
+            theme.name,
+            share_text(Some(share)),
+            c.n(),
+            c.strengths,
+            c.weaknesses,
+            c.recommendations,
+            c.context,
+            if c.too_few() {
+                ": too few to compare"
+            } else {
+                ""
+            }
+        ),
+    );
+    let _ = write!(html, "<small class=\"n\">{}</small></td>", c.n());
 }
 
 /// A clickable share: reveals the strengths, weaknesses and recommendations about theme `t`
@@ -623,6 +649,30 @@ fn theme_focus(html: &mut String, view: &View) {
 fn themes_overall(html: &mut String, view: &View) {
     let themes = &view.taxonomy.themes;
     let totals = view.theme_totals();
+    themes_at_a_glance(html, view, &totals);
+    html.push_str("</div>\n<table class=\"tt sortable-table\" id=\"tt\"><thead><tr><th data-k=\"text\">Theme</th>");
+    for head in [
+        "Strengths",
+        "Authorities",
+        "Weaknesses",
+        "Authorities",
+        "Recommendations",
+        "Authorities",
+        "Balance",
+    ] {
+        let _ = write!(html, "<th data-k=\"num\">{head}</th>");
+    }
+    html.push_str("</tr></thead><tbody>\n");
+    for (t, theme) in themes.iter().enumerate() {
+        theme_totals_row(html, t, &theme.name, &totals[t]);
+    }
+    html.push_str("</tbody></table>\n<p class=\"note\">Sentences in each authority's latest full inspection; \
+                   \"Authorities\": how many have at least one such sentence. Click a column heading to sort.</p>\n</section>\n");
+}
+
+/// The themes most often a strength and most often a recommendation.
+fn themes_at_a_glance(html: &mut String, view: &View, totals: &[(StanceCounts, [usize; 4])]) {
+    let themes = &view.taxonomy.themes;
     let ranked = |stance: Stance| {
         let mut order: Vec<usize> = (0..themes.len())
             .filter(|&t| totals[t].0.get(stance) > 0)
@@ -661,72 +711,58 @@ fn themes_overall(html: &mut String, view: &View) {
         }
         html.push_str("</ol></div>");
     }
-    html.push_str("</div>\n<table class=\"tt sortable-table\" id=\"tt\"><thead><tr><th data-k=\"text\">Theme</th>");
-    for head in [
-        "Strengths",
-        "Authorities",
-        "Weaknesses",
-        "Authorities",
-        "Recommendations",
-        "Authorities",
-        "Balance",
-    ] {
-        let _ = write!(html, "<th data-k=\"num\">{head}</th>");
-    }
-    html.push_str("</tr></thead><tbody>\n");
-    for (t, theme) in themes.iter().enumerate() {
-        let (sum, authorities) = &totals[t];
-        let _ = write!(html, "<tr><td>{}</td>", esc(&theme.name));
-        for stance in [Stance::Strength, Stance::Weakness, Stance::Recommendation] {
-            let n = sum.get(stance);
-            let _ = write!(html, "<td data-v=\"{n}\">");
-            if n > 0 {
-                figure(
-                    html,
-                    &n.to_string(),
-                    "L",
-                    t,
-                    stance.as_str(),
-                    "",
-                    "click to read them",
-                );
-            } else {
-                html.push('0');
-            }
-            let a = authorities[stance.index()];
-            let _ = write!(html, "</td><td data-v=\"{a}\" class=\"muted\">");
-            if a > 0 {
-                authorities_figure(html, a, t, stance);
-            } else {
-                html.push('0');
-            }
-            html.push_str("</td>");
-        }
-        let b = sum.balance();
-        let _ = write!(html, "<td data-v=\"{b}\" class=\"hc {}\">", heat_class(b));
-        if sum.strengths + sum.weaknesses + sum.recommendations > 0 {
+}
+
+/// One theme's row of the totals table: sentences and authorities by stance, and balance.
+fn theme_totals_row(html: &mut String, t: usize, name: &str, totals: &(StanceCounts, [usize; 4])) {
+    let (sum, authorities) = totals;
+    let _ = write!(html, "<tr><td>{}</td>", esc(name));
+    for stance in [Stance::Strength, Stance::Weakness, Stance::Recommendation] {
+        let n = sum.get(stance);
+        let _ = write!(html, "<td data-v=\"{n}\">");
+        if n > 0 {
             figure(
                 html,
-                &b.to_string(),
+                &n.to_string(),
                 "L",
                 t,
+                stance.as_str(),
                 "",
-                "",
-                "click to read the sentences",
+                "click to read them",
             );
         } else {
-            html.push_str(&b.to_string());
+            html.push('0');
         }
-        html.push_str("</td></tr>\n");
+        let a = authorities[stance.index()];
+        let _ = write!(html, "</td><td data-v=\"{a}\" class=\"muted\">");
+        if a > 0 {
+            authorities_figure(html, a, t, stance);
+        } else {
+            html.push('0');
+        }
+        html.push_str("</td>");
     }
-    html.push_str("</tbody></table>\n<p class=\"note\">Sentences in each authority's latest full inspection; \
-                   \"Authorities\": how many have at least one such sentence. Click a column heading to sort.</p>\n</section>\n");
+    let b = sum.balance();
+    let _ = write!(html, "<td data-v=\"{b}\" class=\"hc {}\">", heat_class(b));
+    if sum.strengths + sum.weaknesses + sum.recommendations > 0 {
+        figure(
+            html,
+            &b.to_string(),
+            "L",
+            t,
+            "",
+            "",
+            "click to read the sentences",
+        );
+    } else {
+        html.push_str(&b.to_string());
+    }
+    html.push_str("</td></tr>\n");
 }
 
 const STANCE_CLASSES: [&str; 4] = ["s", "w", "r", "c"];
 
 fn profiles(html: &mut String, view: &View) {
-    let themes = &view.taxonomy.themes;
     // One scale for every bar, so profiles compare at a glance.
     let max_total = view
         .authorities
@@ -750,106 +786,9 @@ fn profiles(html: &mut String, view: &View) {
             a.no,
             esc(a.name)
         );
-        if let Some(c) = codes::lookup(a.name) {
-            let _ = writeln!(
-                html,
-                "<p class=\"codes note\">{} · DfE LA code {} · ONS code {}</p>",
-                esc(&c.region),
-                esc(&c.la_code),
-                esc(&c.ons_code)
-            );
-        }
-        // The reports, with their grades.
-        html.push_str("<table class=\"reports\"><thead><tr><th>Date</th><th>Kind</th>");
-        for (short, full) in GRADE_HEADERS {
-            let _ = write!(
-                html,
-                "<th class=\"gh\" title=\"{}\">{}</th>",
-                esc(full),
-                esc(short)
-            );
-        }
-        html.push_str("<th>Report id</th></tr></thead><tbody>");
-        for &i in &a.reports {
-            let lr = view.report_of(i);
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td>",
-                esc(&write::date(view.summary_of(i).date)),
-                esc(lr.report.facts.kind.as_str())
-            );
-            for (g, (_, full)) in grade_list(&lr.report.facts.grades)
-                .iter()
-                .zip(GRADE_HEADERS)
-            {
-                grade_cell(html, *g, full);
-            }
-            let _ = write!(html, "<td class=\"mono\">{}</td></tr>", esc(&lr.report.id));
-        }
-        html.push_str("</tbody></table>\n");
-
-        // Latest report: each theme split by stance.
-        let rs = view.summary_of(a.latest);
-        let mut used: Vec<usize> = (0..themes.len())
-            .filter(|&t| rs.themes[t].counts.total() > 0)
-            .collect();
-        used.sort_by_key(|&t| (rs.themes[t].counts.balance(), t));
-        let _ = writeln!(
-            html,
-            "<div class=\"pbody\"><div class=\"pcol\">\
-             <h4>Themes of the latest report ({}), most criticised first</h4>",
-            esc(&describe(view, a.latest))
-        );
-        if used.is_empty() {
-            html.push_str("<p class=\"note\">No sentence of this report was given a theme.</p>\n");
-        } else {
-            html.push_str("<table class=\"prof\"><tbody>\n");
-            for t in used {
-                let c = &rs.themes[t].counts;
-                let _ = write!(
-                    html,
-                    "<tr><th scope=\"row\">{}</th><td class=\"bar\">",
-                    esc(&themes[t].name)
-                );
-                for stance in Stance::ALL {
-                    let n = c.get(stance);
-                    if n > 0 {
-                        let _ = write!(
-                            html,
-                            "<span class=\"seg {}\" style=\"width:{:.2}%\"></span>",
-                            STANCE_CLASSES[stance.index()],
-                            100.0 * n as f64 / max_total as f64
-                        );
-                    }
-                }
-                html.push_str("</td><td class=\"nums\">");
-                for stance in Stance::ALL {
-                    let n = c.get(stance);
-                    let class = format!("k {}", STANCE_CLASSES[stance.index()]);
-                    if n > 0 {
-                        figure(
-                            html,
-                            &n.to_string(),
-                            &a.latest.to_string(),
-                            t,
-                            stance.as_str(),
-                            &class,
-                            &format!("{} {}", n, stance.as_str()),
-                        );
-                    } else {
-                        let _ = write!(html, "<span class=\"{class} zero\">0</span>");
-                    }
-                }
-                let _ = writeln!(
-                    html,
-                    "</td><td class=\"hc {}\">{}</td></tr>",
-                    heat_class(c.balance()),
-                    c.balance()
-                );
-            }
-            html.push_str("</tbody></table>\n");
-        }
-
+        authority_codes(html, a.name);
+        reports_table(html, view, a);
+        latest_themes(html, view, a, max_total);
         html.push_str("</div>");
         if a.reports.len() > 1 {
             html.push_str("<div class=\"pcol\">");
@@ -860,6 +799,122 @@ fn profiles(html: &mut String, view: &View) {
         html.push_str("</div></article>\n");
     }
     html.push_str("</section>\n");
+}
+
+/// An authority's region and codes, when it has them.
+fn authority_codes(html: &mut String, name: &str) {
+    if let Some(c) = codes::lookup(name) {
+        let _ = writeln!(
+            html,
+            "<p class=\"codes note\">{} · DfE LA code {} · ONS code {}</p>",
+            esc(&c.region),
+            esc(&c.la_code),
+            esc(&c.ons_code)
+        );
+    }
+}
+
+/// An authority's reports with their grades.
+fn reports_table(html: &mut String, view: &View, a: &AuthorityView) {
+    html.push_str("<table class=\"reports\"><thead><tr><th>Date</th><th>Kind</th>");
+    for (short, full) in GRADE_HEADERS {
+        let _ = write!(
+            html,
+            "<th class=\"gh\" title=\"{}\">{}</th>",
+            esc(full),
+            esc(short)
+        );
+    }
+    html.push_str("<th>Report id</th></tr></thead><tbody>");
+    for &i in &a.reports {
+        let lr = view.report_of(i);
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td>",
+            esc(&write::date(view.summary_of(i).date)),
+            esc(lr.report.facts.kind.as_str())
+        );
+        for (g, (_, full)) in grade_list(&lr.report.facts.grades)
+            .iter()
+            .zip(GRADE_HEADERS)
+        {
+            grade_cell(html, *g, full);
+        }
+        let _ = write!(html, "<td class=\"mono\">{}</td></tr>", esc(&lr.report.id));
+    }
+    html.push_str("</tbody></table>\n");
+}
+
+/// The latest report's themes, most criticised first, each a bar split by stance on the
+/// common scale `max_total`.
+fn latest_themes(html: &mut String, view: &View, a: &AuthorityView, max_total: usize) {
+    let themes = &view.taxonomy.themes;
+    let rs = view.summary_of(a.latest);
+    let mut used: Vec<usize> = (0..themes.len())
+        .filter(|&t| rs.themes[t].counts.total() > 0)
+        .collect();
+    used.sort_by_key(|&t| (rs.themes[t].counts.balance(), t));
+    let _ = writeln!(
+        html,
+        "<div class=\"pbody\"><div class=\"pcol\">\
+         <h4>Themes of the latest report ({}), most criticised first</h4>",
+        esc(&describe(view, a.latest))
+    );
+    if used.is_empty() {
+        html.push_str("<p class=\"note\">No sentence of this report was given a theme.</p>\n");
+    } else {
+        html.push_str("<table class=\"prof\"><tbody>\n");
+        for t in used {
+            theme_stance_row(html, view, a, t, max_total);
+        }
+        html.push_str("</tbody></table>\n");
+    }
+}
+
+/// One theme's row of [`latest_themes`]: bar, counts by stance, balance.
+fn theme_stance_row(html: &mut String, view: &View, a: &AuthorityView, t: usize, max_total: usize) {
+    let rs = view.summary_of(a.latest);
+    let c = &rs.themes[t].counts;
+    let _ = write!(
+        html,
+        "<tr><th scope=\"row\">{}</th><td class=\"bar\">",
+        esc(&view.taxonomy.themes[t].name)
+    );
+    for stance in Stance::ALL {
+        let n = c.get(stance);
+        if n > 0 {
+            let _ = write!(
+                html,
+                "<span class=\"seg {}\" style=\"width:{:.2}%\"></span>",
+                STANCE_CLASSES[stance.index()],
+                100.0 * n as f64 / max_total as f64
+            );
+        }
+    }
+    html.push_str("</td><td class=\"nums\">");
+    for stance in Stance::ALL {
+        let n = c.get(stance);
+        let class = format!("k {}", STANCE_CLASSES[stance.index()]);
+        if n > 0 {
+            figure(
+                html,
+                &n.to_string(),
+                &a.latest.to_string(),
+                t,
+                stance.as_str(),
+                &class,
+                &format!("{} {}", n, stance.as_str()),
+            );
+        } else {
+            let _ = write!(html, "<span class=\"{class} zero\">0</span>");
+        }
+    }
+    let _ = writeln!(
+        html,
+        "</td><td class=\"hc {}\">{}</td></tr>",
+        heat_class(c.balance()),
+        c.balance()
+    );
 }
 
 /// For an authority with two or more full inspections: each theme's share in the latest
