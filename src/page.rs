@@ -974,34 +974,39 @@ fn inspection_change(html: &mut String, view: &View, a: &AuthorityView) {
                 }
             }
         }
-        let text = match (c0.share(), c1.share()) {
-            (Some(s0), Some(s1)) if !c0.too_few() && !c1.too_few() => {
-                let d = s1 - s0;
-                let class = if d > 0.0 {
-                    "up"
-                } else if d < 0.0 {
-                    "down"
-                } else {
-                    "flat"
-                };
-                let arrow = if d > 0.0 {
-                    "▲ "
-                } else if d < 0.0 {
-                    "▼ "
-                } else {
-                    "= "
-                };
-                format!(
-                    "<td class=\"chg {class}\">{arrow}{}</td>",
-                    share_text(Some(d))
-                )
-            }
-            (Some(_), Some(_)) => "<td class=\"chg flat\">too few sentences</td>".to_string(),
-            _ => "<td class=\"chg flat\">in one only</td>".to_string(),
-        };
+        let text = change_cell(c0, c1);
         let _ = writeln!(html, "{text}</tr>");
     }
     html.push_str("</tbody></table>\n");
+}
+
+/// The change-of-share cell between two reports' counts of a theme.
+fn change_cell(c0: &StanceCounts, c1: &StanceCounts) -> String {
+    match (c0.share(), c1.share()) {
+        (Some(s0), Some(s1)) if !c0.too_few() && !c1.too_few() => {
+            let d = s1 - s0;
+            let class = if d > 0.0 {
+                "up"
+            } else if d < 0.0 {
+                "down"
+            } else {
+                "flat"
+            };
+            let arrow = if d > 0.0 {
+                "▲ "
+            } else if d < 0.0 {
+                "▼ "
+            } else {
+                "= "
+            };
+            format!(
+                "<td class=\"chg {class}\">{arrow}{}</td>",
+                share_text(Some(d))
+            )
+        }
+        (Some(_), Some(_)) => "<td class=\"chg flat\">too few sentences</td>".to_string(),
+        _ => "<td class=\"chg flat\">in one only</td>".to_string(),
+    }
 }
 
 /// The balance of each theme in each of an authority's reports, in date order, and the change

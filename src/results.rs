@@ -14,7 +14,10 @@ use anyhow::{bail, Context, Result};
 
 use crate::aggregate::{StanceCounts, View};
 use crate::codes;
-use crate::write::{REPORTS_CSV, THEMES_CSV};
+use crate::write::{
+    DOCUMENT_KIND, LOCAL_AUTHORITY, REPORTS_CSV, REPORT_DATE, REPORT_ID, STANCE_COUNT_COLUMNS,
+    THEME, THEMES_CSV,
+};
 
 /// One report of a results folder.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,32 +163,18 @@ fn count_in(
 
 const GRADE_NAMES: &[&str] = crate::write::GRADE_COLUMNS;
 
-/// Reads every report of a results folder: themes.csv for the counts (one line per report
-/// and theme), reports.csv, when it is there, for the grades and codes. Codes missing from
-/// an older reports.csv are looked up by name.
-pub fn load(dir: &Path) -> Result<Results> {
-    let path = results_file(dir, THEMES_CSV)?;
-    let (header, records) = read_csv(&path)?;
-    let column = |name: &str| column_of(&header, name, &path);
-    let [report, authority, kind, date, theme] = [
-        "report_id",
-        "local_authority",
-        "document_kind",
-        "report_date",
-        "theme",
-    ]
-    .map(column);
-    let (report, authority, kind, date, theme) = (report?, authority?, kind?, date?, theme?);
-    let [s, w, r, c] = ["strengths", "weaknesses", "recommendations", "context"].map(column);
-    let counts = [s?, w?, r?, c?];
+/// Grades and codes by report id.
+type ReportFacts = BTreeMap<String, (BTreeMap<String, String>, [String; 3])>;
 
-    // report id → (grades, codes) from reports.csv.
-    let mut facts: BTreeMap<String, (BTreeMap<String, String>, [String; 3])> = BTreeMap::new();
+/// Each report's grades and codes from reports.csv, when it is there; codes missing from an
+/// older reports.csv are looked up by name.
+fn report_facts(dir: &Path) -> Result<ReportFacts> {
+    let mut facts = BTreeMap::new();
     let reports_path = dir.join(REPORTS_CSV);
     if reports_path.is_file() {
         let (header, records) = read_csv(&reports_path)?;
-        let id = column_of(&header, "report_id", &reports_path)?;
-        let name = column_of(&header, "local_authority", &reports_path)?;
+        let id = column_of(&header, REPORT_ID, &reports_path)?;
+        let name = column_of(&header, LOCAL_AUTHORITY, &reports_path)?;
         let code_cols: Vec<Option<usize>> = codes::CODE_COLUMNS
             .iter()
             .map(|c| header.iter().position(|h| h == c))
@@ -209,6 +198,29 @@ pub fn load(dir: &Path) -> Result<Results> {
             facts.insert(cell(id), (grades, codes));
         }
     }
+    Ok(facts)
+}
+
+/// Reads every report of a results folder: themes.csv for the counts (one line per report
+/// and theme), reports.csv, when it is there, for the grades and codes. Codes missing from
+/// an older reports.csv are looked up by name.
+pub fn load(dir: &Path) -> Result<Results> {
+    let path = results_file(dir, THEMES_CSV)?;
+    let (header, records) = read_csv(&path)?;
+    let column = |name: &str| column_of(&header, name, &path);
+    let [report, authority, kind, date, theme] = [
+        REPORT_ID,
+        LOCAL_AUTHORITY,
+        DOCUMENT_KIND,
+        REPORT_DATE,
+        THEME,
+    ]
+    .map(column);
+    let (report, authority, kind, date, theme) = (report?, authority?, kind?, date?, theme?);
+    let [s, w, r, c] = STANCE_COUNT_COLUMNS.map(column);
+    let counts = [s?, w?, r?, c?];
+
+    let facts = report_facts(dir)?;
 
     let mut theme_ids: Vec<String> = Vec::new();
     let mut reports: Vec<ReportRow> = Vec::new();

@@ -234,6 +234,99 @@ impl Checker<'_> {
         }
         Ok(out)
     }
+
+    /// The thresholds, checked: scores in range, a known default stance.
+    fn thresholds(&self, raw: Spanned<Thresholds>) -> Result<Thresholds> {
+        let thresholds_at = raw.span().start;
+        let thresholds = raw.into_inner();
+        if !(0.0..=1.0).contains(&thresholds.min_theme_score) {
+            return Err(self.error(thresholds_at, "min_theme_score must be in [0, 1]"));
+        }
+        if thresholds.theme_saturation <= 0.0 {
+            return Err(self.error(thresholds_at, "theme_saturation must be above 0"));
+        }
+        if crate::types::Stance::parse(&thresholds.default_stance).is_none() {
+            return Err(self.error(
+                thresholds_at,
+                format!(
+                    "default_stance {:?} is not strength, weakness, recommendation or context",
+                    thresholds.default_stance
+                ),
+            ));
+        }
+        Ok(thresholds)
+    }
+
+    /// The stance cue lists, each checked.
+    fn stance_cues(&self, s: &RawStanceCues) -> Result<StanceCues> {
+        Ok(StanceCues {
+            strength: self.cues("stance.strength", &s.strength, false)?,
+            weakness: self.cues("stance.weakness", &s.weakness, false)?,
+            recommendation: self.cues("stance.recommendation", &s.recommendation, false)?,
+            context: self.cues("stance.context", &s.context, true)?,
+            hedges: self.cues("stance.hedges", &s.hedges, true)?,
+            negations: self.cues("stance.negations", &s.negations, true)?,
+            reversers: self.cues("stance.reversers", &s.reversers, true)?,
+            neutral: self.cues("stance.neutral", &s.neutral, true)?,
+            history: self.cues("stance.history", &s.history, true)?,
+            improvement_headings: self.cues(
+                "stance.improvement_headings",
+                &s.improvement_headings,
+                true,
+            )?,
+            recommendation_openers: self.cues(
+                "stance.recommendation_openers",
+                &s.recommendation_openers,
+                true,
+            )?,
+            item_openers: self.cues("stance.item_openers", &s.item_openers, true)?,
+            finite_verbs: self.cues("stance.finite_verbs", &s.finite_verbs, true)?,
+            clause_breaks: self.cues("stance.clause_breaks", &s.clause_breaks, true)?,
+        })
+    }
+
+    /// The themes, checked: well-formed, unique ids and non-empty cue lists.
+    fn themes(&self, raw: &[RawTheme]) -> Result<Vec<Theme>> {
+        let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+        let mut themes = Vec::with_capacity(raw.len());
+        for raw_theme in raw {
+            let id = raw_theme.id.get_ref();
+            let at = raw_theme.id.span().start;
+            let well_formed = !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return Err(self.error(
+                    at,
+                    format!("theme id {id:?} must be lower-case letters, digits and '_'"),
+                ));
+            }
+            if let Some(first) = ids.insert(id.clone(), at) {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "theme id {id:?} appears twice (first on line {})",
+                        self.line_of(first)
+                    ),
+                ));
+            }
+            let what = format!("theme {id}");
+            let cues = self.cues(&format!("{what} cues"), &raw_theme.cues, false)?;
+            let weak_cues = match &raw_theme.weak_cues {
+                Some(list) => self.cues(&format!("{what} weak_cues"), list, true)?,
+                None => Vec::new(),
+            };
+            themes.push(Theme {
+                id: id.clone(),
+                name: raw_theme.name.clone(),
+                description: raw_theme.description.clone(),
+                cues,
+                weak_cues,
+            });
+        }
+        Ok(themes)
+    }
 }
 
 impl Taxonomy {
@@ -259,92 +352,15 @@ impl Taxonomy {
         if raw.version.get_ref().trim().is_empty() {
             return Err(check.error(raw.version.span().start, "version is empty"));
         }
-        let thresholds_at = raw.thresholds.span().start;
-        let thresholds = raw.thresholds.into_inner();
-        if !(0.0..=1.0).contains(&thresholds.min_theme_score) {
-            return Err(check.error(thresholds_at, "min_theme_score must be in [0, 1]"));
-        }
-        if thresholds.theme_saturation <= 0.0 {
-            return Err(check.error(thresholds_at, "theme_saturation must be above 0"));
-        }
-        if crate::types::Stance::parse(&thresholds.default_stance).is_none() {
-            return Err(check.error(
-                thresholds_at,
-                format!(
-                    "default_stance {:?} is not strength, weakness, recommendation or context",
-                    thresholds.default_stance
-                ),
-            ));
-        }
+        let thresholds = check.thresholds(raw.thresholds)?;
 
-        let s = &raw.stance;
-        let stance = StanceCues {
-            strength: check.cues("stance.strength", &s.strength, false)?,
-            weakness: check.cues("stance.weakness", &s.weakness, false)?,
-            recommendation: check.cues("stance.recommendation", &s.recommendation, false)?,
-            context: check.cues("stance.context", &s.context, true)?,
-            hedges: check.cues("stance.hedges", &s.hedges, true)?,
-            negations: check.cues("stance.negations", &s.negations, true)?,
-            reversers: check.cues("stance.reversers", &s.reversers, true)?,
-            neutral: check.cues("stance.neutral", &s.neutral, true)?,
-            history: check.cues("stance.history", &s.history, true)?,
-            improvement_headings: check.cues(
-                "stance.improvement_headings",
-                &s.improvement_headings,
-                true,
-            )?,
-            recommendation_openers: check.cues(
-                "stance.recommendation_openers",
-                &s.recommendation_openers,
-                true,
-            )?,
-            item_openers: check.cues("stance.item_openers", &s.item_openers, true)?,
-            finite_verbs: check.cues("stance.finite_verbs", &s.finite_verbs, true)?,
-            clause_breaks: check.cues("stance.clause_breaks", &s.clause_breaks, true)?,
-        };
+        let stance = check.stance_cues(&raw.stance)?;
         let grades = GradeWords {
             positive: check.cues("grades.positive", &raw.grades.positive, true)?,
             negative: check.cues("grades.negative", &raw.grades.negative, true)?,
         };
 
-        let mut ids: BTreeMap<String, usize> = BTreeMap::new();
-        let mut themes = Vec::with_capacity(raw.themes.len());
-        for raw_theme in &raw.themes {
-            let id = raw_theme.id.get_ref();
-            let at = raw_theme.id.span().start;
-            let well_formed = !id.is_empty()
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !well_formed {
-                return Err(check.error(
-                    at,
-                    format!("theme id {id:?} must be lower-case letters, digits and '_'"),
-                ));
-            }
-            if let Some(first) = ids.insert(id.clone(), at) {
-                return Err(check.error(
-                    at,
-                    format!(
-                        "theme id {id:?} appears twice (first on line {})",
-                        check.line_of(first)
-                    ),
-                ));
-            }
-            let what = format!("theme {id}");
-            let cues = check.cues(&format!("{what} cues"), &raw_theme.cues, false)?;
-            let weak_cues = match &raw_theme.weak_cues {
-                Some(list) => check.cues(&format!("{what} weak_cues"), list, true)?,
-                None => Vec::new(),
-            };
-            themes.push(Theme {
-                id: id.clone(),
-                name: raw_theme.name.clone(),
-                description: raw_theme.description.clone(),
-                cues,
-                weak_cues,
-            });
-        }
+        let themes = check.themes(&raw.themes)?;
         if themes.is_empty() {
             return Err(anyhow::anyhow!("{origin}: the file defines no [[theme]]"));
         }

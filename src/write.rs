@@ -240,18 +240,28 @@ fn write_reports(
 
 /// The leading columns of themes.csv, shared with the workbook's Themes sheet.
 pub const THEME_COUNT_COLUMNS: &[&str] = &[
-    "report_id",
-    "local_authority",
-    "document_kind",
-    "report_date",
-    "theme",
+    REPORT_ID,
+    LOCAL_AUTHORITY,
+    DOCUMENT_KIND,
+    REPORT_DATE,
+    THEME,
     "theme_name",
-    "strengths",
-    "weaknesses",
-    "recommendations",
-    "context",
+    STANCE_COUNT_COLUMNS[0],
+    STANCE_COUNT_COLUMNS[1],
+    STANCE_COUNT_COLUMNS[2],
+    STANCE_COUNT_COLUMNS[3],
     "total",
 ];
+
+/// Column names that [`crate::results`] reads back, so reader and writer share them.
+pub const REPORT_ID: &str = "report_id";
+pub const LOCAL_AUTHORITY: &str = "local_authority";
+pub const DOCUMENT_KIND: &str = "document_kind";
+pub const REPORT_DATE: &str = "report_date";
+pub const THEME: &str = "theme";
+/// The counts of each stance, in [`Stance::ALL`] order.
+pub const STANCE_COUNT_COLUMNS: [&str; 4] =
+    ["strengths", "weaknesses", "recommendations", "context"];
 
 fn write_themes(
     outputs: &mut Outputs,

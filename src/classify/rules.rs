@@ -482,96 +482,93 @@ impl RulesClassifier {
         let mut theme_cues_seen: Vec<usize> = Vec::new();
         let mut evidence = Vec::new();
         for hit in &hits {
-            let mut note = |label: &str| {
-                if with_evidence {
-                    evidence.push(format!("{label}: '{}'", &text[hit.start..hit.end]));
-                }
-            };
-            match hit.kind {
-                CueKind::Strength => {
-                    if shortly_after(&negation_words, hit.word) {
-                        t.negated_strength += 1.0;
-                        note("weakness: negated");
-                    } else {
-                        t.strength += 1.0;
-                        note("strength");
-                    }
-                }
-                CueKind::Weakness => {
-                    if shortly_after(&reverser_words, hit.word) {
-                        t.reversed_weakness += 1.0;
-                        note("strength: reversed");
-                    } else {
-                        t.weakness += 1.0;
-                        note("weakness");
-                    }
-                }
-                CueKind::Recommendation => {
-                    t.recommendation += 1.0;
-                    note("recommendation");
-                }
-                CueKind::Context => {
-                    t.context += 1.0;
-                    note("context");
-                }
-                CueKind::Hedge => {
-                    t.hedge += 1.0;
-                    note("hedge");
-                }
-                CueKind::Negation => t.negation += 1.0,
-                CueKind::Reverser | CueKind::Neutral => {}
-                CueKind::History => {
-                    t.history += 1.0;
-                    note("context: history");
-                }
-                CueKind::ImprovementHeading => {
-                    t.improvement_heading += 1.0;
-                    note("recommendation: improvement heading");
-                }
-                CueKind::RecommendationOpener => {
-                    if text[..hit.start].chars().any(is_word_char) {
-                        continue;
-                    }
-                    t.recommendation_opener += 1.0;
-                    note("recommendation: opener");
-                }
-                CueKind::ItemOpener => {
-                    if text[..hit.start].chars().any(is_word_char)
-                        || !t.ends_with_stop
-                        || self.main_clause_has_finite_verb(&text)
-                    {
-                        continue;
-                    }
-                    t.improvement_item += 1.0;
-                    note("recommendation: improvement item");
-                }
-                CueKind::GradePositive => {
-                    t.grade_positive += 1.0;
-                    note("strength: grade");
-                }
-                CueKind::GradeNegative => {
-                    t.grade_negative += 1.0;
-                    note("weakness: grade");
-                }
-                CueKind::Theme(i) | CueKind::WeakTheme(i) => {
-                    if theme_cues_seen.contains(&hit.cue) {
-                        continue;
-                    }
-                    theme_cues_seen.push(hit.cue);
-                    let weight = if matches!(hit.kind, CueKind::Theme(_)) {
-                        1.0
-                    } else {
-                        thresholds.weak_cue_weight
-                    };
-                    t.themes[i] += weight;
-                    let id = &self.taxonomy.themes[i].id;
-                    let label = format!("{} {id}", hit.kind.label());
-                    note(&label);
-                }
+            let after_negation = shortly_after(&negation_words, hit.word);
+            let after_reverser = shortly_after(&reverser_words, hit.word);
+            let label = self.count_hit(
+                &mut t,
+                hit,
+                &text,
+                after_negation,
+                after_reverser,
+                &mut theme_cues_seen,
+            );
+            if let (true, Some(label)) = (with_evidence, label) {
+                evidence.push(format!("{label}: '{}'", &text[hit.start..hit.end]));
             }
         }
         t.evidence = evidence;
         t
+    }
+
+    /// Adds one cue hit to the tally; returns the evidence label it earns, if any.
+    /// `after_negation`/`after_reverser`: a negation or reverser came shortly before it.
+    fn count_hit(
+        &self,
+        t: &mut Tally,
+        hit: &Hit,
+        text: &str,
+        after_negation: bool,
+        after_reverser: bool,
+        theme_cues_seen: &mut Vec<usize>,
+    ) -> Option<String> {
+        let at_start = !text[..hit.start].chars().any(is_word_char);
+        let (count, label) = match hit.kind {
+            CueKind::Strength if after_negation => (&mut t.negated_strength, "weakness: negated"),
+            CueKind::Strength => (&mut t.strength, "strength"),
+            CueKind::Weakness if after_reverser => (&mut t.reversed_weakness, "strength: reversed"),
+            CueKind::Weakness => (&mut t.weakness, "weakness"),
+            CueKind::Recommendation => (&mut t.recommendation, "recommendation"),
+            CueKind::Context => (&mut t.context, "context"),
+            CueKind::Hedge => (&mut t.hedge, "hedge"),
+            CueKind::Negation => {
+                t.negation += 1.0;
+                return None;
+            }
+            CueKind::Reverser | CueKind::Neutral => return None,
+            CueKind::History => (&mut t.history, "context: history"),
+            CueKind::ImprovementHeading => (
+                &mut t.improvement_heading,
+                "recommendation: improvement heading",
+            ),
+            CueKind::RecommendationOpener if at_start => {
+                (&mut t.recommendation_opener, "recommendation: opener")
+            }
+            CueKind::RecommendationOpener => return None,
+            CueKind::ItemOpener
+                if at_start && t.ends_with_stop && !self.main_clause_has_finite_verb(text) =>
+            {
+                (&mut t.improvement_item, "recommendation: improvement item")
+            }
+            CueKind::ItemOpener => return None,
+            CueKind::GradePositive => (&mut t.grade_positive, "strength: grade"),
+            CueKind::GradeNegative => (&mut t.grade_negative, "weakness: grade"),
+            CueKind::Theme(i) | CueKind::WeakTheme(i) => {
+                return self.count_theme_hit(t, hit, i, theme_cues_seen)
+            }
+        };
+        *count += 1.0;
+        Some(label.to_string())
+    }
+
+    /// A theme cue: counts once however often it appears, a weak cue at its lesser weight.
+    fn count_theme_hit(
+        &self,
+        t: &mut Tally,
+        hit: &Hit,
+        theme: usize,
+        theme_cues_seen: &mut Vec<usize>,
+    ) -> Option<String> {
+        if theme_cues_seen.contains(&hit.cue) {
+            return None;
+        }
+        theme_cues_seen.push(hit.cue);
+        t.themes[theme] += if matches!(hit.kind, CueKind::Theme(_)) {
+            1.0
+        } else {
+            self.taxonomy.thresholds.weak_cue_weight
+        };
+        let id = &self.taxonomy.themes[theme].id;
+        Some(format!("{} {id}", hit.kind.label()))
     }
 
     /// True when the words of `text` up to the first clause break include a finite verb:
