@@ -33,6 +33,7 @@ pub mod facts;
 pub mod html;
 pub mod ingest;
 pub mod modelfetch;
+pub mod mpnetfetch;
 pub mod page;
 pub mod pdf;
 pub mod pipeline;

@@ -3,9 +3,11 @@
 
 pub mod bert;
 pub mod encoder;
+pub mod encoder_kind;
 pub mod heads;
 pub mod memory;
 pub mod model;
+pub mod mpnet;
 pub mod rules;
 pub mod train;
 

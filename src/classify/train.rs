@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::classify::encoder::Encoder;
+use crate::classify::encoder_kind::EncoderKind;
 use crate::classify::heads::{
     best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
 };
@@ -203,11 +204,9 @@ fn embed_with_cache(
         return encoder.embed(texts);
     };
     let mut hasher = Sha256::new();
-    hasher.update(format!(
-        "{}:{}",
-        modelfetch::MODEL_FILES[0].1.unwrap_or(""),
-        encoder.dim()
-    ));
+    // The pinned weights' hash names the encoder (MiniLM's when it is a test's model).
+    let kind = EncoderKind::of_version(encoder.version()).unwrap_or_default();
+    hasher.update(format!("{}:{}", kind.weights_sha256(), encoder.dim()));
     for text in texts {
         hasher.update(text.as_bytes());
         hasher.update([0u8]);
@@ -222,7 +221,16 @@ fn embed_with_cache(
             }
         }
     }
+    let start = std::time::Instant::now();
     let rows = encoder.embed(texts)?;
+    let seconds = start.elapsed().as_secs_f64();
+    eprintln!(
+        "encoded {} texts with {} in {seconds:.1} s ({:.1} texts/s); cached in {}",
+        texts.len(),
+        encoder.version(),
+        texts.len() as f64 / seconds.max(1e-9),
+        path.display()
+    );
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tensor =
         candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
@@ -605,7 +613,9 @@ pub fn train(
             .collect()
     };
     let card = HeadsCard {
-        encoder: "sentence-transformers/all-MiniLM-L6-v2".to_string(),
+        encoder: EncoderKind::of_version(encoder.version())
+            .unwrap_or_default()
+            .card_name(),
         embedding_dim: encoder.dim(),
         use_prev: options.use_prev,
         rule_features: rules.feature_names(),

@@ -302,6 +302,7 @@ fn a_run_on_the_seeds_with_the_combined_classifier() {
             model: Some(model_dir()),
             wheel: None,
             heads: heads(),
+            ..ModelArgs::default()
         },
         ..Default::default()
     };
@@ -331,6 +332,7 @@ fn without_a_model_run_says_so_and_uses_the_rules() {
             model: Some(tmp.path().join("no-model-here")),
             wheel: Some(bad_wheel.clone()),
             heads: heads(),
+            ..ModelArgs::default()
         },
         ..Default::default()
     };
