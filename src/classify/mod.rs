@@ -4,10 +4,12 @@
 pub mod bert;
 mod choice;
 pub mod encoder;
+pub mod encoder_kind;
 pub mod explain;
 pub mod heads;
 pub mod memory;
 pub mod model;
+pub mod mpnet;
 pub mod rules;
 
 use anyhow::Result;

