@@ -433,7 +433,17 @@ fn judge(scan: &Scan, cluster: &Cluster) -> Verdict {
         };
     }
 
-    // A full stop. Followed by lower case it is not an end.
+    judge_full_stop(scan, cluster, next_at, close_end)
+}
+
+/// A full stop followed by a space and `chars[next_at]`: an end unless it closes an
+/// abbreviation, a title, a list label or an initial.
+fn judge_full_stop(scan: &Scan, cluster: &Cluster, next_at: usize, close_end: usize) -> Verdict {
+    let chars = scan.chars;
+    let at = cluster.start;
+    let next = chars[next_at];
+    let ends_here = Verdict::EndBefore(close_end);
+    // Followed by lower case it is not an end.
     if next.is_lowercase() {
         return Verdict::Continue;
     }

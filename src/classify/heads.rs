@@ -198,49 +198,8 @@ impl Heads {
         let x = Tensor::from_vec(x_data, (n, d), &device)?;
 
         let classes = Stance::ALL.len();
-        let mut counts = vec![0usize; classes];
-        for &s in stance {
-            counts[s] += 1;
-        }
-        let class_weight: Vec<f32> = counts
-            .iter()
-            .map(|&c| {
-                ((n as f64 / (classes as f64 * c.max(1) as f64)).powf(settings.class_weight_power))
-                    as f32
-            })
-            .collect();
-        let mut onehot = vec![0f32; n * classes];
-        let mut sample_weight = vec![0f32; n];
-        for (i, &s) in stance.iter().enumerate() {
-            onehot[i * classes + s] = 1.0;
-            sample_weight[i] = class_weight[s];
-        }
-        let weight_total: f32 = sample_weight.iter().sum();
-        let onehot = Tensor::from_vec(onehot, (n, classes), &device)?;
-        let sample_weight = Tensor::from_vec(sample_weight, (n, 1), &device)?;
-        let y_themes: Vec<f32> = themes
-            .iter()
-            .flat_map(|row| row.iter().map(|&b| if b { 1.0 } else { 0.0 }))
-            .collect();
-        let y_themes = Tensor::from_vec(y_themes, (n, k), &device)?;
-        // Theme positives weighted by (negatives / positives)^power, the stance's power:
-        // a rare theme's few positives are not drowned by its many negatives.
-        let positive_weight: Vec<f32> = (0..k)
-            .map(|t| {
-                let positives = themes.iter().filter(|r| r[t]).count().max(1);
-                (((n - positives.min(n - 1)) as f64 / positives as f64)
-                    .powf(settings.class_weight_power)) as f32
-            })
-            .collect();
-        let theme_sample_weight: Vec<f32> = themes
-            .iter()
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&positive_weight)
-                    .map(|(&b, &w)| if b { w / n as f32 } else { 1.0 / n as f32 })
-            })
-            .collect();
-        let theme_sample_weight = Tensor::from_vec(theme_sample_weight, (n, k), &device)?;
+        let (onehot, stance_scale) = stance_targets(stance, settings, &device)?;
+        let (y_themes, theme_sample_weight) = theme_targets(themes, k, settings, &device)?;
 
         // Both heads in one weight matrix (d, classes + k): one product forward, one back.
         // Gradients are written out by hand (softmax and sigmoid cross-entropy have simple
@@ -251,7 +210,6 @@ impl Heads {
         let mut bias = Tensor::zeros(width, DType::F32, &device)?;
         let mut adam_w = Adam::new(&weight)?;
         let mut adam_b = Adam::new(&bias)?;
-        let stance_scale = sample_weight.affine(1.0 / weight_total as f64, 0.0)?;
         for step in 1..=settings.steps {
             let logits = x.matmul(&weight)?.broadcast_add(&bias)?;
             let stance_p =
@@ -390,6 +348,73 @@ impl Heads {
         }
         Ok(heads)
     }
+}
+
+/// The stance targets: one-hot rows, and each row's weight (classes weighted by
+/// (n / (classes × count))^power, normalised to sum to one).
+fn stance_targets(
+    stance: &[usize],
+    settings: &TrainSettings,
+    device: &Device,
+) -> Result<(Tensor, Tensor)> {
+    let n = stance.len();
+    let classes = Stance::ALL.len();
+    let mut counts = vec![0usize; classes];
+    for &s in stance {
+        counts[s] += 1;
+    }
+    let class_weight: Vec<f32> = counts
+        .iter()
+        .map(|&c| {
+            ((n as f64 / (classes as f64 * c.max(1) as f64)).powf(settings.class_weight_power))
+                as f32
+        })
+        .collect();
+    let mut onehot = vec![0f32; n * classes];
+    let mut sample_weight = vec![0f32; n];
+    for (i, &s) in stance.iter().enumerate() {
+        onehot[i * classes + s] = 1.0;
+        sample_weight[i] = class_weight[s];
+    }
+    let weight_total: f32 = sample_weight.iter().sum();
+    let onehot = Tensor::from_vec(onehot, (n, classes), device)?;
+    let sample_weight = Tensor::from_vec(sample_weight, (n, 1), device)?;
+    let stance_scale = sample_weight.affine(1.0 / weight_total as f64, 0.0)?;
+    Ok((onehot, stance_scale))
+}
+
+/// The theme targets: 0/1 rows, and each cell's weight.
+fn theme_targets(
+    themes: &[Vec<bool>],
+    k: usize,
+    settings: &TrainSettings,
+    device: &Device,
+) -> Result<(Tensor, Tensor)> {
+    let n = themes.len();
+    let y_themes: Vec<f32> = themes
+        .iter()
+        .flat_map(|row| row.iter().map(|&b| if b { 1.0 } else { 0.0 }))
+        .collect();
+    let y_themes = Tensor::from_vec(y_themes, (n, k), device)?;
+    // Theme positives weighted by (negatives / positives)^power, the stance's power:
+    // a rare theme's few positives are not drowned by its many negatives.
+    let positive_weight: Vec<f32> = (0..k)
+        .map(|t| {
+            let positives = themes.iter().filter(|r| r[t]).count().max(1);
+            (((n - positives.min(n - 1)) as f64 / positives as f64)
+                .powf(settings.class_weight_power)) as f32
+        })
+        .collect();
+    let theme_sample_weight: Vec<f32> = themes
+        .iter()
+        .flat_map(|row| {
+            row.iter()
+                .zip(&positive_weight)
+                .map(|(&b, &w)| if b { w / n as f32 } else { 1.0 / n as f32 })
+        })
+        .collect();
+    let theme_sample_weight = Tensor::from_vec(theme_sample_weight, (n, k), device)?;
+    Ok((y_themes, theme_sample_weight))
 }
 
 /// Adam's moment estimates for one parameter (Kingma and Ba; no weight decay).

@@ -159,7 +159,11 @@ mod tests {
                 format!("{name} Metropolitan Borough Council"),
                 format!("INSPECTION OF {} COUNCIL", name.to_uppercase()),
             ] {
-                assert_eq!(first_named(&title).as_deref(), Some(name.as_str()), "{title}");
+                assert_eq!(
+                    first_named(&title).as_deref(),
+                    Some(name.as_str()),
+                    "{title}"
+                );
             }
         }
     }
