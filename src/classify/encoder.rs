@@ -17,7 +17,7 @@ use candle_transformers::models::bert::{BertModel, Config};
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
-use crate::classify::bert::QuantisableBert;
+use crate::classify::bert::{LinearWeights, QuantisableBert};
 use crate::modelfetch;
 
 /// Sentences per forward pass. Sorting by length keeps padding small; 32 measured better
@@ -46,8 +46,11 @@ pub enum Weights {
     Candle,
     /// [`QuantisableBert`] with f32 weights (query, key and value fused).
     Fused,
-    /// [`QuantisableBert`] with its linear layers' weights quantised.
+    /// [`QuantisableBert`] with its linear layers' weights quantised by candle.
     Quantised(GgmlDType),
+    /// [`QuantisableBert`] with int8 linear layers on this crate's kernel
+    /// ([`crate::classify::int8`]).
+    Int8,
 }
 
 enum Network {
@@ -95,9 +98,15 @@ impl Encoder {
             .with_context(|| format!("cannot read weights {}", weights.display()))?;
         let model = match weights_kind {
             Weights::Candle => BertModel::load(vb, &config).map(Network::Candle),
-            Weights::Fused => QuantisableBert::load(vb, &config, None).map(Network::Quantisable),
+            Weights::Fused => {
+                QuantisableBert::load(vb, &config, LinearWeights::F32).map(Network::Quantisable)
+            }
             Weights::Quantised(dtype) => {
-                QuantisableBert::load(vb, &config, Some(dtype)).map(Network::Quantisable)
+                QuantisableBert::load(vb, &config, LinearWeights::Ggml(dtype))
+                    .map(Network::Quantisable)
+            }
+            Weights::Int8 => {
+                QuantisableBert::load(vb, &config, LinearWeights::Int8).map(Network::Quantisable)
             }
         }
         .with_context(|| format!("{} does not hold a BERT model", weights.display()))?;

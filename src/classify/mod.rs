@@ -4,6 +4,7 @@
 pub mod bert;
 pub mod encoder;
 pub mod heads;
+pub mod int8;
 pub mod memory;
 pub mod model;
 pub mod rules;
