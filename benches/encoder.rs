@@ -94,6 +94,7 @@ fn main() {
         Weights::Candle,
         Weights::Fused,
         Weights::Quantised(GgmlDType::Q8_0),
+        Weights::Int8Candle,
         Weights::Int8,
     ] {
         if only

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
 use crate::classify::bert::{LinearWeights, QuantisableBert};
+use crate::classify::int8_bert::Int8Bert;
 use crate::modelfetch;
 
 /// Sentences per forward pass. Sorting by length keeps padding small; 32 measured better
@@ -48,14 +49,17 @@ pub enum Weights {
     Fused,
     /// [`QuantisableBert`] with its linear layers' weights quantised by candle.
     Quantised(GgmlDType),
-    /// [`QuantisableBert`] with int8 linear layers on this crate's kernel
-    /// ([`crate::classify::int8`]).
+    /// [`QuantisableBert`] (candle tensors between layers, padded batches) with int8 linear
+    /// layers on this crate's kernel ([`crate::classify::int8`]).
+    Int8Candle,
+    /// [`Int8Bert`]: int8 linear layers, the rest in plain Rust on unpadded sequences.
     Int8,
 }
 
 enum Network {
     Candle(BertModel),
     Quantisable(QuantisableBert),
+    Int8(Int8Bert),
 }
 
 /// A BERT sentence encoder: text in, unit-length embedding out.
@@ -105,9 +109,10 @@ impl Encoder {
                 QuantisableBert::load(vb, &config, LinearWeights::Ggml(dtype))
                     .map(Network::Quantisable)
             }
-            Weights::Int8 => {
+            Weights::Int8Candle => {
                 QuantisableBert::load(vb, &config, LinearWeights::Int8).map(Network::Quantisable)
             }
+            Weights::Int8 => Int8Bert::load(vb, &config).map(Network::Int8),
         }
         .with_context(|| format!("{} does not hold a BERT model", weights.display()))?;
         let tokenizer_path = dir.join("tokenizer.json");
@@ -230,6 +235,9 @@ impl Encoder {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
+        if let Network::Int8(model) = &self.model {
+            return Ok(model.embed(inputs)?);
+        }
         let width = inputs.iter().map(|x| x.len()).max().unwrap_or(0).max(1);
         let mut id_data = Vec::with_capacity(inputs.len() * width);
         let mut mask_data = Vec::with_capacity(inputs.len() * width);
@@ -248,6 +256,7 @@ impl Encoder {
                 model.forward(&input_ids, &token_type_ids, Some(&mask))?
             }
             Network::Quantisable(model) => model.forward(&input_ids, &mask)?,
+            Network::Int8(_) => unreachable!("handled above"),
         };
         let pooled = mean_pool_normalised(&hidden, &mask)?;
         Ok(pooled.to_vec2::<f32>()?)

@@ -204,7 +204,9 @@ impl Int8Linear {
                     let z = (-lo * inverse).round_ties_even().clamp(0.0, 255.0);
                     let out = &mut data[r * self.k_pad..r * self.k_pad + self.k];
                     for (q, v) in out.iter_mut().zip(input) {
-                        *q = (v * inverse + z).round_ties_even().clamp(0.0, 255.0) as u8;
+                        // Round to nearest by the 1.5 · 2^23 trick: a libm call otherwise.
+                        let y = (v * inverse + z).clamp(0.0, 255.0);
+                        *q = ((y + 12_582_912.0) - 12_582_912.0) as u8;
                     }
                     // Padding inputs meet zero weights: any value will do; keep them 0.
                     *scale = s;

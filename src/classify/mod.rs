@@ -5,6 +5,7 @@ pub mod bert;
 pub mod encoder;
 pub mod heads;
 pub mod int8;
+pub mod int8_bert;
 pub mod memory;
 pub mod model;
 pub mod rules;
