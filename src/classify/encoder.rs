@@ -32,12 +32,35 @@ pub const MAX_TOKENS: usize = 128;
 /// and how they are run. Stored beside embeddings so that embeddings from another encoder
 /// are never mixed with this one's; known without loading the model.
 pub fn pinned_version() -> String {
-    let weights = modelfetch::MODEL_FILES
+    version_for(default_weights())
+}
+
+/// The version of the embeddings [`Encoder::load_with`] gives with `weights`. The int8
+/// kernels (VNNI and portable) give identical embeddings, so the version does not name them.
+pub fn version_for(weights: Weights) -> String {
+    let sha = modelfetch::MODEL_FILES
         .iter()
         .find(|(name, _)| *name == "model.safetensors")
         .and_then(|(_, sha)| *sha)
         .unwrap_or("unpinned");
-    format!("all-MiniLM-L6-v2 {} f32", &weights[..12.min(weights.len())])
+    let pinned = format!("all-MiniLM-L6-v2 {} f32", &sha[..12.min(sha.len())]);
+    match weights {
+        Weights::Candle => pinned,
+        Weights::Int8 => format!("{pinned} int8 (s8 weights per channel, u8 rows) v1"),
+        other => format!("{pinned} {other:?}"),
+    }
+}
+
+/// Environment variable choosing how [`Encoder::load`] runs the network: `f32` (candle's
+/// `BertModel`) or `int8` ([`Weights::Int8`]).
+pub const WEIGHTS_ENV: &str = "OFSTED_THEMES_ENCODER";
+
+/// How [`Encoder::load`] runs the network: as [`WEIGHTS_ENV`] says, else f32.
+pub fn default_weights() -> Weights {
+    match std::env::var(WEIGHTS_ENV).as_deref() {
+        Ok("int8") => Weights::Int8,
+        _ => Weights::Candle,
+    }
 }
 
 /// How the encoder's network is run.
@@ -82,7 +105,7 @@ pub struct Encoder {
 impl Encoder {
     /// Loads and verifies the model in `dir` (model.safetensors, tokenizer.json, config.json).
     pub fn load(dir: &Path) -> Result<Encoder> {
-        Encoder::load_with(dir, Weights::Candle)
+        Encoder::load_with(dir, default_weights())
     }
 
     /// [`Encoder::load`], running the network as `weights` says.
@@ -134,10 +157,7 @@ impl Encoder {
             sort_by_length: true,
             parallel_batches: false,
             device,
-            version: match weights_kind {
-                Weights::Candle => pinned_version(),
-                other => format!("{} {other:?}", pinned_version()),
-            },
+            version: version_for(weights_kind),
         })
     }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::classify::encoder::Encoder;
+use crate::classify::encoder::{Encoder, Weights};
 use crate::classify::heads::{
     best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
 };
@@ -208,6 +208,11 @@ fn embed_with_cache(
         modelfetch::MODEL_FILES[0].1.unwrap_or(""),
         encoder.dim()
     ));
+    // Embeddings from another way of running the encoder (int8) are keyed apart; f32's key is
+    // unchanged, so caches from before this stay valid.
+    if encoder.version() != crate::classify::encoder::version_for(Weights::Candle) {
+        hasher.update(encoder.version().as_bytes());
+    }
     for text in texts {
         hasher.update(text.as_bytes());
         hasher.update([0u8]);
