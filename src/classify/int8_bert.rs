@@ -45,17 +45,18 @@ impl Norm {
     }
 }
 
-fn linear(vb: &VarBuilder, names: &[&str], k: usize) -> Result<Int8Linear> {
+/// The layers `names` (each `n` outputs of `k` inputs) as one int8 layer, outputs stacked.
+fn linear(vb: &VarBuilder, names: &[&str], n: usize, k: usize) -> Result<Int8Linear> {
     let mut w = Vec::new();
     let mut b = Vec::new();
     for name in names {
-        let weight = vb.pp(name).get_unchecked("weight")?;
-        let (_, kk) = weight.dims2()?;
-        if kk != k {
-            candle_core::bail!("{name}: {kk} inputs, expected {k}");
-        }
-        w.extend(weight.flatten_all()?.to_vec1::<f32>()?);
-        b.extend(vb.pp(name).get_unchecked("bias")?.to_vec1::<f32>()?);
+        w.extend(
+            vb.pp(name)
+                .get((n, k), "weight")?
+                .flatten_all()?
+                .to_vec1::<f32>()?,
+        );
+        b.extend(vb.pp(name).get(n, "bias")?.to_vec1::<f32>()?);
     }
     Ok(Int8Linear::new(&w, &b, b.len(), k))
 }
@@ -85,6 +86,7 @@ pub struct Int8Bert {
 impl Int8Bert {
     pub fn load(vb: VarBuilder, config: &Config) -> Result<Int8Bert> {
         let h = config.hidden_size;
+        let inner = config.intermediate_size;
         let eps = config.layer_norm_eps;
         let e = vb.pp("embeddings");
         let mut layers = Vec::new();
@@ -92,11 +94,11 @@ impl Int8Bert {
             let l = vb.pp(format!("encoder.layer.{i}"));
             let attention = l.pp("attention");
             layers.push(Layer {
-                qkv: linear(&attention.pp("self"), &["query", "key", "value"], h)?,
-                attention_out: linear(&attention.pp("output"), &["dense"], h)?,
+                qkv: linear(&attention.pp("self"), &["query", "key", "value"], h, h)?,
+                attention_out: linear(&attention.pp("output"), &["dense"], h, h)?,
                 attention_norm: Norm::load(attention.pp("output").pp("LayerNorm"), h, eps)?,
-                intermediate: linear(&l.pp("intermediate"), &["dense"], h)?,
-                output: linear(&l.pp("output"), &["dense"], config.intermediate_size)?,
+                intermediate: linear(&l.pp("intermediate"), &["dense"], inner, h)?,
+                output: linear(&l.pp("output"), &["dense"], h, inner)?,
                 output_norm: Norm::load(l.pp("output").pp("LayerNorm"), h, eps)?,
             });
         }
@@ -315,6 +317,52 @@ mod tests {
             sum += term / (2 * n + 1) as f64;
         }
         sum * 2.0 / std::f64::consts::PI.sqrt()
+    }
+
+    #[test]
+    fn close_to_candle_bert_on_a_tiny_random_model() {
+        use candle_core::{DType, Device, Tensor};
+        use candle_transformers::models::bert::{BertModel, HiddenAct};
+        let config = Config {
+            vocab_size: 50,
+            hidden_size: 32,
+            num_hidden_layers: 2,
+            num_attention_heads: 2,
+            intermediate_size: 64,
+            hidden_act: HiddenAct::Gelu,
+            hidden_dropout_prob: 0.0,
+            max_position_embeddings: 64,
+            type_vocab_size: 2,
+            initializer_range: 0.02,
+            layer_norm_eps: 1e-12,
+            pad_token_id: 0,
+            position_embedding_type: Default::default(),
+            use_cache: false,
+            classifier_dropout: None,
+            model_type: None,
+        };
+        let varmap = candle_nn::VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let reference = BertModel::load(vb.clone(), &config).unwrap();
+        let int8 = Int8Bert::load(vb, &config).unwrap();
+        let inputs: [&[u32]; 3] = [&[1, 5, 7, 9, 2], &[1, 3, 2], &[1, 8, 8, 4, 11, 12, 2]];
+        let got = int8.embed(&inputs).unwrap();
+        for (input, got) in inputs.iter().zip(&got) {
+            let ids = Tensor::new(*input, &Device::Cpu)
+                .unwrap()
+                .unsqueeze(0)
+                .unwrap();
+            let hidden = reference
+                .forward(&ids, &ids.zeros_like().unwrap(), None)
+                .unwrap();
+            let mask = ids.ones_like().unwrap();
+            let want = crate::classify::encoder::mean_pool_normalised(&hidden, &mask)
+                .unwrap()
+                .to_vec2::<f32>()
+                .unwrap();
+            let cosine: f32 = got.iter().zip(&want[0]).map(|(a, b)| a * b).sum();
+            assert!(cosine > 0.99, "cosine {cosine}");
+        }
     }
 
     #[test]
