@@ -1,7 +1,8 @@
 //! Sentences per second of the model path on real reports from ../shared/corpus, with the
 //! rules path beside it, and the encoder's batching options compared.
 //!
-//! `cargo bench --bench encoder` (BENCH_REPORTS=N sets how many reports; default 6).
+//! `cargo bench --bench encoder` (BENCH_REPORTS=N sets how many reports; default 6;
+//! BENCH_WEIGHTS=Candle,Int8 times only those encoders; BENCH_ENCODER_ONLY=1 stops after them).
 //! Reports are read and segmented first, outside the timings: only labelling is timed.
 
 use std::path::{Path, PathBuf};
@@ -85,14 +86,23 @@ fn main() {
         .collect();
     texts.sort_unstable();
     texts.dedup();
-    let reference = Encoder::load(&model_dir).expect("encoder");
+    let reference = Encoder::load_with(&model_dir, Weights::Candle).expect("encoder");
     let sample: Vec<&str> = texts.iter().copied().take(2000).collect();
     let reference_vectors = reference.embed(&sample).expect("embed");
+    let only: Option<String> = std::env::var("BENCH_WEIGHTS").ok();
     for weights in [
         Weights::Candle,
         Weights::Fused,
         Weights::Quantised(GgmlDType::Q8_0),
+        Weights::Int8Candle,
+        Weights::Int8,
     ] {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|w| w == format!("{weights:?}")))
+        {
+            continue;
+        }
         let encoder = Encoder::load_with(&model_dir, weights).expect("encoder");
         let start = Instant::now();
         encoder.embed(&texts).expect("embed");

@@ -3,7 +3,8 @@
 //! store after new heads (from its stored embeddings), and an unchanged rerun.
 //!
 //! `cargo bench --bench pipeline` (add `-- PATH` to time another folder; BENCH_FILES=N takes
-//! N files spread over it; BENCH_RULES_ONLY=1 stops after the rules path). Prints figures;
+//! N files spread over it; BENCH_RULES_ONLY=1 stops after the rules path;
+//! OFSTED_THEMES_ENCODER=f32 or int8 picks the encoder, as for `run`). Prints figures;
 //! it asserts nothing, since speed depends on the machine.
 
 use std::path::{Path, PathBuf};
@@ -92,8 +93,9 @@ fn main() {
     let heads = root.join(DEFAULT_HEADS);
     let first = run_with(&heads);
     println!(
-        "  default run (combined), fresh store: wall {first:.1} s, {:.0} sentences/s",
-        sentences as f64 / first
+        "  default run (combined), fresh store: wall {first:.1} s, {:.0} sentences/s (encoder: {})",
+        sentences as f64 / first,
+        ofsted_themes::classify::encoder::pinned_version()
     );
     println!("  load average: {}", load_average());
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::classify::encoder::Encoder;
+use crate::classify::encoder::{self, Encoder, Weights};
 use crate::classify::encoder_kind::EncoderKind;
 use crate::classify::heads::{
     best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
@@ -205,6 +205,12 @@ fn embed_with_cache(
     // The pinned weights' hash names the encoder (MiniLM's when it is a test's model).
     let kind = EncoderKind::of_version(encoder.version()).unwrap_or_default();
     let mut keyed = format!("{}:{}", kind.weights_sha256(), encoder.dim()).into_bytes();
+    // MiniLM run another way (int8) is keyed apart; the f32 key is unchanged, so caches from
+    // before stay valid.
+    if kind == EncoderKind::default() && encoder.version() != encoder::version_for(Weights::Candle)
+    {
+        keyed.extend_from_slice(encoder.version().as_bytes());
+    }
     for text in texts {
         keyed.extend_from_slice(text.as_bytes());
         keyed.push(0);

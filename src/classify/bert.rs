@@ -8,14 +8,27 @@ use candle_core::{DType, Device, Module, Result, Tensor, D};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::Config;
 
+use crate::classify::int8::Int8Linear;
+
+/// How the linear layers' weights are held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinearWeights {
+    /// f32, as given.
+    F32,
+    /// Quantised by candle (`QMatMul`).
+    Ggml(GgmlDType),
+    /// s8 per output channel, inputs u8 per row, on this crate's kernel ([`Int8Linear`]).
+    Int8,
+}
+
 /// A linear layer, its weight as given (f32) or quantised.
-struct Linear {
-    weight: QMatMul,
-    bias: Tensor,
+enum Linear {
+    Candle { weight: QMatMul, bias: Tensor },
+    Int8(Int8Linear),
 }
 
 impl Linear {
-    fn load(vb: &VarBuilder, names: &[&str], dtype: Option<GgmlDType>) -> Result<Linear> {
+    fn load(vb: &VarBuilder, names: &[&str], kind: LinearWeights) -> Result<Linear> {
         let mut weights = Vec::new();
         let mut biases = Vec::new();
         for name in names {
@@ -24,23 +37,40 @@ impl Linear {
         }
         let weight = Tensor::cat(&weights, 0)?;
         let bias = Tensor::cat(&biases, 0)?;
-        let weight = match dtype {
-            None => QMatMul::Tensor(weight),
-            Some(dtype) => QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?,
+        let weight = match kind {
+            LinearWeights::F32 => QMatMul::Tensor(weight),
+            LinearWeights::Ggml(dtype) => {
+                QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?
+            }
+            LinearWeights::Int8 => {
+                let (n, k) = weight.dims2()?;
+                let w = weight.flatten_all()?.to_vec1::<f32>()?;
+                let b = bias.to_vec1::<f32>()?;
+                return Ok(Linear::Int8(Int8Linear::new(&w, &b, n, k)));
+            }
         };
-        Ok(Linear { weight, bias })
+        Ok(Linear::Candle { weight, bias })
     }
 
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        match &self.weight {
+        let (weight, bias) = match self {
+            Linear::Candle { weight, bias } => (weight, bias),
+            Linear::Int8(layer) => {
+                let (b, s, _) = xs.dims3()?;
+                let x = xs.flatten_all()?.to_vec1::<f32>()?;
+                let y = layer.forward(&x, b * s);
+                return Tensor::from_vec(y, (b, s, layer.outputs()), xs.device());
+            }
+        };
+        match weight {
             // QMatMul's f32 path multiplies by the transposed weight without broadcasting
             // over the batch; flatten to 2-D so it is one matrix product.
             QMatMul::Tensor(w) => {
                 let (b, s, k) = xs.dims3()?;
                 let out = xs.reshape((b * s, k))?.matmul(&w.t()?)?;
-                out.reshape((b, s, ()))?.broadcast_add(&self.bias)
+                out.reshape((b, s, ()))?.broadcast_add(bias)
             }
-            q => q.forward(xs)?.broadcast_add(&self.bias),
+            q => q.forward(xs)?.broadcast_add(bias),
         }
     }
 }
@@ -66,8 +96,8 @@ pub struct QuantisableBert {
 }
 
 impl QuantisableBert {
-    /// `dtype`: the linear layers' weight type; None keeps them f32.
-    pub fn load(vb: VarBuilder, config: &Config, dtype: Option<GgmlDType>) -> Result<Self> {
+    /// `dtype`: how the linear layers' weights are held.
+    pub fn load(vb: VarBuilder, config: &Config, dtype: LinearWeights) -> Result<Self> {
         let h = config.hidden_size;
         let eps = config.layer_norm_eps;
         let e = vb.pp("embeddings");

@@ -17,7 +17,8 @@ use candle_transformers::models::bert::{BertModel, Config};
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
-use crate::classify::bert::QuantisableBert;
+use crate::classify::bert::{LinearWeights, QuantisableBert};
+use crate::classify::int8_bert::Int8Bert;
 use crate::classify::mpnet::MpnetModel;
 use crate::modelfetch;
 
@@ -32,12 +33,36 @@ pub const MAX_TOKENS: usize = 128;
 /// and how they are run. Stored beside embeddings so that embeddings from another encoder
 /// are never mixed with this one's; known without loading the model.
 pub fn pinned_version() -> String {
-    let weights = modelfetch::MODEL_FILES
+    version_for(default_weights())
+}
+
+/// The version of the embeddings [`Encoder::load_with`] gives with `weights`. The int8
+/// kernels (VNNI and portable) give identical embeddings, so the version does not name them.
+pub fn version_for(weights: Weights) -> String {
+    let sha = modelfetch::MODEL_FILES
         .iter()
         .find(|(name, _)| *name == "model.safetensors")
         .and_then(|(_, sha)| *sha)
         .unwrap_or("unpinned");
-    format!("all-MiniLM-L6-v2 {} f32", &weights[..12.min(weights.len())])
+    let pinned = format!("all-MiniLM-L6-v2 {} f32", &sha[..12.min(sha.len())]);
+    match weights {
+        Weights::Candle => pinned,
+        Weights::Int8 => format!("{pinned} int8 (s8 weights per channel, u8 rows) v1"),
+        other => format!("{pinned} {other:?}"),
+    }
+}
+
+/// Environment variable choosing how [`Encoder::load`] runs the network: `int8`
+/// ([`Weights::Int8`], the default) or `f32` (candle's `BertModel`, the reference).
+pub const WEIGHTS_ENV: &str = "OFSTED_THEMES_ENCODER";
+
+/// How [`Encoder::load`] runs the network: as [`WEIGHTS_ENV`] says, else int8. The committed
+/// heads are trained on int8 embeddings (the README's Speed section has the measured cost).
+pub fn default_weights() -> Weights {
+    match std::env::var(WEIGHTS_ENV).as_deref() {
+        Ok("f32") => Weights::Candle,
+        _ => Weights::Int8,
+    }
 }
 
 /// How the encoder's network is run.
@@ -47,8 +72,13 @@ pub enum Weights {
     Candle,
     /// [`QuantisableBert`] with f32 weights (query, key and value fused).
     Fused,
-    /// [`QuantisableBert`] with its linear layers' weights quantised.
+    /// [`QuantisableBert`] with its linear layers' weights quantised by candle.
     Quantised(GgmlDType),
+    /// [`QuantisableBert`] (candle tensors between layers, padded batches) with int8 linear
+    /// layers on this crate's kernel ([`crate::classify::int8`]).
+    Int8Candle,
+    /// [`Int8Bert`]: int8 linear layers, the rest in plain Rust on unpadded sequences.
+    Int8,
 }
 
 enum Network {
@@ -56,6 +86,8 @@ enum Network {
     Quantisable(QuantisableBert),
     /// all-mpnet-base-v2 ([`crate::classify::mpnet`]).
     Mpnet(MpnetModel),
+    /// MiniLM with int8 linear layers ([`crate::classify::int8_bert`]).
+    Int8(Int8Bert),
 }
 
 /// A BERT sentence encoder: text in, unit-length embedding out.
@@ -78,7 +110,7 @@ pub struct Encoder {
 impl Encoder {
     /// Loads and verifies the model in `dir` (model.safetensors, tokenizer.json, config.json).
     pub fn load(dir: &Path) -> Result<Encoder> {
-        Encoder::load_with(dir, Weights::Candle)
+        Encoder::load_with(dir, default_weights())
     }
 
     /// [`Encoder::load`], running the network as `weights` says.
@@ -98,10 +130,17 @@ impl Encoder {
             .with_context(|| format!("cannot read weights {}", weights.display()))?;
         let model = match weights_kind {
             Weights::Candle => BertModel::load(vb, &config).map(Network::Candle),
-            Weights::Fused => QuantisableBert::load(vb, &config, None).map(Network::Quantisable),
-            Weights::Quantised(dtype) => {
-                QuantisableBert::load(vb, &config, Some(dtype)).map(Network::Quantisable)
+            Weights::Fused => {
+                QuantisableBert::load(vb, &config, LinearWeights::F32).map(Network::Quantisable)
             }
+            Weights::Quantised(dtype) => {
+                QuantisableBert::load(vb, &config, LinearWeights::Ggml(dtype))
+                    .map(Network::Quantisable)
+            }
+            Weights::Int8Candle => {
+                QuantisableBert::load(vb, &config, LinearWeights::Int8).map(Network::Quantisable)
+            }
+            Weights::Int8 => Int8Bert::load(vb, &config).map(Network::Int8),
         }
         .with_context(|| format!("{} does not hold a BERT model", weights.display()))?;
         let tokenizer_path = dir.join("tokenizer.json");
@@ -123,10 +162,7 @@ impl Encoder {
             sort_by_length: true,
             parallel_batches: false,
             device,
-            version: match weights_kind {
-                Weights::Candle => pinned_version(),
-                other => format!("{} {other:?}", pinned_version()),
-            },
+            version: version_for(weights_kind),
         })
     }
 
@@ -240,6 +276,9 @@ impl Encoder {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
+        if let Network::Int8(model) = &self.model {
+            return Ok(model.embed(inputs)?);
+        }
         let width = inputs.iter().map(|x| x.len()).max().unwrap_or(0).max(1);
         let mut id_data = Vec::with_capacity(inputs.len() * width);
         let mut mask_data = Vec::with_capacity(inputs.len() * width);
@@ -259,6 +298,7 @@ impl Encoder {
             }
             Network::Quantisable(model) => model.forward(&input_ids, &mask)?,
             Network::Mpnet(model) => model.forward(&input_ids, &mask)?,
+            Network::Int8(_) => unreachable!("handled above"),
         };
         let pooled = mean_pool_normalised(&hidden, &mask)?;
         Ok(pooled.to_vec2::<f32>()?)

@@ -7,6 +7,8 @@ pub mod encoder;
 pub mod encoder_kind;
 pub mod explain;
 pub mod heads;
+pub mod int8;
+pub mod int8_bert;
 pub mod memory;
 pub mod model;
 pub mod mpnet;

@@ -1,6 +1,6 @@
 //! The sentence encoder with the real all-MiniLM-L6-v2 (fetched on first use).
 
-use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::classify::encoder::{Encoder, Weights};
 
 use crate::util::model_dir;
 
@@ -13,7 +13,8 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn matches_the_sentence_transformers_reference_vector() {
-    let encoder = Encoder::load(&model_dir()).unwrap();
+    // The f32 network: the reference the default int8 one is measured against.
+    let encoder = Encoder::load_with(&model_dir(), Weights::Candle).unwrap();
     assert_eq!(encoder.dim(), 384);
     let v = &encoder.embed(&["This is an example sentence"]).unwrap()[0];
     let reference = [0.06766f32, 0.06350, 0.04871, 0.07930, 0.03745];
@@ -26,24 +27,49 @@ fn matches_the_sentence_transformers_reference_vector() {
     assert!((norm - 1.0).abs() < 1e-5);
 }
 
+/// The default encoder runs int8 linear layers; its embeddings stay within the issue's
+/// bound of candle's f32 ones (cosine 0.995), and are what `Encoder::load` gives.
+#[test]
+fn the_default_int8_encoder_stays_close_to_f32() {
+    let f32 = Encoder::load_with(&model_dir(), Weights::Candle).unwrap();
+    let int8 = Encoder::load(&model_dir()).unwrap();
+    assert!(int8.version().contains("int8"), "{}", int8.version());
+    let texts: Vec<&str> = TEXTS.iter().copied().filter(|t| !t.is_empty()).collect();
+    let (a, b) = (f32.embed(&texts).unwrap(), int8.embed(&texts).unwrap());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        let cosine: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+        assert!(cosine > 0.995, "sentence {i}: cosine {cosine}");
+    }
+}
+
 #[test]
 fn batched_and_one_at_a_time_agree() {
-    let encoder = Encoder::load(&model_dir()).unwrap().with_batch_size(4);
-    let texts = [
-        "This is an example sentence",
-        "Children are seen alone and their views inform plans.",
-        "Short.",
-        "Leaders have a clear understanding of the strengths and weaknesses of services, \
+    for weights in [Weights::Candle, Weights::Int8] {
+        batched_and_one_at_a_time_agree_with(weights);
+    }
+}
+
+const TEXTS: [&str; 7] = [
+    "This is an example sentence",
+    "Children are seen alone and their views inform plans.",
+    "Short.",
+    "Leaders have a clear understanding of the strengths and weaknesses of services, \
          and the quality of practice has improved since the last inspection in most areas.",
-        "",
-        "Managers oversee cases.",
-        "Care leavers are supported well by personal advisers who know them.",
-    ];
+    "",
+    "Managers oversee cases.",
+    "Care leavers are supported well by personal advisers who know them.",
+];
+
+fn batched_and_one_at_a_time_agree_with(weights: Weights) {
+    let encoder = Encoder::load_with(&model_dir(), weights)
+        .unwrap()
+        .with_batch_size(4);
+    let texts = TEXTS;
     let together = encoder.embed(&texts).unwrap();
     for (i, text) in texts.iter().enumerate() {
         let alone = &encoder.embed(&[text]).unwrap()[0];
         let diff = max_diff(&together[i], alone);
-        assert!(diff < 1e-5, "sentence {i} differs by {diff}");
+        assert!(diff < 1e-5, "{weights:?}: sentence {i} differs by {diff}");
     }
     assert!(max_diff(&together[0], &together[1]) > 0.01);
 }
