@@ -1,6 +1,6 @@
 //! The outputs of a run, behind one trait: each format (the CSVs, the workbook, the page)
-//! implements [`Output`], and a run renders every one of [`standard`] into [`Outputs`].
-//! A new output format is one new module and one line in [`standard`].
+//! implements [`Output`], and a run renders each of its list (`outputs()` in `pipeline::run`)
+//! into [`Outputs`]. A new output format is one new module and one line in that list.
 //!
 //! Every output is written to a temporary file in the output folder and, once all are
 //! written, renamed into place together ([`Outputs::commit`]), so a run that fails part-way
@@ -37,15 +37,6 @@ pub struct RunResults<'a> {
 /// One output format: stages its files in `outputs`.
 pub trait Output {
     fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()>;
-}
-
-/// The outputs of `run`, in the order they are written.
-pub fn standard() -> Vec<Box<dyn Output>> {
-    vec![
-        Box::new(crate::write::Csvs),
-        Box::new(crate::workbook::Spreadsheet),
-        Box::new(crate::page::Page),
-    ]
 }
 
 /// Renders every output of `formats` into `dir` and commits them together: all new or all

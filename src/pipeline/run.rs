@@ -11,10 +11,18 @@ use crate::aggregate::{self, Summary, View};
 use crate::classify::Classifier;
 use crate::codes;
 use crate::ingest;
-use crate::output::{self, RunResults};
+use crate::output::{self, Output, RunResults};
+use crate::page::Page;
+use crate::workbook::Spreadsheet;
+use crate::write::Csvs;
 use crate::pipeline::sync::{sync_store, StoreWork};
 use crate::store::{self, Store};
 use crate::taxonomy::Taxonomy;
+
+/// The outputs of a run, in the order they are written.
+fn outputs() -> Vec<Box<dyn Output>> {
+    vec![Box::new(Csvs), Box::new(Spreadsheet), Box::new(Page)]
+}
 
 /// What a run reads, where it writes, and how.
 #[derive(Debug, Clone)]
@@ -95,7 +103,7 @@ fn run_unadvised(
         view: options.view,
         all_reports: options.all_reports,
     };
-    output::write_outputs(&options.out, &output::standard(), &results)?;
+    output::write_outputs(&options.out, &outputs(), &results)?;
     drop(store);
     drop(output_lock);
     Ok(RunOutcome {
