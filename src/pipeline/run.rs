@@ -13,11 +13,11 @@ use crate::codes;
 use crate::ingest;
 use crate::output::{self, Output, RunResults};
 use crate::page::Page;
-use crate::workbook::Spreadsheet;
-use crate::write::Csvs;
 use crate::pipeline::sync::{sync_store, StoreWork};
 use crate::store::{self, Store};
 use crate::taxonomy::Taxonomy;
+use crate::workbook::Spreadsheet;
+use crate::write::Csvs;
 
 /// The outputs of a run, in the order they are written.
 fn outputs() -> Vec<Box<dyn Output>> {
