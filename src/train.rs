@@ -491,6 +491,9 @@ pub fn cross_validate_thinned(
     Ok((cv, trained_on as f64 / folds as f64))
 }
 
+/// The shares of the training groups that `train --learning-curve` trains on.
+pub const CURVE_FRACTIONS: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
+
 /// Which rows are kept when training on `fraction` of the groups (reports or authorities):
 /// groups are taken in an order fixed by a hash of their names, so a smaller fraction keeps
 /// a subset of a larger one and the choice does not depend on the file's order.

@@ -51,6 +51,30 @@ impl Default for TrainSettings {
     }
 }
 
+impl TrainSettings {
+    /// The default settings with those given (`train`'s options) put in their place.
+    pub fn overridden(
+        l2: Option<f64>,
+        class_weight_power: Option<f64>,
+        steps: Option<usize>,
+        use_next: bool,
+        memory_blend: Option<f32>,
+    ) -> TrainSettings {
+        let defaults = TrainSettings::default();
+        TrainSettings {
+            l2: l2.unwrap_or(defaults.l2),
+            class_weight_power: class_weight_power.unwrap_or(defaults.class_weight_power),
+            steps: steps.unwrap_or(defaults.steps),
+            use_next,
+            memory: MemorySettings {
+                blend: memory_blend.unwrap_or(defaults.memory.blend),
+                ..defaults.memory
+            },
+            ..defaults
+        }
+    }
+}
+
 /// The trained heads: feature scaling, stance and theme weights, theme thresholds.
 #[derive(Debug, Clone)]
 pub struct Heads {

@@ -12,12 +12,11 @@ use clap::Args;
 use crate::cmd::{exit, load_taxonomy, EXIT_OK};
 use ofsted_themes::classify::encoder_kind::EncoderKind;
 use ofsted_themes::classify::heads::TrainSettings;
-use ofsted_themes::classify::memory::MemorySettings;
 use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
 use ofsted_themes::classify::ModelArgs;
 use ofsted_themes::eval::read_labelled_for;
 use ofsted_themes::train::{
-    curve_table, figures_table, learning_curve, train, GroupBy, TrainOptions,
+    curve_table, figures_table, learning_curve, train, GroupBy, TrainOptions, CURVE_FRACTIONS,
 };
 
 /// Train the model's heads on labelled sentences (the format of labelled.jsonl), report
@@ -100,9 +99,6 @@ pub struct TrainArgs {
     pub learning_curve: bool,
 }
 
-/// The shares of the training reports that `--learning-curve` trains on.
-const CURVE_FRACTIONS: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
-
 pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let start = Instant::now();
     let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
@@ -125,24 +121,17 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         args.out.clone()
     };
     let encoder = model_args.load_encoder()?;
-    let defaults = TrainSettings::default();
     let options = TrainOptions {
         folds: args.folds,
         group_by: args.group_by,
         use_prev: !args.no_prev,
-        settings: TrainSettings {
-            l2: args.l2.unwrap_or(defaults.l2),
-            class_weight_power: args
-                .class_weight_power
-                .unwrap_or(defaults.class_weight_power),
-            steps: args.steps.unwrap_or(defaults.steps),
-            use_next: !args.no_next,
-            memory: MemorySettings {
-                blend: args.memory_blend.unwrap_or(defaults.memory.blend),
-                ..defaults.memory
-            },
-            ..defaults
-        },
+        settings: TrainSettings::overridden(
+            args.l2,
+            args.class_weight_power,
+            args.steps,
+            !args.no_next,
+            args.memory_blend,
+        ),
         cache: args.cache.clone(),
     };
     if args.learning_curve {
