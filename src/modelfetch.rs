@@ -43,7 +43,9 @@ pub fn verify(dir: &Path) -> Result<()> {
     verify_against(dir, MODEL_FILES)
 }
 
-fn verify_against(dir: &Path, files: &[(&str, Option<&str>)]) -> Result<()> {
+/// Checks that `dir` holds each of `files` (name, pinned SHA-256) of the model `model`; the
+/// check both fetchers share.
+pub(crate) fn verify_files(dir: &Path, files: &[(&str, Option<&str>)], model: &str) -> Result<()> {
     for (name, expected) in files {
         let path = dir.join(name);
         if !path.is_file() {
@@ -54,13 +56,17 @@ fn verify_against(dir: &Path, files: &[(&str, Option<&str>)]) -> Result<()> {
             if actual != *expected {
                 bail!(
                     "model file {} has sha256 {actual}, expected {expected}: \
-                     it is not the pinned all-MiniLM-L6-v2; delete it and fetch again",
+                     it is not the pinned {model}; delete it and fetch again",
                     path.display()
                 );
             }
         }
     }
     Ok(())
+}
+
+fn verify_against(dir: &Path, files: &[(&str, Option<&str>)]) -> Result<()> {
+    verify_files(dir, files, "all-MiniLM-L6-v2")
 }
 
 /// True when `dir` has every model file (not verified: see [`verify`]).

@@ -175,23 +175,7 @@ pub fn verify(dir: &Path) -> Result<()> {
 }
 
 fn verify_against(dir: &Path, files: &[(&str, Option<&str>)]) -> Result<()> {
-    for (name, expected) in files {
-        let path = dir.join(name);
-        if !path.is_file() {
-            bail!("model file {} is missing", path.display());
-        }
-        if let Some(expected) = expected {
-            let actual = sha256_file(&path)?;
-            if actual != *expected {
-                bail!(
-                    "model file {} has sha256 {actual}, expected {expected}: \
-                     it is not the pinned all-mpnet-base-v2; delete it and fetch again",
-                    path.display()
-                );
-            }
-        }
-    }
-    Ok(())
+    crate::modelfetch::verify_files(dir, files, "all-mpnet-base-v2")
 }
 
 /// True when `dir` has every model file (not verified: see [`verify`]).
