@@ -51,7 +51,9 @@ impl Linear {
         };
         Ok(Linear::Candle { weight, bias })
     }
+}
 
+impl Module for Linear {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let (weight, bias) = match self {
             Linear::Candle { weight, bias } => (weight, bias),
@@ -75,13 +77,52 @@ impl Linear {
     }
 }
 
-struct Layer {
-    qkv: Linear,
-    attention_out: Linear,
-    attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    output_norm: LayerNorm,
+/// One transformer layer of BERT and MPNet (post-norm): fused query/key/value attention with
+/// an additive bias, then the feed-forward block. `L` is the linear layer (this module's,
+/// which may be quantised, or MPNet's).
+pub(crate) struct Layer<L> {
+    pub(crate) qkv: L,
+    pub(crate) attention_out: L,
+    pub(crate) attention_norm: LayerNorm,
+    pub(crate) intermediate: L,
+    pub(crate) output: L,
+    pub(crate) output_norm: LayerNorm,
+}
+
+impl<L: Module> Layer<L> {
+    /// The layer on `x` (batch, tokens, hidden) with `bias` added to every head's attention
+    /// scores (padding, and MPNet's relative positions).
+    pub(crate) fn forward(
+        &self,
+        x: &Tensor,
+        bias: &Tensor,
+        heads: usize,
+        head_dim: usize,
+    ) -> Result<Tensor> {
+        let (b, s, _) = x.dims3()?;
+        let scale = 1.0 / (head_dim as f64).sqrt();
+        let qkv = self.qkv.forward(x)?;
+        let split = |i: usize| -> Result<Tensor> {
+            qkv.narrow(D::Minus1, i * heads * head_dim, heads * head_dim)?
+                .reshape((b, s, heads, head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let (q, k, v) = (split(0)?, split(1)?, split(2)?);
+        let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(bias)?;
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let context = probs
+            .matmul(&v)?
+            .transpose(1, 2)?
+            .contiguous()?
+            .reshape((b, s, ()))?;
+        let attended = self
+            .attention_norm
+            .forward(&(self.attention_out.forward(&context)? + x)?)?;
+        let inner = self.intermediate.forward(&attended)?.gelu_erf()?;
+        self.output_norm
+            .forward(&(self.output.forward(&inner)? + attended)?)
+    }
 }
 
 /// BERT with optionally quantised linear layers.
@@ -90,7 +131,7 @@ pub struct QuantisableBert {
     position_embeddings: Embedding,
     token_type_embeddings: Embedding,
     embedding_norm: LayerNorm,
-    layers: Vec<Layer>,
+    layers: Vec<Layer<Linear>>,
     heads: usize,
     head_dim: usize,
 }
@@ -135,7 +176,7 @@ impl QuantisableBert {
 
     /// Hidden states (batch, tokens, hidden) of `input_ids` (batch, tokens) under `mask`.
     pub fn forward(&self, input_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (b, s) = input_ids.dims2()?;
+        let (_, s) = input_ids.dims2()?;
         let positions = Tensor::arange(0u32, s as u32, input_ids.device())?;
         let token_types = input_ids.zeros_like()?;
         let mut x = self
@@ -148,34 +189,8 @@ impl QuantisableBert {
         let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?
             .unsqueeze(1)?
             .unsqueeze(1)?;
-        let scale = 1.0 / (self.head_dim as f64).sqrt();
         for layer in &self.layers {
-            let qkv = layer.qkv.forward(&x)?;
-            let split = |i: usize| -> Result<Tensor> {
-                qkv.narrow(
-                    D::Minus1,
-                    i * self.heads * self.head_dim,
-                    self.heads * self.head_dim,
-                )?
-                .reshape((b, s, self.heads, self.head_dim))?
-                .transpose(1, 2)?
-                .contiguous()
-            };
-            let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?;
-            let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-            let context = probs
-                .matmul(&v)?
-                .transpose(1, 2)?
-                .contiguous()?
-                .reshape((b, s, ()))?;
-            let attended = layer
-                .attention_norm
-                .forward(&(layer.attention_out.forward(&context)? + &x)?)?;
-            let inner = layer.intermediate.forward(&attended)?.gelu_erf()?;
-            x = layer
-                .output_norm
-                .forward(&(layer.output.forward(&inner)? + attended)?)?;
+            x = layer.forward(&x, &bias, self.heads, self.head_dim)?;
         }
         Ok(x)
     }

@@ -65,6 +65,22 @@ pub fn default_weights() -> Weights {
     }
 }
 
+/// The tokenizer.json in `dir`, without padding (batches are padded here, per batch) and
+/// truncated at [`MAX_TOKENS`] so no input exceeds the model's limit.
+pub(crate) fn load_tokenizer(dir: &Path) -> Result<Tokenizer> {
+    let tokenizer_path = dir.join("tokenizer.json");
+    let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
+        .map_err(|e| anyhow!("cannot read tokenizer {}: {e}", tokenizer_path.display()))?;
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(tokenizers::TruncationParams {
+            max_length: MAX_TOKENS,
+            ..Default::default()
+        }))
+        .map_err(|e| anyhow!("cannot set truncation: {e}"))?;
+    Ok(tokenizer)
+}
+
 /// How the encoder's network is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weights {
@@ -143,17 +159,7 @@ impl Encoder {
             Weights::Int8 => Int8Bert::load(vb, &config).map(Network::Int8),
         }
         .with_context(|| format!("{} does not hold a BERT model", weights.display()))?;
-        let tokenizer_path = dir.join("tokenizer.json");
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
-            .map_err(|e| anyhow!("cannot read tokenizer {}: {e}", tokenizer_path.display()))?;
-        // We pad per batch ourselves; keep truncation so no input exceeds the model's limit.
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: MAX_TOKENS,
-                ..Default::default()
-            }))
-            .map_err(|e| anyhow!("cannot set truncation: {e}"))?;
+        let tokenizer = load_tokenizer(dir)?;
         Ok(Encoder {
             model,
             tokenizer: Some(tokenizer),

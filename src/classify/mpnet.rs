@@ -11,13 +11,14 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context};
-use candle_core::{DType, Device, Module, Result, Tensor, D};
+use anyhow::Context;
+use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
 use tokenizers::Tokenizer;
 
-use crate::classify::encoder::MAX_TOKENS;
+use crate::classify::bert::Layer;
+use crate::classify::encoder::load_tokenizer;
 use crate::mpnetfetch;
 
 /// Loads and verifies all-mpnet-base-v2 in `dir` (model.safetensors, tokenizer.json,
@@ -38,17 +39,7 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<(MpnetModel, Tokenizer)> {
         .with_context(|| format!("cannot read weights {}", weights.display()))?;
     let model = MpnetModel::load(vb, &config)
         .with_context(|| format!("{} does not hold an MPNet model", weights.display()))?;
-    let tokenizer_path = dir.join("tokenizer.json");
-    let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
-        .map_err(|e| anyhow!("cannot read tokenizer {}: {e}", tokenizer_path.display()))?;
-    tokenizer.with_padding(None);
-    tokenizer
-        .with_truncation(Some(tokenizers::TruncationParams {
-            max_length: MAX_TOKENS,
-            ..Default::default()
-        }))
-        .map_err(|e| anyhow!("cannot set truncation: {e}"))?;
-    Ok((model, tokenizer))
+    Ok((model, load_tokenizer(dir)?))
 }
 
 /// The fields of an MPNet `config.json` the network needs.
@@ -104,21 +95,14 @@ impl Linear {
             bias: Tensor::cat(&biases, 0)?,
         })
     }
+}
 
+impl Module for Linear {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let (b, s, k) = xs.dims3()?;
         let out = xs.reshape((b * s, k))?.matmul(&self.weight_t)?;
         out.reshape((b, s, ()))?.broadcast_add(&self.bias)
     }
-}
-
-struct Layer {
-    qkv: Linear,
-    attention_out: Linear,
-    attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    output_norm: LayerNorm,
 }
 
 /// The MPNet encoder: token ids and attention mask in, hidden states out.
@@ -127,7 +111,7 @@ pub struct MpnetModel {
     position_embeddings: Embedding,
     embedding_norm: LayerNorm,
     relative_attention_bias: Embedding,
-    layers: Vec<Layer>,
+    layers: Vec<Layer<Linear>>,
     heads: usize,
     head_dim: usize,
     buckets: usize,
@@ -220,31 +204,8 @@ impl MpnetModel {
         // (1, heads, tokens, tokens), shared by every layer.
         let position_bias = self.position_bias(s, device)?;
         let bias = position_bias.broadcast_add(&mask_bias)?;
-        let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let width = self.heads * self.head_dim;
         for layer in &self.layers {
-            let qkv = layer.qkv.forward(&x)?;
-            let split = |i: usize| -> Result<Tensor> {
-                qkv.narrow(D::Minus1, i * width, width)?
-                    .reshape((b, s, self.heads, self.head_dim))?
-                    .transpose(1, 2)?
-                    .contiguous()
-            };
-            let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?;
-            let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-            let context = probs
-                .matmul(&v)?
-                .transpose(1, 2)?
-                .contiguous()?
-                .reshape((b, s, ()))?;
-            let attended = layer
-                .attention_norm
-                .forward(&(layer.attention_out.forward(&context)? + &x)?)?;
-            let inner = layer.intermediate.forward(&attended)?.gelu_erf()?;
-            x = layer
-                .output_norm
-                .forward(&(layer.output.forward(&inner)? + attended)?)?;
+            x = layer.forward(&x, &bias, self.heads, self.head_dim)?;
         }
         Ok(x)
     }
