@@ -12,18 +12,22 @@ use anyhow::{bail, Context, Result};
 use crate::classify::encoder::{self, Encoder, Weights};
 use crate::classify::encoder_kind::EncoderKind;
 use crate::classify::heads::{
-    best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, TrainSettings,
+    best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, SoftTargets,
+    TrainSettings,
 };
 use crate::classify::memory::{blend, ThemeMemory};
 use crate::classify::model::{
-    assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation, Figures,
-    HeadsCard, KindFigures,
+    assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation,
+    DistillationCard, Figures, HeadsCard, KindFigures,
 };
 use crate::classify::RulesClassifier;
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
 use crate::files;
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance};
+
+mod distil;
+pub use distil::{unlabelled_sentences, Distillation, SetRecipe, Taught};
 
 /// The labelled sentences with everything training needs computed once: features (the
 /// embeddings are the slow part), truth, the rules' labels and the report each is from.
@@ -303,8 +307,14 @@ impl GroupBy {
 pub const THRESHOLD_FOLDS: usize = 4;
 
 /// Trains heads on `rows` of the set, with theme thresholds chosen on out-of-fold scores
-/// of an inner grouped split of those rows.
-pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
+/// of an inner grouped split of those rows; with `taught`, the teacher's probabilities
+/// are learnt beside the labels (each inner fit leaves out those of its held-back groups).
+pub fn train_heads(
+    set: &TrainingSet,
+    rows: &[usize],
+    settings: &TrainSettings,
+    taught: Option<&Taught>,
+) -> Result<Heads> {
     let groups = TrainingSet::subset(&set.groups(), rows);
     let inner = grouped_folds(&groups, THRESHOLD_FOLDS);
     let mut held_back: Vec<Option<HeadScores>> = vec![None; rows.len()];
@@ -313,7 +323,12 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
             .filter(|&i| inner[i] != fold)
             .map(|i| rows[i])
             .collect();
-        let heads = fit_heads(set, &fit, settings)?;
+        let held_out: BTreeSet<&str> = (0..rows.len())
+            .filter(|&i| inner[i] == fold)
+            .map(|i| groups[i].as_str())
+            .collect();
+        let soft = taught.map(|t| t.targets(&held_out));
+        let heads = fit_heads(set, &fit, settings, soft.as_ref())?;
         for i in (0..rows.len()).filter(|&i| inner[i] == fold) {
             held_back[i] = Some(heads.score(&set.features[rows[i]]));
         }
@@ -323,7 +338,8 @@ pub fn train_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) 
         .map(|s| s.expect("every row is in an inner fold"))
         .collect();
     let truth = TrainingSet::subset(&set.themes, rows);
-    let mut heads = fit_heads(set, rows, settings)?;
+    let soft = taught.map(|t| t.targets(&BTreeSet::new()));
+    let mut heads = fit_heads(set, rows, settings, soft.as_ref())?;
     let held_back: Vec<Vec<f32>> = match &mut heads.memory {
         Some(memory) => {
             memory.blend = choose_blends(memory, &held_back, &truth);
@@ -370,14 +386,21 @@ fn choose_blends(memory: &ThemeMemory, held_back: &[HeadScores], truth: &[Vec<bo
         .collect()
 }
 
-/// Logistic heads on `rows`, with a theme memory of those rows when the settings ask for one.
-fn fit_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Result<Heads> {
+/// Logistic heads on `rows` (and `soft` targets when distilling), with a theme memory of
+/// the labelled rows when the settings ask for one.
+fn fit_heads(
+    set: &TrainingSet,
+    rows: &[usize],
+    settings: &TrainSettings,
+    soft: Option<&SoftTargets>,
+) -> Result<Heads> {
     let features = TrainingSet::subset(&set.features, rows);
     let themes = TrainingSet::subset(&set.themes, rows);
-    let mut heads = Heads::train(
+    let mut heads = Heads::train_with_soft(
         &features,
         &TrainingSet::subset(&set.stance, rows),
         &themes,
+        soft,
         settings,
     )?;
     if settings.memory.blend > 0.0 {
@@ -395,14 +418,16 @@ fn fit_heads(set: &TrainingSet, rows: &[usize], settings: &TrainSettings) -> Res
 }
 
 /// Grouped cross-validation: for each fold, heads trained on the other folds label it;
-/// the figures are over all held-out sentences, for rules, model and combined.
+/// the figures are over all held-out sentences, for rules, model and combined. With
+/// `distillation`, each fold's teacher is trained on that fold's training rows.
 pub fn cross_validate(
     set: &TrainingSet,
     theme_ids: &[String],
     folds: usize,
     settings: &TrainSettings,
+    distillation: Option<&Distillation>,
 ) -> Result<CrossValidation> {
-    Ok(cross_validate_thinned(set, theme_ids, folds, settings, 1.0)?.0)
+    Ok(cross_validate_thinned(set, theme_ids, folds, settings, 1.0, distillation)?.0)
 }
 
 /// [`cross_validate`] with each fold's training groups thinned to `fraction` of them
@@ -414,6 +439,7 @@ pub fn cross_validate_thinned(
     folds: usize,
     settings: &TrainSettings,
     fraction: f64,
+    distillation: Option<&Distillation>,
 ) -> Result<(CrossValidation, f64)> {
     let set = &set.with_next(settings);
     let groups = set.groups();
@@ -438,7 +464,15 @@ pub fn cross_validate_thinned(
             );
         }
         trained_on += train.len();
-        let heads = train_heads(set, &train, settings)?;
+        let test_groups: BTreeSet<&str> = (0..set.len())
+            .filter(|&i| fold_of[i] == fold)
+            .map(|i| groups[i].as_str())
+            .collect();
+        let taught = match distillation {
+            Some(d) => Some(d.teach(&train, &test_groups)?),
+            None => None,
+        };
+        let heads = train_heads(set, &train, settings, taught.as_ref())?;
         for i in (0..set.len()).filter(|&i| fold_of[i] == fold) {
             let scores: HeadScores = heads.score(&set.features[i]);
             model_labels[i] = Some(label_from_scores(&scores, &heads, theme_ids));
@@ -549,8 +583,10 @@ pub fn learning_curve(
     taxonomy: &Taxonomy,
     options: &TrainOptions,
     fractions: &[f64],
+    teacher: Option<&Teacher>,
 ) -> Result<Vec<CurvePoint>> {
-    let (set, _, theme_ids) = encoded_set(rows, encoder, taxonomy, options)?;
+    let (set, rules, theme_ids) = encoded_set(rows, encoder, taxonomy, options)?;
+    let distillation = distillation_for(rows, encoder, &rules, options, teacher)?;
     fractions
         .iter()
         .map(|&fraction| {
@@ -561,6 +597,7 @@ pub fn learning_curve(
                 options.folds,
                 &options.settings,
                 fraction,
+                distillation.as_ref(),
             )?;
             Ok(CurvePoint {
                 fraction,
@@ -585,6 +622,49 @@ pub struct TrainOptions {
     pub cache: Option<PathBuf>,
 }
 
+/// A teacher-labelled sentence's weight beside a hand-labelled one's, unless `train` is
+/// told otherwise.
+pub const DEFAULT_DISTIL_WEIGHT: f32 = 0.3;
+
+/// What distillation takes (see [`Distillation`]): the teacher's encoder and heads
+/// settings, the unlabelled sentences it labels, and their weight beside a labelled one.
+pub struct Teacher<'a> {
+    pub encoder: &'a Encoder,
+    pub settings: TrainSettings,
+    pub unlabelled: &'a [LabelledSentence],
+    pub weight: f32,
+}
+
+/// The sentences encoded for distilling from `teacher`, when there is one.
+fn distillation_for(
+    rows: &[LabelledSentence],
+    student: &Encoder,
+    rules: &RulesClassifier,
+    options: &TrainOptions,
+    teacher: Option<&Teacher>,
+) -> Result<Option<Distillation>> {
+    let Some(teacher) = teacher else {
+        return Ok(None);
+    };
+    let recipe = SetRecipe {
+        rules,
+        use_prev: options.use_prev,
+        cache: options.cache.as_deref(),
+        group_by: options.group_by,
+        student_settings: &options.settings,
+    };
+    Distillation::build(
+        rows,
+        teacher.unlabelled,
+        teacher.encoder,
+        student,
+        &recipe,
+        teacher.settings.clone(),
+        teacher.weight,
+    )
+    .map(Some)
+}
+
 /// Heads trained on every labelled sentence, with the card that describes them.
 pub struct Trained {
     pub heads: Heads,
@@ -592,24 +672,37 @@ pub struct Trained {
 }
 
 /// Cross-validates on `rows` (read from `labels`), then trains heads on all of them and
-/// records in the card what they were trained from and how they measured.
+/// records in the card what they were trained from and how they measured. With a
+/// `teacher`, the heads are distilled from it (see [`Distillation`]).
 pub fn train(
     rows: &[LabelledSentence],
     labels: &Path,
     encoder: &Encoder,
     taxonomy: &Taxonomy,
     options: &TrainOptions,
+    teacher: Option<&Teacher>,
 ) -> Result<Trained> {
     let (set, rules, theme_ids) = encoded_set(rows, encoder, taxonomy, options)?;
+    let distillation = distillation_for(rows, encoder, &rules, options, teacher)?;
     log::info!(
         "cross-validating ({} folds, grouped by {})...",
         options.folds,
         options.group_by.as_str()
     );
     let settings = &options.settings;
-    let cv = cross_validate(&set, &theme_ids, options.folds, settings)?;
+    let cv = cross_validate(
+        &set,
+        &theme_ids,
+        options.folds,
+        settings,
+        distillation.as_ref(),
+    )?;
     let all: Vec<usize> = (0..set.len()).collect();
-    let heads = train_heads(&set.with_next(settings), &all, settings)?;
+    let taught = match &distillation {
+        Some(d) => Some(d.teach(&all, &BTreeSet::new())?),
+        None => None,
+    };
+    let heads = train_heads(&set.with_next(settings), &all, settings, taught.as_ref())?;
     let by_theme = |cuts: &[f32]| -> BTreeMap<String, f32> {
         theme_ids
             .iter()
@@ -640,6 +733,22 @@ pub fn train(
         training_sha256: crate::files::sha256_file(labels)?,
         training_sentences: rows.len(),
         settings: settings.clone(),
+        distillation: teacher
+            .zip(distillation.as_ref())
+            .map(|(t, d)| DistillationCard {
+                teacher: EncoderKind::of_version(t.encoder.version())
+                    .unwrap_or_default()
+                    .card_name(),
+                teacher_settings: t.settings.clone(),
+                unlabelled_sentences: d.unlabelled_len(),
+                unlabelled_reports: t
+                    .unlabelled
+                    .iter()
+                    .map(|r| r.doc.as_str())
+                    .collect::<BTreeSet<_>>()
+                    .len(),
+                weight: t.weight,
+            }),
         cross_validation: cv,
     };
     Ok(Trained { heads, card })
@@ -881,7 +990,7 @@ mod tests {
     }
 
     /// A small set whose first feature gives theme 0 and whose second gives the stance.
-    fn toy_set() -> TrainingSet {
+    pub(super) fn toy_set() -> TrainingSet {
         let n = 80;
         let value = |i: usize, k: usize| ((i * 7 + k * 13) % 11) as f32 / 11.0 - 0.5;
         let themes: Vec<Vec<bool>> = (0..n).map(|i| vec![i % 3 == 0, i % 5 == 0]).collect();
@@ -927,18 +1036,19 @@ mod tests {
             memory: MemorySettings::off(),
             ..Default::default()
         };
-        let plain = cross_validate(&set, &ids, 4, &settings).unwrap();
-        let (all, trained_on) = cross_validate_thinned(&set, &ids, 4, &settings, 1.0).unwrap();
+        let plain = cross_validate(&set, &ids, 4, &settings, None).unwrap();
+        let (all, trained_on) =
+            cross_validate_thinned(&set, &ids, 4, &settings, 1.0, None).unwrap();
         assert_eq!(all, plain);
         assert_eq!(trained_on, 60.0, "three of four folds of 80 sentences");
         let (half, half_trained_on) =
-            cross_validate_thinned(&set, &ids, 4, &settings, 0.5).unwrap();
+            cross_validate_thinned(&set, &ids, 4, &settings, 0.5, None).unwrap();
         assert!(half_trained_on < trained_on && half_trained_on > 0.0);
         // The held-out folds stay whole: the rules' figures, over every row, are the same.
         assert_eq!(half.rules, plain.rules);
         assert!(plain.model.theme_micro_f1 > 0.5, "{:?}", plain.model);
         // Too few reports left to choose thresholds on: said, not a panic or a bad figure.
-        let err = cross_validate_thinned(&set, &ids, 4, &settings, 0.2).unwrap_err();
+        let err = cross_validate_thinned(&set, &ids, 4, &settings, 0.2, None).unwrap_err();
         assert!(err.to_string().contains("to train on"), "{err}");
     }
 

@@ -203,27 +203,46 @@ impl Heads {
         themes: &[Vec<bool>],
         settings: &TrainSettings,
     ) -> Result<Heads> {
+        Heads::train_with_soft(features, stance, themes, None, settings)
+    }
+
+    /// [`Heads::train`] with, beside the hand-labelled rows, rows whose targets are a
+    /// teacher's probabilities ([`SoftTargets`], distillation). Class weights and the
+    /// standardiser come from the hand-labelled rows; without soft rows this is `train`.
+    pub fn train_with_soft(
+        features: &[Vec<f32>],
+        stance: &[usize],
+        themes: &[Vec<bool>],
+        soft: Option<&SoftTargets>,
+        settings: &TrainSettings,
+    ) -> Result<Heads> {
         let n = features.len();
         if n == 0 || stance.len() != n || themes.len() != n {
             bail!("training needs one stance and one theme row per feature row");
         }
         let d = features[0].len();
         let k = themes[0].len();
+        if let Some(soft) = soft {
+            soft.check(d, k)?;
+        }
         let (mean, scale) = fit_standardiser(features);
         let device = Device::Cpu;
+        let soft_rows = soft.map_or(&[][..], |s| s.features.as_slice());
         let x_data: Vec<f32> = features
             .iter()
+            .map(Vec::as_slice)
+            .chain(soft_rows.iter().copied())
             .flat_map(|row| {
                 row.iter()
                     .zip(mean.iter().zip(&scale))
                     .map(|(v, (m, s))| (v - m) / s)
             })
             .collect();
-        let x = Tensor::from_vec(x_data, (n, d), &device)?;
+        let x = Tensor::from_vec(x_data, (n + soft_rows.len(), d), &device)?;
 
         let classes = Stance::ALL.len();
-        let (onehot, stance_scale) = stance_targets(stance, settings, &device)?;
-        let (y_themes, theme_sample_weight) = theme_targets(themes, k, settings, &device)?;
+        let (onehot, stance_scale) = stance_targets(stance, soft, settings, &device)?;
+        let (y_themes, theme_sample_weight) = theme_targets(themes, soft, k, settings, &device)?;
 
         // Both heads in one weight matrix (d, classes + k): one product forward, one back.
         // Gradients are written out by hand (softmax and sigmoid cross-entropy have simple
@@ -374,10 +393,42 @@ impl Heads {
     }
 }
 
+/// Sentences whose targets are a teacher's probabilities rather than hand-made labels,
+/// learnt beside the labelled ones ([`Heads::train_with_soft`]).
+pub struct SoftTargets<'a> {
+    /// Feature rows, as the labelled rows'.
+    pub features: Vec<&'a [f32]>,
+    /// The teacher's stance probabilities, in [`Stance::ALL`] order.
+    pub stance: Vec<&'a [f32]>,
+    /// The teacher's theme probabilities.
+    pub themes: Vec<&'a [f32]>,
+    /// Each row's weight beside a hand-labelled row's.
+    pub weight: f32,
+}
+
+impl SoftTargets<'_> {
+    fn check(&self, features: usize, themes: usize) -> Result<()> {
+        let n = self.features.len();
+        if self.stance.len() != n || self.themes.len() != n {
+            bail!("soft targets need one stance and one theme row per feature row");
+        }
+        if self.features.iter().any(|r| r.len() != features)
+            || self.stance.iter().any(|r| r.len() != Stance::ALL.len())
+            || self.themes.iter().any(|r| r.len() != themes)
+        {
+            bail!("soft targets are not as wide as the labelled rows");
+        }
+        Ok(())
+    }
+}
+
 /// The stance targets: one-hot rows, and each row's weight (classes weighted by
-/// (n / (classes × count))^power, normalised to sum to one).
+/// (n / (classes × count))^power, normalised so the labelled rows' weights sum to one),
+/// then the soft rows' probabilities, weighted by their expected class weight times
+/// their own weight.
 fn stance_targets(
     stance: &[usize],
+    soft: Option<&SoftTargets>,
     settings: &TrainSettings,
     device: &Device,
 ) -> Result<(Tensor, Tensor)> {
@@ -401,25 +452,39 @@ fn stance_targets(
         sample_weight[i] = class_weight[s];
     }
     let weight_total: f32 = sample_weight.iter().sum();
-    let onehot = Tensor::from_vec(onehot, (n, classes), device)?;
-    let sample_weight = Tensor::from_vec(sample_weight, (n, 1), device)?;
+    if let Some(soft) = soft {
+        for probabilities in &soft.stance {
+            onehot.extend_from_slice(probabilities);
+            let expected: f32 = probabilities
+                .iter()
+                .zip(&class_weight)
+                .map(|(p, w)| p * w)
+                .sum();
+            sample_weight.push(soft.weight * expected);
+        }
+    }
+    let rows = sample_weight.len();
+    let onehot = Tensor::from_vec(onehot, (rows, classes), device)?;
+    let sample_weight = Tensor::from_vec(sample_weight, (rows, 1), device)?;
     let stance_scale = sample_weight.affine(1.0 / weight_total as f64, 0.0)?;
     Ok((onehot, stance_scale))
 }
 
-/// The theme targets: 0/1 rows, and each cell's weight.
+/// The theme targets: 0/1 rows, and each cell's weight; then the soft rows'
+/// probabilities, a cell weighted as a positive in proportion to its probability and as
+/// a negative for the rest, times the rows' own weight.
 fn theme_targets(
     themes: &[Vec<bool>],
+    soft: Option<&SoftTargets>,
     k: usize,
     settings: &TrainSettings,
     device: &Device,
 ) -> Result<(Tensor, Tensor)> {
     let n = themes.len();
-    let y_themes: Vec<f32> = themes
+    let mut y_themes: Vec<f32> = themes
         .iter()
         .flat_map(|row| row.iter().map(|&b| if b { 1.0 } else { 0.0 }))
         .collect();
-    let y_themes = Tensor::from_vec(y_themes, (n, k), device)?;
     // Theme positives weighted by (negatives / positives)^power, the stance's power:
     // a rare theme's few positives are not drowned by its many negatives.
     let positive_weight: Vec<f32> = (0..k)
@@ -429,7 +494,7 @@ fn theme_targets(
                 .powf(settings.class_weight_power)) as f32
         })
         .collect();
-    let theme_sample_weight: Vec<f32> = themes
+    let mut theme_sample_weight: Vec<f32> = themes
         .iter()
         .flat_map(|row| {
             row.iter()
@@ -437,7 +502,20 @@ fn theme_targets(
                 .map(|(&b, &w)| if b { w / n as f32 } else { 1.0 / n as f32 })
         })
         .collect();
-    let theme_sample_weight = Tensor::from_vec(theme_sample_weight, (n, k), device)?;
+    if let Some(soft) = soft {
+        for probabilities in &soft.themes {
+            y_themes.extend_from_slice(probabilities);
+            theme_sample_weight.extend(
+                probabilities
+                    .iter()
+                    .zip(&positive_weight)
+                    .map(|(&y, &w)| soft.weight * (w * y + (1.0 - y)) / n as f32),
+            );
+        }
+    }
+    let rows = n + soft.map_or(0, |s| s.themes.len());
+    let y_themes = Tensor::from_vec(y_themes, (rows, k), device)?;
+    let theme_sample_weight = Tensor::from_vec(theme_sample_weight, (rows, k), device)?;
     Ok((y_themes, theme_sample_weight))
 }
 
@@ -657,6 +735,75 @@ mod tests {
             assert!((scores.stance.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
         assert!(right >= 76, "{right}/80 stances right");
+    }
+
+    #[test]
+    fn soft_rows_teach_what_the_labelled_rows_do_not_show() {
+        // Labelled rows: feature 1 alone tells the theme, feature 2 stays near zero. Soft
+        // rows: a teacher that gives the theme exactly when feature 2 is high, and the
+        // stance by feature 2 too. Only the student that learnt them follows feature 2.
+        let (x, s, t) = toy();
+        let settings = TrainSettings {
+            steps: 300,
+            learning_rate: 0.05,
+            l2: 1e-3,
+            ..Default::default()
+        };
+        let soft_x: Vec<Vec<f32>> = (0..60)
+            .map(|i| vec![1.5, 0.0, if i % 2 == 0 { 3.0 } else { -3.0 }])
+            .collect();
+        let soft_stance: Vec<Vec<f32>> = (0..60)
+            .map(|i| {
+                if i % 2 == 0 {
+                    vec![0.9, 0.1, 0.0, 0.0]
+                } else {
+                    vec![0.0, 0.0, 0.1, 0.9]
+                }
+            })
+            .collect();
+        let soft_themes: Vec<Vec<f32>> = (0..60)
+            .map(|i| vec![if i % 2 == 0 { 0.95 } else { 0.05 }, 0.0])
+            .collect();
+        let soft = SoftTargets {
+            features: soft_x.iter().map(Vec::as_slice).collect(),
+            stance: soft_stance.iter().map(Vec::as_slice).collect(),
+            themes: soft_themes.iter().map(Vec::as_slice).collect(),
+            weight: 1.0,
+        };
+        let student = Heads::train_with_soft(&x, &s, &t, Some(&soft), &settings).unwrap();
+        let plain = Heads::train(&x, &s, &t, &settings).unwrap();
+        let high = student.score(&[1.5, 0.0, 3.0]);
+        let low = student.score(&[1.5, 0.0, -3.0]);
+        assert!(
+            high.themes[0] > 0.7 && low.themes[0] < 0.3,
+            "{high:?} {low:?}"
+        );
+        assert_eq!(high.best_stance().0, Stance::Strength);
+        assert_eq!(low.best_stance().0, Stance::Context);
+        let plain_gap =
+            plain.score(&[1.5, 0.0, 3.0]).themes[0] - plain.score(&[1.5, 0.0, -3.0]).themes[0];
+        assert!(
+            plain_gap.abs() < high.themes[0] - low.themes[0],
+            "{plain_gap}"
+        );
+
+        // Soft rows of weight 0 change nothing.
+        let weightless = SoftTargets {
+            weight: 0.0,
+            ..soft
+        };
+        let same = Heads::train_with_soft(&x, &s, &t, Some(&weightless), &settings).unwrap();
+        assert_eq!(same.stance_weight, plain.stance_weight);
+        assert_eq!(same.theme_weight, plain.theme_weight);
+
+        // Rows of the wrong width are refused.
+        let narrow = SoftTargets {
+            features: vec![&[1.0, 2.0]],
+            stance: vec![&[0.25; 4]],
+            themes: vec![&[0.5, 0.5]],
+            weight: 1.0,
+        };
+        assert!(Heads::train_with_soft(&x, &s, &t, Some(&narrow), &settings).is_err());
     }
 
     #[test]

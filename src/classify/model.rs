@@ -50,8 +50,24 @@ pub struct HeadsCard {
     pub training_sha256: String,
     pub training_sentences: usize,
     pub settings: TrainSettings,
+    /// How the heads were distilled from a stronger encoder's, when they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distillation: Option<DistillationCard>,
     /// Grouped cross-validation figures, per classifier.
     pub cross_validation: CrossValidation,
+}
+
+/// A distilled card's teacher: whose heads labelled how many unlabelled sentences, and how
+/// much each counted beside a hand-labelled one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DistillationCard {
+    /// The teacher's encoder; its heads were trained on the same labelled file, with
+    /// `teacher_settings` (in cross-validation, on each fold's training rows only).
+    pub teacher: String,
+    pub teacher_settings: TrainSettings,
+    pub unlabelled_sentences: usize,
+    pub unlabelled_reports: usize,
+    pub weight: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -16,7 +16,8 @@ use ofsted_themes::classify::model::{HeadsCard, DEFAULT_HEADS};
 use ofsted_themes::classify::ModelArgs;
 use ofsted_themes::eval::read_labelled_for;
 use ofsted_themes::train::{
-    curve_table, figures_table, learning_curve, train, GroupBy, TrainOptions, CURVE_FRACTIONS,
+    curve_table, figures_table, learning_curve, train, unlabelled_sentences, GroupBy, Teacher,
+    TrainOptions, CURVE_FRACTIONS, DEFAULT_DISTIL_WEIGHT,
 };
 
 /// Train the model's heads on labelled sentences (the format of labelled.jsonl), report
@@ -93,6 +94,23 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
 
+    /// Distil the heads from heads on this stronger encoder (the teacher): trained on the
+    /// same labels (in cross-validation, on each fold's training rows), they label the
+    /// sentences of the reports in --unlabelled, and the heads learn those probabilities
+    /// beside the hand-made labels. Its model is read from its default folder.
+    #[arg(long, value_enum, requires = "unlabelled")]
+    pub teacher: Option<EncoderKind>,
+
+    /// Folder of reports whose sentences the teacher labels. The labelled file's `doc`s
+    /// should be paths under it (as they are under ../shared/corpus), so the folds keep a
+    /// held-out authority's unlabelled sentences out of training too.
+    #[arg(long, value_name = "DIR", requires = "teacher")]
+    pub unlabelled: Option<PathBuf>,
+
+    /// A teacher-labelled sentence's weight beside a hand-labelled one's.
+    #[arg(long, default_value_t = DEFAULT_DISTIL_WEIGHT)]
+    pub distil_weight: f32,
+
     /// Measure only: repeat the cross-validation with the training folds thinned to 25%,
     /// 50%, 75% and all of their reports, print how the figures grow, and write no heads.
     #[arg(long)]
@@ -134,13 +152,52 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         ),
         cache: args.cache.clone(),
     };
+    let (teacher_encoder, unlabelled) = match (args.teacher, &args.unlabelled) {
+        (Some(kind), Some(dir)) => {
+            if kind == args.encoder {
+                bail!("--teacher must be another encoder than --encoder");
+            }
+            if args.distil_weight.is_nan() || args.distil_weight <= 0.0 {
+                bail!("--distil-weight must be above 0");
+            }
+            let (sentences, errors) = unlabelled_sentences(dir, &rows);
+            for e in &errors {
+                log::warn!("skipped for distillation: {e}");
+            }
+            if sentences.is_empty() {
+                bail!("no unlabelled sentences in {}", dir.display());
+            }
+            let teacher_args = ModelArgs {
+                model: None,
+                wheel: None,
+                heads: PathBuf::from(kind.default_heads()),
+                encoder: kind,
+            };
+            (Some(teacher_args.load_encoder()?), sentences)
+        }
+        _ => (None, Vec::new()),
+    };
+    let teacher = teacher_encoder.as_ref().map(|encoder| Teacher {
+        encoder,
+        settings: TrainSettings::default(),
+        unlabelled: &unlabelled,
+        weight: args.distil_weight,
+    });
+    let teacher = teacher.as_ref();
     if args.learning_curve {
-        let curve = learning_curve(&rows, &encoder, &taxonomy, &options, &CURVE_FRACTIONS)?;
+        let curve = learning_curve(
+            &rows,
+            &encoder,
+            &taxonomy,
+            &options,
+            &CURVE_FRACTIONS,
+            teacher,
+        )?;
         print!("{}", curve_table(&curve, options.group_by));
         eprintln!("measured in {:.1} s", start.elapsed().as_secs_f64());
         return Ok(exit(EXIT_OK));
     }
-    let trained = train(&rows, &args.labels, &encoder, &taxonomy, &options)?;
+    let trained = train(&rows, &args.labels, &encoder, &taxonomy, &options, teacher)?;
     trained.heads.save(&out)?;
     let card_path = HeadsCard::path_for(&out);
     trained.card.save(&card_path)?;

@@ -54,6 +54,7 @@ fn the_committed_heads_reproduce_their_recorded_figures() {
         &card.themes,
         card.cross_validation.folds,
         &card.settings,
+        None,
     )
     .unwrap();
     let recorded = &card.cross_validation;
