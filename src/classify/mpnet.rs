@@ -62,6 +62,16 @@ pub struct MpnetConfig {
     pub model_type: String,
 }
 
+impl MpnetConfig {
+    /// Refuses a config that is not MPNet's (a BERT config has the same sizes).
+    pub fn check(&self) -> Result<()> {
+        if self.model_type != "mpnet" {
+            candle_core::bail!("config model_type is {:?}, not \"mpnet\"", self.model_type);
+        }
+        Ok(())
+    }
+}
+
 fn default_eps() -> f64 {
     1e-5
 }
@@ -122,12 +132,7 @@ pub struct MpnetModel {
 impl MpnetModel {
     /// Loads the weights under `vb` (names as in Hugging Face's `MPNetModel`).
     pub fn load(vb: VarBuilder, config: &MpnetConfig) -> Result<MpnetModel> {
-        if config.model_type != "mpnet" {
-            candle_core::bail!(
-                "config model_type is {:?}, not \"mpnet\"",
-                config.model_type
-            );
-        }
+        config.check()?;
         let h = config.hidden_size;
         let eps = config.layer_norm_eps;
         let e = vb.pp("embeddings");
