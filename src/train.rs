@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::classify::encoder::{self, Encoder, Weights};
+use crate::classify::encoder::{Encoder, Weights};
 use crate::classify::encoder_kind::EncoderKind;
 use crate::classify::heads::{
     best_cut, choose_rule_backed_thresholds, choose_thresholds, HeadScores, Heads, SoftTargets,
@@ -206,20 +206,7 @@ fn embed_with_cache(
     let Some(dir) = cache else {
         return encoder.embed(texts);
     };
-    // The pinned weights' hash names the encoder (MiniLM's when it is a test's model).
-    let kind = EncoderKind::of_version(encoder.version()).unwrap_or_default();
-    let mut keyed = format!("{}:{}", kind.weights_sha256(), encoder.dim()).into_bytes();
-    // MiniLM run another way (int8) is keyed apart; the f32 key is unchanged, so caches from
-    // before stay valid.
-    if kind == EncoderKind::default() && encoder.version() != encoder::version_for(Weights::Candle)
-    {
-        keyed.extend_from_slice(encoder.version().as_bytes());
-    }
-    for text in texts {
-        keyed.extend_from_slice(text.as_bytes());
-        keyed.push(0);
-    }
-    let key = files::sha256_hex(&keyed);
+    let key = cache_key(encoder.version(), encoder.dim(), texts);
     let path = dir.join(format!("embeddings-{}.safetensors", &key[..16]));
     let device = candle_core::Device::Cpu;
     if let Ok(tensors) = candle_core::safetensors::load(&path, &device) {
@@ -247,6 +234,24 @@ fn embed_with_cache(
     files::atomic_write(&path, |out| Ok(out.write_all(&bytes)?))
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(rows)
+}
+
+/// The hash that names the cache file of `texts` embedded by the encoder of `version` and
+/// width `dim`.
+fn cache_key(version: &str, dim: usize, texts: &[&str]) -> String {
+    // The pinned weights' hash names the encoder (MiniLM's when it is a test's model).
+    let kind = EncoderKind::of_version(version).unwrap_or_default();
+    let mut keyed = format!("{}:{}", kind.weights_sha256(), dim).into_bytes();
+    // An encoder run another way than its f32 reference (int8) is keyed apart; the f32 keys
+    // are unchanged, so caches from before stay valid.
+    if version != kind.version_for(Weights::Candle) {
+        keyed.extend_from_slice(version.as_bytes());
+    }
+    for text in texts {
+        keyed.extend_from_slice(text.as_bytes());
+        keyed.push(0);
+    }
+    files::sha256_hex(&keyed)
 }
 
 /// Fold of each row: reports sorted by name and dealt round-robin, so no report is in two
@@ -926,6 +931,39 @@ mod tests {
     use super::*;
     use crate::classify::memory::MemorySettings;
     use crate::eval::read_labelled_for;
+
+    /// f32 caches keep the keys they had (the weights' hash, the width, the texts), MiniLM's
+    /// int8 key adds its version as before, and mpnet's int8 embeddings get a key of their own.
+    #[test]
+    fn cache_keys_tell_encoders_and_their_ways_apart() {
+        let texts = ["Plans are reviewed.", "Leaders know their services well."];
+        let old_key = |kind: EncoderKind, dim: usize, version: Option<&str>| {
+            let mut keyed = format!("{}:{dim}", kind.weights_sha256()).into_bytes();
+            keyed.extend_from_slice(version.unwrap_or("").as_bytes());
+            for text in texts {
+                keyed.extend_from_slice(text.as_bytes());
+                keyed.push(0);
+            }
+            files::sha256_hex(&keyed)
+        };
+        let (minilm, mpnet) = (EncoderKind::Minilm, EncoderKind::Mpnet);
+        let key = |kind: EncoderKind, dim: usize, weights: Weights| {
+            cache_key(&kind.version_for(weights), dim, &texts)
+        };
+        assert_eq!(
+            key(minilm, 384, Weights::Candle),
+            old_key(minilm, 384, None)
+        );
+        let minilm_int8 = minilm.version_for(Weights::Int8);
+        assert_eq!(
+            key(minilm, 384, Weights::Int8),
+            old_key(minilm, 384, Some(&minilm_int8))
+        );
+        assert_eq!(key(mpnet, 768, Weights::Candle), old_key(mpnet, 768, None));
+        let mpnet_int8 = key(mpnet, 768, Weights::Int8);
+        assert_ne!(mpnet_int8, key(mpnet, 768, Weights::Candle));
+        assert_ne!(mpnet_int8, key(minilm, 384, Weights::Int8));
+    }
 
     #[test]
     fn folds_never_split_a_report() {

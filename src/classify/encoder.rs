@@ -1,5 +1,8 @@
-//! The sentence encoder: all-MiniLM-L6-v2 (a 6-layer BERT) run with candle on the CPU,
-//! mean-pooled over the attention mask and L2-normalised, as sentence-transformers does.
+//! The sentence encoder: all-MiniLM-L6-v2 (a 6-layer BERT) or all-mpnet-base-v2 (a 12-layer
+//! MPNet) on the CPU, mean-pooled over the attention mask and L2-normalised, as
+//! sentence-transformers does. Both run by default with int8 dense layers ([`Int8Bert`]);
+//! `OFSTED_THEMES_ENCODER=f32` ([`WEIGHTS_ENV`]) runs the f32 reference on candle instead
+//! (candle's `BertModel`, or [`MpnetModel`]), whose embeddings carry another version.
 //!
 //! Speed: sentences are sorted by token count and cut into batches, each padded only to
 //! its longest sentence (the packaged tokenizer would pad everything to 128 tokens). The
@@ -9,7 +12,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use candle_core::quantized::GgmlDType;
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::VarBuilder;
@@ -44,7 +47,15 @@ pub fn version_for(weights: Weights) -> String {
         .find(|(name, _)| *name == "model.safetensors")
         .and_then(|(_, sha)| *sha)
         .unwrap_or("unpinned");
-    let pinned = format!("all-MiniLM-L6-v2 {} f32", &sha[..12.min(sha.len())]);
+    run_as(
+        format!("all-MiniLM-L6-v2 {} f32", &sha[..12.min(sha.len())]),
+        weights,
+    )
+}
+
+/// The version of embeddings from the weights `pinned` names (the model's name, its weights'
+/// hash, "f32"), run as `weights` says: `pinned` itself for the f32 reference.
+pub(crate) fn run_as(pinned: String, weights: Weights) -> String {
     match weights {
         Weights::Candle => pinned,
         Weights::Int8 => format!("{pinned} int8 (s8 weights per channel, u8 rows) v1"),
@@ -93,16 +104,17 @@ pub enum Weights {
     /// [`QuantisableBert`] (candle tensors between layers, padded batches) with int8 linear
     /// layers on this crate's kernel ([`crate::classify::int8`]).
     Int8Candle,
-    /// [`Int8Bert`]: int8 linear layers, the rest in plain Rust on unpadded sequences.
+    /// [`Int8Bert`]: int8 linear layers, the rest in plain Rust on unpadded sequences (MiniLM
+    /// and all-mpnet-base-v2).
     Int8,
 }
 
 enum Network {
     Candle(BertModel),
     Quantisable(QuantisableBert),
-    /// all-mpnet-base-v2 ([`crate::classify::mpnet`]).
+    /// all-mpnet-base-v2 in f32 ([`crate::classify::mpnet`]).
     Mpnet(MpnetModel),
-    /// MiniLM with int8 linear layers ([`crate::classify::int8_bert`]).
+    /// MiniLM or all-mpnet-base-v2 with int8 linear layers ([`crate::classify::int8_bert`]).
     Int8(Int8Bert),
 }
 
@@ -173,18 +185,38 @@ impl Encoder {
     }
 
     /// all-mpnet-base-v2 from `dir`, verified against its pinned hashes
-    /// ([`crate::classify::mpnet::load_dir`]).
+    /// ([`crate::classify::mpnet::open_dir`]), run as [`WEIGHTS_ENV`] says (else int8).
     pub fn load_mpnet(dir: &Path) -> Result<Encoder> {
-        let (model, tokenizer) = crate::classify::mpnet::load_dir(dir)?;
+        Encoder::load_mpnet_with(dir, default_weights())
+    }
+
+    /// [`Encoder::load_mpnet`], run as `weights_kind` says: [`Weights::Int8`] ([`Int8Bert`])
+    /// or [`Weights::Candle`] (the f32 [`MpnetModel`], the reference); the other ways are
+    /// MiniLM's only.
+    pub fn load_mpnet_with(dir: &Path, weights_kind: Weights) -> Result<Encoder> {
+        if !matches!(weights_kind, Weights::Candle | Weights::Int8) {
+            bail!("all-mpnet-base-v2 runs as Candle (f32) or Int8, not as {weights_kind:?}");
+        }
+        let (config, vb, tokenizer) = crate::classify::mpnet::open_dir(dir)?;
+        let model = match weights_kind {
+            Weights::Int8 => Int8Bert::load_mpnet(vb, &config).map(Network::Int8),
+            _ => MpnetModel::load(vb, &config).map(Network::Mpnet),
+        }
+        .with_context(|| {
+            format!(
+                "{} does not hold an MPNet model",
+                dir.join("model.safetensors").display()
+            )
+        })?;
         Ok(Encoder {
-            hidden_size: model.hidden_size,
-            model: Network::Mpnet(model),
+            hidden_size: config.hidden_size,
+            model,
             tokenizer: Some(tokenizer),
             batch_size: DEFAULT_BATCH_SIZE,
             sort_by_length: true,
             parallel_batches: false,
             device: Device::Cpu,
-            version: crate::mpnetfetch::pinned_version(),
+            version: crate::mpnetfetch::version_for(weights_kind),
         })
     }
 

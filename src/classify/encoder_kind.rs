@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use crate::classify::encoder::{self, Encoder};
+use crate::classify::encoder::{self, Encoder, Weights};
 use crate::{modelfetch, mpnetfetch};
 
 /// A sentence encoder the heads can be trained on.
@@ -78,6 +78,15 @@ impl EncoderKind {
         match self {
             EncoderKind::Minilm => encoder::pinned_version(),
             EncoderKind::Mpnet => mpnetfetch::pinned_version(),
+        }
+    }
+
+    /// Names the embeddings of this encoder run as `weights` says (MiniLM's
+    /// [`encoder::version_for`], mpnet's [`mpnetfetch::version_for`]).
+    pub fn version_for(self, weights: Weights) -> String {
+        match self {
+            EncoderKind::Minilm => encoder::version_for(weights),
+            EncoderKind::Mpnet => mpnetfetch::version_for(weights),
         }
     }
 
@@ -154,6 +163,14 @@ mod tests {
         for kind in EncoderKind::ALL {
             assert_eq!(EncoderKind::of_card(&kind.card_name()), Some(kind));
             assert_eq!(EncoderKind::of_version(&kind.pinned_version()), Some(kind));
+            // f32 and int8 embeddings are named apart, both as this encoder's.
+            let (f32, int8) = (
+                kind.version_for(Weights::Candle),
+                kind.version_for(Weights::Int8),
+            );
+            assert_ne!(f32, int8);
+            assert_eq!(EncoderKind::of_version(&f32), Some(kind));
+            assert_eq!(EncoderKind::of_version(&int8), Some(kind));
         }
         assert_ne!(
             EncoderKind::Minilm.pinned_version(),

@@ -1,9 +1,12 @@
-//! BERT (absolute positions, GELU-erf) with int8 dense layers ([`Int8Linear`]), run in plain
-//! Rust on unpadded sequences: a batch's sentences are laid end to end as one matrix of
-//! token rows, each dense layer is one int8 matrix product over all of them, and attention
-//! runs per sentence over its own tokens only, so no work is spent on padding. Layer norm,
-//! GELU and softmax are vectorisable loops (a rational erf and a polynomial exp), rayon
-//! spreading rows and sentences over the pool; candle is used only to read the weights.
+//! BERT-family encoders with int8 dense layers ([`Int8Linear`]): MiniLM's BERT (absolute
+//! positions, token-type embeddings) and all-mpnet-base-v2's MPNet (RoBERTa-style positions
+//! from `pad_token_id + 1`, no token types, and a relative-position bias on every layer's
+//! attention scores; see [`super::mpnet`]), both GELU-erf and post-norm. Run in plain Rust on
+//! unpadded sequences: a batch's sentences are laid end to end as one matrix of token rows,
+//! each dense layer is one int8 matrix product over all of them, and attention runs per
+//! sentence over its own tokens only, so no work is spent on padding. Layer norm, GELU and
+//! softmax are vectorisable loops (a rational erf and a polynomial exp), rayon spreading rows
+//! and sentences over the pool; candle is used only to read the weights.
 //!
 //! Returns mean-pooled, L2-normalised sentence embeddings, as [`super::encoder`] does.
 
@@ -13,6 +16,7 @@ use candle_transformers::models::bert::Config;
 use rayon::prelude::*;
 
 use crate::classify::int8::Int8Linear;
+use crate::classify::mpnet::{relative_position_bucket, MpnetConfig};
 
 struct Norm {
     gamma: Vec<f32>,
@@ -70,11 +74,67 @@ struct Layer {
     output_norm: Norm,
 }
 
-/// MiniLM-style BERT with int8 dense layers.
+/// Where a layer's attention weights are, under `encoder.layer.{i}.attention` (the
+/// feed-forward block is named alike in BERT and MPNet).
+struct AttentionNames {
+    /// Query, key and value.
+    qkv: [&'static str; 3],
+    /// The projection after attention.
+    output: &'static str,
+    /// The layer norm after it.
+    norm: &'static str,
+}
+
+const BERT_ATTENTION: AttentionNames = AttentionNames {
+    qkv: ["self.query", "self.key", "self.value"],
+    output: "output.dense",
+    norm: "output.LayerNorm",
+};
+
+const MPNET_ATTENTION: AttentionNames = AttentionNames {
+    qkv: ["attn.q", "attn.k", "attn.v"],
+    output: "attn.o",
+    norm: "LayerNorm",
+};
+
+impl Layer {
+    /// Layer `i` of `vb` (the whole model), `h` wide with `inner` in the feed-forward block.
+    fn load(
+        vb: &VarBuilder,
+        i: usize,
+        names: &AttentionNames,
+        (h, inner): (usize, usize),
+        eps: f64,
+    ) -> Result<Layer> {
+        let l = vb.pp(format!("encoder.layer.{i}"));
+        let attention = l.pp("attention");
+        Ok(Layer {
+            qkv: linear(&attention, &names.qkv, h, h)?,
+            attention_out: linear(&attention, &[names.output], h, h)?,
+            attention_norm: Norm::load(attention.pp(names.norm), h, eps)?,
+            intermediate: linear(&l.pp("intermediate"), &["dense"], inner, h)?,
+            output: linear(&l.pp("output"), &["dense"], h, inner)?,
+            output_norm: Norm::load(l.pp("output").pp("LayerNorm"), h, eps)?,
+        })
+    }
+}
+
+/// MPNet's relative-position bias: a table of buckets × heads, shared by all layers.
+struct RelativeBias {
+    table: Vec<f32>,
+    buckets: usize,
+}
+
+/// A BERT-family encoder (MiniLM's BERT or all-mpnet-base-v2's MPNet) with int8 dense layers.
 pub struct Int8Bert {
     word: Vec<f32>,
     position: Vec<f32>,
-    token_type: Vec<f32>,
+    /// BERT's token-type embeddings (type 0 only is used); MPNet has none.
+    token_type: Option<Vec<f32>>,
+    /// Position row of a sentence's first token: 0 for BERT, `pad_token_id + 1` for MPNet.
+    first_position: usize,
+    /// MPNet's relative-position bias on the attention scores; BERT has none.
+    relative_bias: Option<RelativeBias>,
     embedding_norm: Norm,
     layers: Vec<Layer>,
     hidden: usize,
@@ -83,39 +143,71 @@ pub struct Int8Bert {
     vocab: usize,
 }
 
+/// The embedding table `name` under `e`: `rows` rows of `h`.
+fn table(e: &VarBuilder, name: &str, rows: usize, h: usize) -> Result<Vec<f32>> {
+    e.pp(name)
+        .get((rows, h), "weight")?
+        .flatten_all()?
+        .to_vec1::<f32>()
+}
+
 impl Int8Bert {
+    /// A BERT model (MiniLM), weights named as in Hugging Face's `BertModel`.
     pub fn load(vb: VarBuilder, config: &Config) -> Result<Int8Bert> {
         let h = config.hidden_size;
-        let inner = config.intermediate_size;
         let eps = config.layer_norm_eps;
         let e = vb.pp("embeddings");
-        let mut layers = Vec::new();
-        for i in 0..config.num_hidden_layers {
-            let l = vb.pp(format!("encoder.layer.{i}"));
-            let attention = l.pp("attention");
-            layers.push(Layer {
-                qkv: linear(&attention.pp("self"), &["query", "key", "value"], h, h)?,
-                attention_out: linear(&attention.pp("output"), &["dense"], h, h)?,
-                attention_norm: Norm::load(attention.pp("output").pp("LayerNorm"), h, eps)?,
-                intermediate: linear(&l.pp("intermediate"), &["dense"], inner, h)?,
-                output: linear(&l.pp("output"), &["dense"], h, inner)?,
-                output_norm: Norm::load(l.pp("output").pp("LayerNorm"), h, eps)?,
-            });
-        }
-        let table = |name: &str, rows: usize| -> Result<Vec<f32>> {
-            e.pp(name)
-                .get((rows, h), "weight")?
-                .flatten_all()?
-                .to_vec1::<f32>()
-        };
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| Layer::load(&vb, i, &BERT_ATTENTION, (h, config.intermediate_size), eps))
+            .collect::<Result<_>>()?;
         Ok(Int8Bert {
-            word: table("word_embeddings", config.vocab_size)?,
-            position: table("position_embeddings", config.max_position_embeddings)?,
-            token_type: table("token_type_embeddings", config.type_vocab_size)?,
+            word: table(&e, "word_embeddings", config.vocab_size, h)?,
+            position: table(&e, "position_embeddings", config.max_position_embeddings, h)?,
+            token_type: Some(table(
+                &e,
+                "token_type_embeddings",
+                config.type_vocab_size,
+                h,
+            )?),
+            first_position: 0,
+            relative_bias: None,
             embedding_norm: Norm::load(e.pp("LayerNorm"), h, eps)?,
             layers,
             hidden: h,
             heads: config.num_attention_heads,
+            max_positions: config.max_position_embeddings,
+            vocab: config.vocab_size,
+        })
+    }
+
+    /// An MPNet model (all-mpnet-base-v2), weights named as in Hugging Face's `MPNetModel`.
+    pub fn load_mpnet(vb: VarBuilder, config: &MpnetConfig) -> Result<Int8Bert> {
+        config.check()?;
+        let h = config.hidden_size;
+        let eps = config.layer_norm_eps;
+        let e = vb.pp("embeddings");
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| Layer::load(&vb, i, &MPNET_ATTENTION, (h, config.intermediate_size), eps))
+            .collect::<Result<_>>()?;
+        let buckets = config.relative_attention_num_buckets;
+        let heads = config.num_attention_heads;
+        Ok(Int8Bert {
+            word: table(&e, "word_embeddings", config.vocab_size, h)?,
+            position: table(&e, "position_embeddings", config.max_position_embeddings, h)?,
+            token_type: None,
+            first_position: config.pad_token_id as usize + 1,
+            relative_bias: Some(RelativeBias {
+                table: vb
+                    .pp("encoder.relative_attention_bias")
+                    .get((buckets, heads), "weight")?
+                    .flatten_all()?
+                    .to_vec1()?,
+                buckets,
+            }),
+            embedding_norm: Norm::load(e.pp("LayerNorm"), h, eps)?,
+            layers,
+            hidden: h,
+            heads,
             max_positions: config.max_position_embeddings,
             vocab: config.vocab_size,
         })
@@ -127,7 +219,7 @@ impl Int8Bert {
         let mut starts = Vec::with_capacity(inputs.len() + 1);
         let mut total = 0;
         for input in inputs {
-            if input.is_empty() || input.len() > self.max_positions {
+            if input.is_empty() || self.first_position + input.len() > self.max_positions {
                 candle_core::bail!("an input of {} tokens", input.len());
             }
             if let Some(&id) = input.iter().find(|&&id| id as usize >= self.vocab) {
@@ -142,16 +234,28 @@ impl Int8Bert {
             for (p, &id) in input.iter().enumerate() {
                 let row = &mut x[(starts[s] + p) * h..(starts[s] + p + 1) * h];
                 let word = &self.word[id as usize * h..(id as usize + 1) * h];
+                let p = self.first_position + p;
                 let position = &self.position[p * h..(p + 1) * h];
-                for (i, v) in row.iter_mut().enumerate() {
-                    *v = word[i] + self.token_type[i] + position[i];
+                match &self.token_type {
+                    Some(token_type) => {
+                        for (i, v) in row.iter_mut().enumerate() {
+                            *v = word[i] + token_type[i] + position[i];
+                        }
+                    }
+                    None => {
+                        for (i, v) in row.iter_mut().enumerate() {
+                            *v = word[i] + position[i];
+                        }
+                    }
                 }
             }
         }
         self.embedding_norm.apply(&mut x);
+        let longest = inputs.iter().map(|input| input.len()).max().unwrap_or(0);
+        let position_bias = self.position_bias(longest);
         for layer in &self.layers {
             let qkv = layer.qkv.forward(&x, total);
-            let context = self.attention(&qkv, &starts);
+            let context = self.attention(&qkv, &starts, position_bias.as_ref());
             let mut attended = layer.attention_out.forward(&context, total);
             add_in_place(&mut attended, &x);
             layer.attention_norm.apply(&mut attended);
@@ -179,9 +283,39 @@ impl Int8Bert {
             .collect())
     }
 
+    /// MPNet's relative-position bias for sentences of up to `longest` tokens, the same in
+    /// every layer (None for BERT): each relative distance's bucket is found once here.
+    fn position_bias(&self, longest: usize) -> Option<PositionBias> {
+        let relative = self.relative_bias.as_ref()?;
+        let width = (2 * longest).saturating_sub(1);
+        // Distance key - query from -(longest - 1) to longest - 1.
+        let buckets: Vec<usize> = (0..width as i64)
+            .map(|i| relative_position_bucket(i + 1 - longest as i64, relative.buckets) as usize)
+            .collect();
+        let mut values = Vec::with_capacity(self.heads * width);
+        for head in 0..self.heads {
+            values.extend(
+                buckets
+                    .iter()
+                    .map(|&b| relative.table[b * self.heads + head]),
+            );
+        }
+        Some(PositionBias {
+            values,
+            width,
+            longest,
+        })
+    }
+
     /// Self-attention of each sentence over its own tokens: `qkv` rows are
-    /// [query | key | value] (3h wide); returns the (tokens, h) context.
-    fn attention(&self, qkv: &[f32], starts: &[usize]) -> Vec<f32> {
+    /// [query | key | value] (3h wide), `position_bias` (MPNet's) is added to the scores;
+    /// returns the (tokens, h) context.
+    fn attention(
+        &self,
+        qkv: &[f32],
+        starts: &[usize],
+        position_bias: Option<&PositionBias>,
+    ) -> Vec<f32> {
         let h = self.hidden;
         let d = h / self.heads;
         let scale = 1.0 / (d as f32).sqrt();
@@ -204,6 +338,11 @@ impl Int8Bert {
                         let k = &qkv[(start + j) * 3 * h + h + head * d..][..d];
                         *score = dot(q, k) * scale;
                     }
+                    if let Some(bias) = position_bias {
+                        for (score, b) in scores.iter_mut().zip(bias.row(head, i)) {
+                            *score += b;
+                        }
+                    }
                     softmax_in_place(&mut scores);
                     let o = &mut out[i * h + head * d..][..d];
                     o.iter_mut().for_each(|v| *v = 0.0);
@@ -217,6 +356,21 @@ impl Int8Bert {
             }
         });
         context
+    }
+}
+
+/// Each head's bias by relative distance, for sentences of up to `longest` tokens.
+struct PositionBias {
+    /// heads × `width`: the bias of distance key - query at `distance + longest - 1`.
+    values: Vec<f32>,
+    width: usize,
+    longest: usize,
+}
+
+impl PositionBias {
+    /// The bias of query `query` to keys 0, 1, ... (as many as the sentence has) in `head`.
+    fn row(&self, head: usize, query: usize) -> &[f32] {
+        &self.values[head * self.width + self.longest - 1 - query..][..self.longest]
     }
 }
 
@@ -362,6 +516,67 @@ mod tests {
                 .unwrap();
             let cosine: f32 = got.iter().zip(&want[0]).map(|(a, b)| a * b).sum();
             assert!(cosine > 0.99, "cosine {cosine}");
+        }
+    }
+
+    /// MPNet: positions from pad + 1, no token types, and the relative-position bias. The
+    /// weights are random (a VarMap gives zeros to weights loaded without an initialiser), the
+    /// bias table large enough to matter, and one input is long enough (30 tokens) for the
+    /// logarithmic buckets; the inputs are embedded together, so the shorter ones use part of
+    /// the longest one's bias rows.
+    #[test]
+    fn close_to_candle_mpnet_on_a_tiny_random_model() {
+        use crate::classify::mpnet::MpnetModel;
+        use candle_core::{DType, Device, Tensor};
+        let config = MpnetConfig {
+            vocab_size: 50,
+            hidden_size: 32,
+            num_hidden_layers: 2,
+            num_attention_heads: 2,
+            intermediate_size: 64,
+            max_position_embeddings: 64,
+            layer_norm_eps: 1e-5,
+            pad_token_id: 1,
+            relative_attention_num_buckets: 32,
+            model_type: "mpnet".into(),
+        };
+        let varmap = candle_nn::VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        MpnetModel::load(vb.clone(), &config).unwrap();
+        for (name, var) in varmap.data().lock().unwrap().iter() {
+            let (mean, std) = if name.contains("relative_attention_bias") {
+                (0f32, 2f32)
+            } else if name.ends_with("LayerNorm.weight") {
+                (1.0, 0.1)
+            } else {
+                (0.0, 0.2)
+            };
+            var.set(&Tensor::randn(mean, std, var.shape(), &Device::Cpu).unwrap())
+                .unwrap();
+        }
+        let reference = MpnetModel::load(vb.clone(), &config).unwrap();
+        let int8 = Int8Bert::load_mpnet(vb, &config).unwrap();
+        let long: Vec<u32> = (0..30).map(|i| (i * 7 + 3) % 50).collect();
+        let inputs: [&[u32]; 4] = [
+            &[0, 5, 7, 9, 2],
+            &long,
+            &[0, 3, 2],
+            &[0, 8, 8, 4, 11, 12, 2],
+        ];
+        let got = int8.embed(&inputs).unwrap();
+        for (input, got) in inputs.iter().zip(&got) {
+            let ids = Tensor::new(*input, &Device::Cpu)
+                .unwrap()
+                .unsqueeze(0)
+                .unwrap();
+            let mask = ids.ones_like().unwrap();
+            let hidden = reference.forward(&ids, &mask).unwrap();
+            let want = crate::classify::encoder::mean_pool_normalised(&hidden, &mask)
+                .unwrap()
+                .to_vec2::<f32>()
+                .unwrap();
+            let cosine: f32 = got.iter().zip(&want[0]).map(|(a, b)| a * b).sum();
+            assert!(cosine > 0.99, "{} tokens: cosine {cosine}", input.len());
         }
     }
 

@@ -1,5 +1,7 @@
 //! MPNet (all-mpnet-base-v2's network) in candle: candle-transformers has no MPNet, so it is
-//! written here after Hugging Face transformers' `modeling_mpnet.py`.
+//! written here after Hugging Face transformers' `modeling_mpnet.py`. This f32 network is the
+//! reference (`OFSTED_THEMES_ENCODER=f32`); by default the encoder runs the same model with
+//! int8 dense layers ([`crate::classify::int8_bert::Int8Bert::load_mpnet`]).
 //!
 //! MPNet is BERT-like (embeddings, then layers of self-attention and a feed-forward block,
 //! each followed by a residual connection and layer norm), with two differences:
@@ -21,10 +23,12 @@ use crate::classify::bert::Layer;
 use crate::classify::encoder::load_tokenizer;
 use crate::mpnetfetch;
 
-/// Loads and verifies all-mpnet-base-v2 in `dir` (model.safetensors, tokenizer.json,
-/// config.json): the network and its tokenizer, set to truncate at [`MAX_TOKENS`] (the
-/// packaged tokenizer's limit) and not to pad (batches are padded as they are built).
-pub fn load_dir(dir: &Path) -> anyhow::Result<(MpnetModel, Tokenizer)> {
+/// Verifies all-mpnet-base-v2 in `dir` (model.safetensors, tokenizer.json, config.json) and
+/// opens it: its config, its weights (to load as [`MpnetModel`] or as
+/// [`crate::classify::int8_bert::Int8Bert::load_mpnet`]) and its tokenizer, set to truncate at
+/// [`crate::classify::encoder::MAX_TOKENS`] (the packaged tokenizer's limit) and not to pad
+/// (batches are padded as they are built).
+pub fn open_dir(dir: &Path) -> anyhow::Result<(MpnetConfig, VarBuilder<'static>, Tokenizer)> {
     mpnetfetch::verify(dir)?;
     let config_path = dir.join("config.json");
     let config: MpnetConfig = serde_json::from_str(
@@ -37,9 +41,7 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<(MpnetModel, Tokenizer)> {
     // tensors out of it on load.
     let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu) }
         .with_context(|| format!("cannot read weights {}", weights.display()))?;
-    let model = MpnetModel::load(vb, &config)
-        .with_context(|| format!("{} does not hold an MPNet model", weights.display()))?;
-    Ok((model, load_tokenizer(dir)?))
+    Ok((config, vb, load_tokenizer(dir)?))
 }
 
 /// The fields of an MPNet `config.json` the network needs.
@@ -60,6 +62,16 @@ pub struct MpnetConfig {
     /// Must be "mpnet"; checked on load so a BERT config is refused clearly.
     #[serde(default)]
     pub model_type: String,
+}
+
+impl MpnetConfig {
+    /// Refuses a config that is not MPNet's (a BERT config has the same sizes).
+    pub fn check(&self) -> Result<()> {
+        if self.model_type != "mpnet" {
+            candle_core::bail!("config model_type is {:?}, not \"mpnet\"", self.model_type);
+        }
+        Ok(())
+    }
 }
 
 fn default_eps() -> f64 {
@@ -122,12 +134,7 @@ pub struct MpnetModel {
 impl MpnetModel {
     /// Loads the weights under `vb` (names as in Hugging Face's `MPNetModel`).
     pub fn load(vb: VarBuilder, config: &MpnetConfig) -> Result<MpnetModel> {
-        if config.model_type != "mpnet" {
-            candle_core::bail!(
-                "config model_type is {:?}, not \"mpnet\"",
-                config.model_type
-            );
-        }
+        config.check()?;
         let h = config.hidden_size;
         let eps = config.layer_norm_eps;
         let e = vb.pp("embeddings");

@@ -7,7 +7,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::classify::encoder::{Encoder, Weights};
 use ofsted_themes::mpnetfetch;
 use ofsted_themes::store::Store;
 
@@ -49,9 +49,10 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn mpnet_matches_the_sentence_transformers_reference_vector() {
     let Some(dir) = mpnet_dir() else { return };
-    let encoder = Encoder::load_mpnet(&dir).unwrap();
+    // The f32 network: the reference the default int8 one is measured against.
+    let encoder = Encoder::load_mpnet_with(&dir, Weights::Candle).unwrap();
     assert_eq!(encoder.dim(), 768);
-    assert_eq!(encoder.version(), mpnetfetch::pinned_version());
+    assert_eq!(encoder.version(), mpnetfetch::version_for(Weights::Candle));
     let v = &encoder.embed(&["This is an example sentence"]).unwrap()[0];
     let reference = [0.0225f32, -0.07829, -0.02303, -0.0051, -0.08034];
     assert!(
@@ -63,27 +64,76 @@ fn mpnet_matches_the_sentence_transformers_reference_vector() {
     assert!((norm - 1.0).abs() < 1e-5);
 }
 
+/// The default encoder runs int8 linear layers ([`Encoder::load_mpnet`]); its embeddings of
+/// varied sentences (short, long, a heading, a recommendation, news prose) stay within cosine
+/// 0.99 of the f32 network's.
 #[test]
-fn mpnet_batched_and_one_at_a_time_agree() {
+fn mpnet_int8_stays_close_to_f32() {
     let Some(dir) = mpnet_dir() else { return };
-    let encoder = Encoder::load_mpnet(&dir).unwrap().with_batch_size(4);
+    let f32 = Encoder::load_mpnet_with(&dir, Weights::Candle).unwrap();
+    let int8 = Encoder::load_mpnet_with(&dir, Weights::Int8).unwrap();
+    assert_eq!(int8.dim(), 768);
+    assert_eq!(int8.version(), mpnetfetch::version_for(Weights::Int8));
+    assert_ne!(int8.version(), f32.version());
     let texts = [
         "This is an example sentence",
         "Children are seen alone and their views inform plans.",
         "Short.",
         "Leaders have a clear understanding of the strengths and weaknesses of services, \
          and the quality of practice has improved since the last inspection in most areas.",
-        "",
         "Managers oversee cases.",
         "Care leavers are supported well by personal advisers who know them.",
+        "Inadequate",
+        "The local authority should improve the timeliness of initial health assessments for \
+         children coming into care, and the quality of supervision for social workers.",
+        "Too many children experience frequent changes of social worker, which means that \
+         they have to retell their stories and relationships are hard to build.",
+        "The council said it was disappointed by the findings and had already begun to act.",
+        "Caseloads are manageable.",
     ];
-    let together = encoder.embed(&texts).unwrap();
-    for (i, text) in texts.iter().enumerate() {
-        let alone = &encoder.embed(&[text]).unwrap()[0];
-        let diff = max_diff(&together[i], alone);
-        assert!(diff < 1e-5, "sentence {i} differs by {diff}");
+    let (a, b) = (f32.embed(&texts).unwrap(), int8.embed(&texts).unwrap());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        let cosine: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+        assert!(cosine >= 0.99, "sentence {i}: cosine {cosine}");
     }
-    assert!(max_diff(&together[0], &together[1]) > 0.01);
+}
+
+#[test]
+fn mpnet_batched_and_one_at_a_time_agree() {
+    let Some(dir) = mpnet_dir() else { return };
+    for weights in [Weights::Candle, Weights::Int8] {
+        let encoder = Encoder::load_mpnet_with(&dir, weights)
+            .unwrap()
+            .with_batch_size(4);
+        let texts = [
+            "This is an example sentence",
+            "Children are seen alone and their views inform plans.",
+            "Short.",
+            "Leaders have a clear understanding of the strengths and weaknesses of services, \
+             and the quality of practice has improved since the last inspection in most areas.",
+            "",
+            "Managers oversee cases.",
+            "Care leavers are supported well by personal advisers who know them.",
+        ];
+        let together = encoder.embed(&texts).unwrap();
+        for (i, text) in texts.iter().enumerate() {
+            let alone = &encoder.embed(&[text]).unwrap()[0];
+            let diff = max_diff(&together[i], alone);
+            assert!(diff < 1e-5, "{weights:?}: sentence {i} differs by {diff}");
+        }
+        assert!(max_diff(&together[0], &together[1]) > 0.01);
+    }
+}
+
+/// MiniLM's other ways of running (fused, candle-quantised) are refused for mpnet, before
+/// the model folder is read.
+#[test]
+fn mpnet_runs_as_f32_or_int8_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = Encoder::load_mpnet_with(tmp.path(), Weights::Fused)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("Fused"), "{err}");
 }
 
 /// Heads trained on MiniLM (the committed default) under `--encoder mpnet`, and mpnet's
