@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clap::builder::ArgPredicate;
 use clap::Args;
 
 use crate::classify::encoder::Encoder;
@@ -34,8 +35,18 @@ pub struct ModelArgs {
 
     /// The sentence encoder: minilm (all-MiniLM-L6-v2) or mpnet (all-mpnet-base-v2, slower,
     /// better on stance). The heads must have been trained on it.
-    #[arg(long, value_enum, default_value_t = EncoderKind::Minilm)]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = EncoderKind::Minilm,
+        default_value_if("accurate", ArgPredicate::IsPresent, "mpnet")
+    )]
     pub encoder: EncoderKind,
+
+    /// The more accurate, slower classifier: the same as --encoder mpnet (its heads and
+    /// model; the README's Speed section says how much slower).
+    #[arg(long, conflicts_with = "encoder")]
+    pub accurate: bool,
 }
 
 impl Default for ModelArgs {
@@ -45,6 +56,7 @@ impl Default for ModelArgs {
             wheel: None,
             heads: PathBuf::from(DEFAULT_HEADS),
             encoder: EncoderKind::Minilm,
+            accurate: false,
         }
     }
 }

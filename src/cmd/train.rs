@@ -132,6 +132,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
         wheel: args.wheel.clone(),
         heads: args.out.clone(),
         encoder: args.encoder,
+        accurate: false,
     };
     let out = if args.out == std::path::Path::new(DEFAULT_HEADS) {
         PathBuf::from(args.encoder.default_heads())
@@ -172,6 +173,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
                 wheel: None,
                 heads: PathBuf::from(kind.default_heads()),
                 encoder: kind,
+                accurate: false,
             };
             (Some(teacher_args.load_encoder()?), sentences)
         }

