@@ -708,6 +708,14 @@ pub fn train(
         None => None,
     };
     let heads = train_heads(&set.with_next(settings), &all, settings, taught.as_ref())?;
+    let distillation_card = match (teacher, &distillation) {
+        (Some(teacher), Some(d)) => {
+            log::info!("cross-validating the same heads without the teacher, to compare...");
+            let plain = cross_validate(&set, &theme_ids, options.folds, settings, None)?;
+            Some(distillation_card(teacher, d, plain))
+        }
+        _ => None,
+    };
     let by_theme = |cuts: &[f32]| -> BTreeMap<String, f32> {
         theme_ids
             .iter()
@@ -738,25 +746,34 @@ pub fn train(
         training_sha256: crate::files::sha256_file(labels)?,
         training_sentences: rows.len(),
         settings: settings.clone(),
-        distillation: teacher
-            .zip(distillation.as_ref())
-            .map(|(t, d)| DistillationCard {
-                teacher: EncoderKind::of_version(t.encoder.version())
-                    .unwrap_or_default()
-                    .card_name(),
-                teacher_settings: t.settings.clone(),
-                unlabelled_sentences: d.unlabelled_len(),
-                unlabelled_reports: t
-                    .unlabelled
-                    .iter()
-                    .map(|r| r.doc.as_str())
-                    .collect::<BTreeSet<_>>()
-                    .len(),
-                weight: t.weight,
-            }),
+        distillation: distillation_card,
         cross_validation: cv,
     };
     Ok(Trained { heads, card })
+}
+
+/// What the card says of a distillation from `teacher`; `plain`: the same heads'
+/// cross-validation without it.
+fn distillation_card(
+    teacher: &Teacher,
+    d: &Distillation,
+    plain: CrossValidation,
+) -> DistillationCard {
+    DistillationCard {
+        teacher: EncoderKind::of_version(teacher.encoder.version())
+            .unwrap_or_default()
+            .card_name(),
+        teacher_settings: teacher.settings.clone(),
+        unlabelled_sentences: d.unlabelled_len(),
+        unlabelled_reports: teacher
+            .unlabelled
+            .iter()
+            .map(|r| r.doc.as_str())
+            .collect::<BTreeSet<_>>()
+            .len(),
+        weight: teacher.weight,
+        without_teacher: plain,
+    }
 }
 
 /// The cross-validated figures side by side, as printed by `train` and put in the README:

@@ -68,6 +68,9 @@ pub struct DistillationCard {
     pub unlabelled_sentences: usize,
     pub unlabelled_reports: usize,
     pub weight: f32,
+    /// The same heads cross-validated on the same folds without the teacher: what
+    /// distillation gains.
+    pub without_teacher: CrossValidation,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

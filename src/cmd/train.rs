@@ -204,6 +204,13 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let card_path = HeadsCard::path_for(&out);
     trained.card.save(&card_path)?;
     print!("{}", figures_table(&trained.card.cross_validation));
+    if let Some(d) = &trained.card.distillation {
+        println!(
+            "\nthe same heads without the teacher ({} unlabelled sentences from {} reports, weight {}):",
+            d.unlabelled_sentences, d.unlabelled_reports, d.weight
+        );
+        print!("{}", figures_table(&d.without_teacher));
+    }
     eprintln!(
         "heads written to {} (card {}) in {:.1} s",
         out.display(),

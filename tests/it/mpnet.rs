@@ -11,33 +11,7 @@ use ofsted_themes::classify::encoder::{Encoder, Weights};
 use ofsted_themes::mpnetfetch;
 use ofsted_themes::store::Store;
 
-use crate::util::{command, project, root};
-
-/// The fetched all-mpnet-base-v2, or None after one line on stderr saying the test is
-/// skipped (a failure under `REQUIRE_MPNET=1`).
-fn mpnet_dir() -> Option<PathBuf> {
-    let dir = root().join(mpnetfetch::DEFAULT_MODEL_DIR);
-    if mpnetfetch::is_present(&dir) {
-        return Some(dir);
-    }
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_string();
-    if std::env::var_os("REQUIRE_MPNET").is_some_and(|v| v == "1") {
-        panic!(
-            "{} is missing and REQUIRE_MPNET=1: fetch it with `ofsted-themes explain x --encoder mpnet`",
-            dir.display()
-        );
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped (mpnet): {test} needs all-mpnet-base-v2 in {}, which is absent; \
-         `ofsted-themes explain x --encoder mpnet` fetches it (about 420 MB)",
-        dir.display()
-    );
-    None
-}
+use crate::util::{command, mpnet_dir, project};
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter()

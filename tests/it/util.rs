@@ -12,6 +12,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use ofsted_themes::mpnetfetch;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_ofsted-themes");
 
@@ -201,4 +203,30 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
                 .collect()
         })
         .collect()
+}
+
+/// The fetched all-mpnet-base-v2, or None after one line on stderr saying the test is
+/// skipped (a failure under `REQUIRE_MPNET=1`).
+pub fn mpnet_dir() -> Option<PathBuf> {
+    let dir = root().join(mpnetfetch::DEFAULT_MODEL_DIR);
+    if mpnetfetch::is_present(&dir) {
+        return Some(dir);
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if std::env::var_os("REQUIRE_MPNET").is_some_and(|v| v == "1") {
+        panic!(
+            "{} is missing and REQUIRE_MPNET=1: fetch it with `ofsted-themes explain x --encoder mpnet`",
+            dir.display()
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped (mpnet): {test} needs all-mpnet-base-v2 in {}, which is absent; \
+         `ofsted-themes explain x --encoder mpnet` fetches it (about 420 MB)",
+        dir.display()
+    );
+    None
 }
