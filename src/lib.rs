@@ -19,7 +19,8 @@
 //! [`output::Output`]. The binary's `src/cmd/` holds one thin file per subcommand.
 //!
 //! Beside the stages: [`taxonomy`] loads the themes and cue phrases (`taxonomy.toml`),
-//! [`eval`] scores classifiers against labelled sentences and [`train`] fits the heads,
+//! [`eval`] scores classifiers against labelled sentences and [`train`] fits the heads
+//! (and distils them from a stronger encoder's, reading unlabelled reports),
 //! [`modelfetch`] fetches and checks the encoder's weights, [`codes`] gives each authority's
 //! DfE and ONS codes and region (`data/authority_codes.csv`), [`results`] reads a results
 //! folder back for `compare`, and [`error`] says why an input was skipped. At the bottom,

@@ -1,8 +1,9 @@
 //! Training the model's heads: the labelled sentences turned into features once
 //! ([`TrainingSet`]), heads fitted with theme thresholds chosen on held-back folds
 //! ([`train_heads`]), grouped cross-validation ([`cross_validate`]), and [`train`], which
-//! does all of it and describes the result in a [`HeadsCard`]. `ofsted-themes train` is
-//! its command line.
+//! does all of it and describes the result in a [`HeadsCard`]; with a [`Teacher`], the
+//! heads are distilled from a stronger encoder's ([`distil`]). `ofsted-themes train` is its
+//! command line.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use crate::files;
 use crate::taxonomy::Taxonomy;
 use crate::types::{Label, SentenceInput, Stance};
 
-mod distil;
+pub mod distil;
 pub use distil::{unlabelled_sentences, Distillation, SetRecipe, Taught};
 
 /// The labelled sentences with everything training needs computed once: features (the
