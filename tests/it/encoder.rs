@@ -2,14 +2,7 @@
 
 use ofsted_themes::classify::encoder::{Encoder, Weights};
 
-use crate::util::model_dir;
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
+use crate::util::{assert_batching_changes_nothing, max_diff, model_dir, BATCH_TEXTS};
 
 #[test]
 fn matches_the_sentence_transformers_reference_vector() {
@@ -34,7 +27,11 @@ fn the_default_int8_encoder_stays_close_to_f32() {
     let f32 = Encoder::load_with(&model_dir(), Weights::Candle).unwrap();
     let int8 = Encoder::load(&model_dir()).unwrap();
     assert!(int8.version().contains("int8"), "{}", int8.version());
-    let texts: Vec<&str> = TEXTS.iter().copied().filter(|t| !t.is_empty()).collect();
+    let texts: Vec<&str> = BATCH_TEXTS
+        .iter()
+        .copied()
+        .filter(|t| !t.is_empty())
+        .collect();
     let (a, b) = (f32.embed(&texts).unwrap(), int8.embed(&texts).unwrap());
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
         let cosine: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
@@ -49,29 +46,11 @@ fn batched_and_one_at_a_time_agree() {
     }
 }
 
-const TEXTS: [&str; 7] = [
-    "This is an example sentence",
-    "Children are seen alone and their views inform plans.",
-    "Short.",
-    "Leaders have a clear understanding of the strengths and weaknesses of services, \
-         and the quality of practice has improved since the last inspection in most areas.",
-    "",
-    "Managers oversee cases.",
-    "Care leavers are supported well by personal advisers who know them.",
-];
-
 fn batched_and_one_at_a_time_agree_with(weights: Weights) {
     let encoder = Encoder::load_with(&model_dir(), weights)
         .unwrap()
         .with_batch_size(4);
-    let texts = TEXTS;
-    let together = encoder.embed(&texts).unwrap();
-    for (i, text) in texts.iter().enumerate() {
-        let alone = &encoder.embed(&[text]).unwrap()[0];
-        let diff = max_diff(&together[i], alone);
-        assert!(diff < 1e-5, "{weights:?}: sentence {i} differs by {diff}");
-    }
-    assert!(max_diff(&together[0], &together[1]) > 0.01);
+    assert_batching_changes_nothing(&encoder, &format!("{weights:?}"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use ofsted_themes::classify::encoder::Encoder;
 use ofsted_themes::mpnetfetch;
 
 /// The binary under test.
@@ -229,4 +230,36 @@ pub fn mpnet_dir() -> Option<PathBuf> {
         dir.display()
     );
     None
+}
+
+/// The largest difference between two vectors' matching elements.
+pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// Sentences of varied length, one of them empty, for the encoders' batching checks.
+pub const BATCH_TEXTS: [&str; 7] = [
+    "This is an example sentence",
+    "Children are seen alone and their views inform plans.",
+    "Short.",
+    "Leaders have a clear understanding of the strengths and weaknesses of services, \
+         and the quality of practice has improved since the last inspection in most areas.",
+    "",
+    "Managers oversee cases.",
+    "Care leavers are supported well by personal advisers who know them.",
+];
+
+/// [`BATCH_TEXTS`] embedded together (in the encoder's batches) and one at a time give the
+/// same vectors, in input order; `what` names the encoder in a failure.
+pub fn assert_batching_changes_nothing(encoder: &Encoder, what: &str) {
+    let together = encoder.embed(&BATCH_TEXTS).unwrap();
+    for (i, text) in BATCH_TEXTS.iter().enumerate() {
+        let alone = &encoder.embed(&[text]).unwrap()[0];
+        let diff = max_diff(&together[i], alone);
+        assert!(diff < 1e-5, "{what}: sentence {i} differs by {diff}");
+    }
+    assert!(max_diff(&together[0], &together[1]) > 0.01);
 }
