@@ -119,11 +119,47 @@ impl InputError {
         }
     }
 
+    /// Runs `work` on the file at `path`, a panic in it reported against that file
+    /// ([`InputProblem::Internal`]), so one bad input can never take a batch down with it.
+    pub fn guard<T>(
+        path: &Path,
+        work: impl FnOnce() -> Result<T, InputError>,
+    ) -> Result<T, InputError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unexpected panic".to_string());
+            Err(InputError::new(path, InputProblem::Internal(why)))
+        })
+    }
+
     /// Tells the user this input was skipped: one line on stderr, unless `quiet`. Every
     /// stage that skips an input says it this way.
     pub fn announce(&self, quiet: bool) {
         if !quiet {
             log::warn!("skipped {self}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_under_guard_is_an_error_against_the_file() {
+        let path = Path::new("reports/leeds.pdf");
+        let err = InputError::guard(path, || -> Result<(), InputError> { panic!("bad table") })
+            .unwrap_err();
+        assert_eq!(err.path, path);
+        assert_eq!(err.problem, InputProblem::Internal("bad table".into()));
+        assert_eq!(InputError::guard(path, || Ok(7)), Ok(7));
+        let skipped = InputError::new(path, InputProblem::NoSentences);
+        assert_eq!(
+            InputError::guard(path, || Err::<u8, _>(skipped.clone())),
+            Err(skipped)
+        );
     }
 }

@@ -355,18 +355,19 @@ pub fn mean_pool_normalised(hidden: &Tensor, mask: &Tensor) -> candle_core::Resu
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use candle_nn::VarMap;
 
-    /// A 2-layer BERT with random weights: small enough to build in a test.
-    pub(crate) fn tiny_encoder() -> Encoder {
-        let config = Config {
+    /// A 2-layer BERT of width `hidden_size` (2 heads, 50 tokens, GELU): small enough to
+    /// build in a test.
+    pub(crate) fn tiny_bert_config(hidden_size: usize, intermediate_size: usize) -> Config {
+        Config {
             vocab_size: 50,
-            hidden_size: 16,
+            hidden_size,
             num_hidden_layers: 2,
             num_attention_heads: 2,
-            intermediate_size: 32,
+            intermediate_size,
             hidden_act: candle_transformers::models::bert::HiddenAct::Gelu,
             hidden_dropout_prob: 0.0,
             max_position_embeddings: 64,
@@ -378,7 +379,12 @@ mod tests {
             use_cache: false,
             classifier_dropout: None,
             model_type: None,
-        };
+        }
+    }
+
+    /// A 2-layer BERT with random weights: small enough to build in a test.
+    pub(crate) fn tiny_encoder() -> Encoder {
+        let config = tiny_bert_config(16, 32);
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
         let model = BertModel::load(vb, &config).unwrap();

@@ -476,25 +476,8 @@ mod tests {
     #[test]
     fn close_to_candle_bert_on_a_tiny_random_model() {
         use candle_core::{DType, Device, Tensor};
-        use candle_transformers::models::bert::{BertModel, HiddenAct};
-        let config = Config {
-            vocab_size: 50,
-            hidden_size: 32,
-            num_hidden_layers: 2,
-            num_attention_heads: 2,
-            intermediate_size: 64,
-            hidden_act: HiddenAct::Gelu,
-            hidden_dropout_prob: 0.0,
-            max_position_embeddings: 64,
-            type_vocab_size: 2,
-            initializer_range: 0.02,
-            layer_norm_eps: 1e-12,
-            pad_token_id: 0,
-            position_embedding_type: Default::default(),
-            use_cache: false,
-            classifier_dropout: None,
-            model_type: None,
-        };
+        use candle_transformers::models::bert::BertModel;
+        let config = crate::classify::encoder::tests::tiny_bert_config(32, 64);
         let varmap = candle_nn::VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
         let reference = BertModel::load(vb.clone(), &config).unwrap();
@@ -528,18 +511,7 @@ mod tests {
     fn close_to_candle_mpnet_on_a_tiny_random_model() {
         use crate::classify::mpnet::MpnetModel;
         use candle_core::{DType, Device, Tensor};
-        let config = MpnetConfig {
-            vocab_size: 50,
-            hidden_size: 32,
-            num_hidden_layers: 2,
-            num_attention_heads: 2,
-            intermediate_size: 64,
-            max_position_embeddings: 64,
-            layer_norm_eps: 1e-5,
-            pad_token_id: 1,
-            relative_attention_num_buckets: 32,
-            model_type: "mpnet".into(),
-        };
+        let config = crate::classify::mpnet::tests::tiny_mpnet_config(32, 64);
         let varmap = candle_nn::VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
         MpnetModel::load(vb.clone(), &config).unwrap();

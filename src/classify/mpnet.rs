@@ -258,7 +258,7 @@ pub fn relative_position_bucket(relative: i64, num_buckets: usize) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use candle_nn::VarMap;
 
@@ -279,19 +279,25 @@ mod tests {
         assert_eq!(relative_position_bucket(500, 32), 31);
     }
 
-    fn tiny() -> MpnetModel {
-        let config = MpnetConfig {
-            vocab_size: 40,
-            hidden_size: 16,
+    /// A 2-layer MPNet of width `hidden_size` (2 heads, 50 tokens, 32 buckets): small
+    /// enough to build in a test.
+    pub(crate) fn tiny_mpnet_config(hidden_size: usize, intermediate_size: usize) -> MpnetConfig {
+        MpnetConfig {
+            vocab_size: 50,
+            hidden_size,
             num_hidden_layers: 2,
             num_attention_heads: 2,
-            intermediate_size: 32,
+            intermediate_size,
             max_position_embeddings: 64,
             layer_norm_eps: 1e-5,
             pad_token_id: 1,
             relative_attention_num_buckets: 32,
             model_type: "mpnet".into(),
-        };
+        }
+    }
+
+    fn tiny() -> MpnetModel {
+        let config = tiny_mpnet_config(16, 32);
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
         MpnetModel::load(vb, &config).unwrap()

@@ -10,7 +10,6 @@ pub use run::{run, RunOptions, RunOutcome};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::IsTerminal;
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -55,16 +54,7 @@ impl StageTimes {
 /// A panic in any stage is caught and reported against the file, so one bad input can never
 /// take the batch down with it.
 pub fn prepare(path: &Path, times: &StageTimes) -> Result<Report, InputError> {
-    panic::catch_unwind(AssertUnwindSafe(|| prepare_unguarded(path, times))).unwrap_or_else(
-        |panic| {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unexpected panic".to_string());
-            Err(InputError::new(path, InputProblem::Internal(why)))
-        },
-    )
+    InputError::guard(path, || prepare_unguarded(path, times))
 }
 
 fn prepare_unguarded(path: &Path, times: &StageTimes) -> Result<Report, InputError> {

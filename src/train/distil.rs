@@ -34,7 +34,7 @@ pub fn unlabelled_sentences(
     let (files, mut errors) = ingest::discover(&[dir.to_path_buf()]);
     let read: Vec<Result<Vec<LabelledSentence>, InputError>> = files
         .par_iter()
-        .map(|path| report_sentences(dir, path))
+        .map(|path| InputError::guard(path, || report_sentences(dir, path)))
         .collect();
     let mut seen: HashSet<String> = labelled.iter().map(|r| r.text.clone()).collect();
     let mut rows = Vec::new();
