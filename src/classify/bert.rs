@@ -79,25 +79,49 @@ impl Module for Linear {
 
 /// One transformer layer of BERT and MPNet (post-norm): fused query/key/value attention with
 /// an additive bias, then the feed-forward block. `L` is the linear layer (this module's,
-/// which may be quantised, or MPNet's).
-pub(crate) struct Layer<L> {
-    pub(crate) qkv: L,
-    pub(crate) attention_out: L,
-    pub(crate) attention_norm: LayerNorm,
-    pub(crate) intermediate: L,
-    pub(crate) output: L,
-    pub(crate) output_norm: LayerNorm,
+/// which may be quantised, MPNet's, or candle's trainable one).
+pub struct Layer<L> {
+    /// Query, key and value projections, their outputs concatenated in that order.
+    pub qkv: L,
+    pub attention_out: L,
+    pub attention_norm: LayerNorm,
+    pub intermediate: L,
+    pub output: L,
+    pub output_norm: LayerNorm,
 }
 
 impl<L: Module> Layer<L> {
     /// The layer on `x` (batch, tokens, hidden) with `bias` added to every head's attention
     /// scores (padding, and MPNet's relative positions).
-    pub(crate) fn forward(
+    pub fn forward(
         &self,
         x: &Tensor,
         bias: &Tensor,
         heads: usize,
         head_dim: usize,
+    ) -> Result<Tensor> {
+        self.forward_with(x, bias, heads, head_dim, Ops::Fast)
+    }
+
+    /// [`Layer::forward`] with every step differentiable, for training: candle's fused
+    /// softmax and layer norm record no gradient, so they are spelt out here.
+    pub fn forward_differentiable(
+        &self,
+        x: &Tensor,
+        bias: &Tensor,
+        heads: usize,
+        head_dim: usize,
+    ) -> Result<Tensor> {
+        self.forward_with(x, bias, heads, head_dim, Ops::Differentiable)
+    }
+
+    fn forward_with(
+        &self,
+        x: &Tensor,
+        bias: &Tensor,
+        heads: usize,
+        head_dim: usize,
+        ops: Ops,
     ) -> Result<Tensor> {
         let (b, s, _) = x.dims3()?;
         let scale = 1.0 / (head_dim as f64).sqrt();
@@ -110,18 +134,53 @@ impl<L: Module> Layer<L> {
         };
         let (q, k, v) = (split(0)?, split(1)?, split(2)?);
         let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(bias)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let probs = ops.softmax(&scores)?;
         let context = probs
             .matmul(&v)?
             .transpose(1, 2)?
             .contiguous()?
             .reshape((b, s, ()))?;
-        let attended = self
-            .attention_norm
-            .forward(&(self.attention_out.forward(&context)? + x)?)?;
+        let attended = ops.norm(
+            &self.attention_norm,
+            &(self.attention_out.forward(&context)? + x)?,
+        )?;
         let inner = self.intermediate.forward(&attended)?.gelu_erf()?;
-        self.output_norm
-            .forward(&(self.output.forward(&inner)? + attended)?)
+        ops.norm(
+            &self.output_norm,
+            &(self.output.forward(&inner)? + attended)?,
+        )
+    }
+}
+
+/// How [`Layer`] runs softmax and layer norm: candle's fused kernels, or ops that record
+/// gradients.
+#[derive(Clone, Copy)]
+enum Ops {
+    Fast,
+    Differentiable,
+}
+
+impl Ops {
+    fn softmax(self, scores: &Tensor) -> Result<Tensor> {
+        match self {
+            Ops::Fast => candle_nn::ops::softmax_last_dim(scores),
+            Ops::Differentiable => candle_nn::ops::softmax(scores, D::Minus1),
+        }
+    }
+
+    fn norm(self, norm: &LayerNorm, x: &Tensor) -> Result<Tensor> {
+        let Ops::Differentiable = self else {
+            return norm.forward(x);
+        };
+        let hidden = x.dim(D::Minus1)? as f64;
+        let centred = x.broadcast_sub(&(x.sum_keepdim(D::Minus1)? / hidden)?)?;
+        let variance = (centred.sqr()?.sum_keepdim(D::Minus1)? / hidden)?;
+        let normed = centred.broadcast_div(&(variance + norm.eps())?.sqrt()?)?;
+        let scaled = normed.broadcast_mul(norm.weight())?;
+        match norm.bias() {
+            Some(bias) => scaled.broadcast_add(bias),
+            None => Ok(scaled),
+        }
     }
 }
 
@@ -176,6 +235,11 @@ impl QuantisableBert {
 
     /// Hidden states (batch, tokens, hidden) of `input_ids` (batch, tokens) under `mask`.
     pub fn forward(&self, input_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        self.hidden_after(input_ids, mask, self.layers.len())
+    }
+
+    /// Hidden states after the first `layers` layers (all of them at most).
+    pub fn hidden_after(&self, input_ids: &Tensor, mask: &Tensor, layers: usize) -> Result<Tensor> {
         let (_, s) = input_ids.dims2()?;
         let positions = Tensor::arange(0u32, s as u32, input_ids.device())?;
         let token_types = input_ids.zeros_like()?;
@@ -185,19 +249,90 @@ impl QuantisableBert {
             .add(&self.token_type_embeddings.forward(&token_types)?)?
             .broadcast_add(&self.position_embeddings.forward(&positions)?)?;
         x = self.embedding_norm.forward(&x)?;
-        // 0 where attended, a large negative number on padding: (batch, 1, 1, tokens).
-        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
-        for layer in &self.layers {
+        let bias = padding_bias(mask)?;
+        for layer in self.layers.iter().take(layers) {
             x = layer.forward(&x, &bias, self.heads, self.head_dim)?;
         }
         Ok(x)
     }
 }
 
+/// The attention bias of a padding `mask` (batch, tokens): 0 where attended, a large
+/// negative number on padding, shaped (batch, 1, 1, tokens) to broadcast over heads and
+/// queries.
+pub fn padding_bias(mask: &Tensor) -> Result<Tensor> {
+    ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?
+        .unsqueeze(1)?
+        .unsqueeze(1)
+}
+
 /// Loads the model in `weights` with candle's f32 loader semantics.
 pub fn var_builder(weights: &std::path::Path, device: &Device) -> Result<VarBuilder<'static>> {
     // SAFETY: the file is memory-mapped read-only; candle copies the tensors out of it.
     unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, device) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Var;
+
+    /// A layer of width 8 (2 heads, inner width 16) with random weights held in `Var`s.
+    fn random_layer() -> Result<(Layer<candle_nn::Linear>, Vec<Var>)> {
+        let mut vars = Vec::new();
+        let mut var = |shape: (usize, usize)| -> Result<Tensor> {
+            let v = Var::randn(0f32, 0.3, shape, &Device::Cpu)?;
+            let t = v.as_tensor().clone();
+            vars.push(v);
+            Ok(t)
+        };
+        let mut linear = |n: usize, k: usize| -> Result<candle_nn::Linear> {
+            let weight = var((n, k))?;
+            let bias = var((1, n))?.squeeze(0)?;
+            Ok(candle_nn::Linear::new(weight, Some(bias)))
+        };
+        let layer = Layer {
+            qkv: linear(24, 8)?,
+            attention_out: linear(8, 8)?,
+            attention_norm: LayerNorm::new(
+                Tensor::ones(8, DType::F32, &Device::Cpu)?,
+                Tensor::zeros(8, DType::F32, &Device::Cpu)?,
+                1e-12,
+            ),
+            intermediate: linear(16, 8)?,
+            output: linear(8, 16)?,
+            output_norm: LayerNorm::new(
+                Tensor::ones(8, DType::F32, &Device::Cpu)?,
+                Tensor::zeros(8, DType::F32, &Device::Cpu)?,
+                1e-12,
+            ),
+        };
+        Ok((layer, vars))
+    }
+
+    #[test]
+    fn the_differentiable_layer_computes_the_same_and_has_gradients() -> Result<()> {
+        let (layer, vars) = random_layer()?;
+        let x = Tensor::randn(0f32, 1.0, (2, 5, 8), &Device::Cpu)?;
+        let mask = Tensor::new(&[[1u32, 1, 1, 1, 1], [1, 1, 1, 0, 0]], &Device::Cpu)?;
+        let bias = padding_bias(&mask)?;
+        let fast = layer.forward(&x, &bias, 2, 4)?;
+        let slow = layer.forward_differentiable(&x, &bias, 2, 4)?;
+        let diff = (fast - &slow)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        assert!(diff < 1e-5, "the two paths differ by {diff}");
+        // Every weight, the query/key/value ones included, gets a gradient.
+        let grads = slow.sqr()?.sum_all()?.backward()?;
+        for var in &vars {
+            let grad = grads.get(var).expect("a gradient for every weight");
+            assert!(grad.abs()?.sum_all()?.to_scalar::<f32>()? > 0.0);
+        }
+        // The fast path records none through its fused norm.
+        let grads = layer
+            .forward(&x, &bias, 2, 4)?
+            .sqr()?
+            .sum_all()?
+            .backward()?;
+        assert!(grads.get(&vars[0]).is_none());
+        Ok(())
+    }
 }
