@@ -24,9 +24,9 @@ use candle_core::{DType, Device, Module, Tensor, Var, D};
 use candle_nn::{AdamW, LayerNorm, Linear, Optimizer, ParamsAdamW, VarBuilder};
 use candle_transformers::models::bert::Config;
 use ofsted_themes::classify::bert::{
-    padding_bias, var_builder, Layer, LinearWeights, QuantisableBert,
+    fused_weights, padding_bias, var_builder, Layer, LinearWeights, QuantisableBert,
 };
-use ofsted_themes::classify::encoder::Encoder;
+use ofsted_themes::classify::encoder::{padded_batch, Encoder};
 use ofsted_themes::classify::heads::TrainSettings;
 use ofsted_themes::classify::RulesClassifier;
 use ofsted_themes::eval::{doc_kind, read_labelled, LabelledSentence, StanceMetrics};
@@ -85,16 +85,8 @@ fn trainable_layer(
         Ok(t)
     };
     let mut linear = |vb: &VarBuilder, names: &[&str]| -> Result<Linear> {
-        let mut w = Vec::new();
-        let mut b = Vec::new();
-        for n in names {
-            w.push(vb.pp(n).get_unchecked("weight")?);
-            b.push(vb.pp(n).get_unchecked("bias")?);
-        }
-        Ok(Linear::new(
-            var(Tensor::cat(&w, 0)?)?,
-            Some(var(Tensor::cat(&b, 0)?)?),
-        ))
+        let (weight, bias) = fused_weights(vb, names)?;
+        Ok(Linear::new(var(weight)?, Some(var(bias)?)))
     };
     let a = l.pp("attention");
     let qkv = linear(&a.pp("self"), &["query", "key", "value"])?;
@@ -263,17 +255,8 @@ fn main() -> Result<()> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| ids[i].len());
     for chunk in order.chunks(32) {
-        let width = chunk.iter().map(|&i| ids[i].len()).max().unwrap_or(1);
-        let mut id_data = Vec::new();
-        let mut mask = Vec::new();
-        for &i in chunk {
-            id_data.extend_from_slice(&ids[i]);
-            id_data.extend(std::iter::repeat_n(0u32, width - ids[i].len()));
-            mask.extend(std::iter::repeat_n(1u32, ids[i].len()));
-            mask.extend(std::iter::repeat_n(0u32, width - ids[i].len()));
-        }
-        let id_t = Tensor::from_vec(id_data, (chunk.len(), width), &Device::Cpu)?;
-        let mask_t = Tensor::from_vec(mask, (chunk.len(), width), &Device::Cpu)?;
+        let inputs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+        let (id_t, mask_t) = padded_batch(&inputs, &Device::Cpu)?;
         let hidden = bert.hidden_after(&id_t, &mask_t, bottom)?;
         for (j, &i) in chunk.iter().enumerate() {
             let tokens = ids[i].len();

@@ -21,6 +21,18 @@ pub enum LinearWeights {
     Int8,
 }
 
+/// The weights and biases of the linear layers `names` under `vb`, stacked in that order
+/// into one layer's (the query, key and value projections run as one product).
+pub fn fused_weights(vb: &VarBuilder, names: &[&str]) -> Result<(Tensor, Tensor)> {
+    let mut weights = Vec::new();
+    let mut biases = Vec::new();
+    for name in names {
+        weights.push(vb.pp(name).get_unchecked("weight")?);
+        biases.push(vb.pp(name).get_unchecked("bias")?);
+    }
+    Ok((Tensor::cat(&weights, 0)?, Tensor::cat(&biases, 0)?))
+}
+
 /// A linear layer, its weight as given (f32) or quantised.
 enum Linear {
     Candle { weight: QMatMul, bias: Tensor },
@@ -29,14 +41,7 @@ enum Linear {
 
 impl Linear {
     fn load(vb: &VarBuilder, names: &[&str], kind: LinearWeights) -> Result<Linear> {
-        let mut weights = Vec::new();
-        let mut biases = Vec::new();
-        for name in names {
-            weights.push(vb.pp(name).get_unchecked("weight")?);
-            biases.push(vb.pp(name).get_unchecked("bias")?);
-        }
-        let weight = Tensor::cat(&weights, 0)?;
-        let bias = Tensor::cat(&biases, 0)?;
+        let (weight, bias) = fused_weights(vb, names)?;
         let weight = match kind {
             LinearWeights::F32 => QMatMul::Tensor(weight),
             LinearWeights::Ggml(dtype) => {

@@ -317,18 +317,7 @@ impl Encoder {
         if let Network::Int8(model) = &self.model {
             return Ok(model.embed(inputs)?);
         }
-        let width = inputs.iter().map(|x| x.len()).max().unwrap_or(0).max(1);
-        let mut id_data = Vec::with_capacity(inputs.len() * width);
-        let mut mask_data = Vec::with_capacity(inputs.len() * width);
-        for input in inputs {
-            id_data.extend_from_slice(input);
-            id_data.extend(std::iter::repeat_n(0u32, width - input.len()));
-            mask_data.extend(std::iter::repeat_n(1u32, input.len()));
-            mask_data.extend(std::iter::repeat_n(0u32, width - input.len()));
-        }
-        let shape = (inputs.len(), width);
-        let input_ids = Tensor::from_vec(id_data, shape, &self.device)?;
-        let mask = Tensor::from_vec(mask_data, shape, &self.device)?;
+        let (input_ids, mask) = padded_batch(inputs, &self.device)?;
         let hidden = match &self.model {
             Network::Candle(model) => {
                 let token_type_ids = input_ids.zeros_like()?;
@@ -341,6 +330,25 @@ impl Encoder {
         let pooled = mean_pool_normalised(&hidden, &mask)?;
         Ok(pooled.to_vec2::<f32>()?)
     }
+}
+
+/// Token ids (batch, longest) padded with id 0 to the longest input, and the mask that is 1
+/// on each input's own tokens and 0 on the padding.
+pub fn padded_batch(inputs: &[&[u32]], device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
+    let width = inputs.iter().map(|x| x.len()).max().unwrap_or(0).max(1);
+    let mut id_data = Vec::with_capacity(inputs.len() * width);
+    let mut mask_data = Vec::with_capacity(inputs.len() * width);
+    for input in inputs {
+        id_data.extend_from_slice(input);
+        id_data.extend(std::iter::repeat_n(0u32, width - input.len()));
+        mask_data.extend(std::iter::repeat_n(1u32, input.len()));
+        mask_data.extend(std::iter::repeat_n(0u32, width - input.len()));
+    }
+    let shape = (inputs.len(), width);
+    Ok((
+        Tensor::from_vec(id_data, shape, device)?,
+        Tensor::from_vec(mask_data, shape, device)?,
+    ))
 }
 
 /// Mean of the token vectors where the mask is 1, then L2 normalisation (sentence-transformers'

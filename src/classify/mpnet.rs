@@ -19,7 +19,7 @@ use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
 use tokenizers::Tokenizer;
 
-use crate::classify::bert::Layer;
+use crate::classify::bert::{padding_bias, Layer};
 use crate::classify::encoder::load_tokenizer;
 use crate::mpnetfetch;
 
@@ -204,10 +204,7 @@ impl MpnetModel {
             .forward(input_ids)?
             .add(&self.position_embeddings.forward(&positions)?)?;
         x = self.embedding_norm.forward(&x)?;
-        // 0 where attended, a large negative number on padding: (batch, 1, 1, tokens).
-        let mask_bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
+        let mask_bias = padding_bias(mask)?;
         // (1, heads, tokens, tokens), shared by every layer.
         let position_bias = self.position_bias(s, device)?;
         let bias = position_bias.broadcast_add(&mask_bias)?;
