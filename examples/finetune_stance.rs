@@ -10,10 +10,13 @@
 //! Neither has the rules, neighbours or memory of the shipped heads: this compares encoders,
 //! as the side experiment did (frozen MiniLM 0.632, mpnet 0.731 on held-out text).
 //! Last, the shipped heads (labels only) on the same folds, alone and with their stance
-//! probabilities averaged with the fine-tuned classifier's. Figures: docs/accuracy.md.
+//! probabilities averaged with the fine-tuned classifier's. With `--unlabelled DIR`, the
+//! distilled heads too (the default's: an mpnet teacher per fold, as `train --teacher mpnet
+//! --unlabelled DIR` cross-validates them), alone and averaged. Figures: docs/accuracy.md.
 //!
 //! cargo run --release --example finetune_stance -- ../shared/training/labelled.jsonl \
-//!     [--layers 2] [--epochs 4] [--lr 1e-4]   (the measured settings are the defaults)
+//!     [--layers 2] [--epochs 4] [--lr 1e-4] [--unlabelled ../shared/corpus]
+//!     (the measured settings are the defaults)
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,10 +33,13 @@ use ofsted_themes::classify::encoder::{padded_batch, Encoder};
 use ofsted_themes::classify::heads::TrainSettings;
 use ofsted_themes::classify::RulesClassifier;
 use ofsted_themes::eval::{doc_kind, read_labelled, LabelledSentence, StanceMetrics};
-use ofsted_themes::modelfetch;
 use ofsted_themes::taxonomy::Taxonomy;
-use ofsted_themes::train::{grouped_folds, train_heads, GroupBy, TrainingSet};
+use ofsted_themes::train::{
+    grouped_folds, train_heads, unlabelled_sentences, Distillation, GroupBy, SetRecipe,
+    TrainingSet, DEFAULT_DISTIL_WEIGHT,
+};
 use ofsted_themes::types::Stance;
+use ofsted_themes::{modelfetch, mpnetfetch};
 
 const FOLDS: usize = 5;
 const BATCH: usize = 16;
@@ -44,6 +50,7 @@ struct Args {
     layers: usize,
     epochs: usize,
     lr: f64,
+    unlabelled: Option<String>,
 }
 
 fn args() -> Result<Args> {
@@ -52,6 +59,7 @@ fn args() -> Result<Args> {
         layers: 2,
         epochs: 4,
         lr: 1e-4,
+        unlabelled: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -60,6 +68,7 @@ fn args() -> Result<Args> {
             "--layers" => out.layers = value()?.parse()?,
             "--epochs" => out.epochs = value()?.parse()?,
             "--lr" => out.lr = value()?.parse()?,
+            "--unlabelled" => out.unlabelled = Some(value()?),
             _ => out.labels = a,
         }
     }
@@ -285,7 +294,18 @@ fn main() -> Result<()> {
     let mut tuned_pred: Vec<Vec<Option<usize>>> = vec![vec![None; rows.len()]; args.epochs];
     // The last epoch's probabilities, to blend with the shipped heads'.
     let mut tuned_probs: Vec<Option<Vec<f32>>> = vec![None; rows.len()];
-    let heads_probs = heads_out_of_fold(&rows, dir, &fold_of, &docs, &stance)?;
+    let heads_probs = heads_out_of_fold(&rows, dir, &fold_of, &docs, &stance, None)?;
+    let distilled_probs = match &args.unlabelled {
+        Some(unlabelled) => Some(heads_out_of_fold(
+            &rows,
+            dir,
+            &fold_of,
+            &docs,
+            &stance,
+            Some(Path::new(unlabelled)),
+        )?),
+        None => None,
+    };
 
     // The pretrained top's pooled vectors, for the frozen baseline.
     let base_layers: Vec<Layer<Linear>> = (bottom..config.num_hidden_layers)
@@ -419,29 +439,49 @@ fn main() -> Result<()> {
             pred,
         );
     }
-    let blend_pred: Vec<Option<usize>> = (0..rows.len())
-        .map(|i| {
-            let tuned = tuned_probs[i].as_ref()?;
-            let blend: Vec<f32> = heads_probs[i]
+    report(
+        "heads + tuned, half each",
+        &docs,
+        &stance,
+        &blended(&heads_probs, &tuned_probs),
+    );
+    if let Some(distilled) = &distilled_probs {
+        report(
+            "distilled + tuned, half each",
+            &docs,
+            &stance,
+            &blended(distilled, &tuned_probs),
+        );
+    }
+    Ok(())
+}
+
+/// Each row's class from `heads` and `tuned` stance probabilities averaged half each.
+fn blended(heads: &[Vec<f32>], tuned: &[Option<Vec<f32>>]) -> Vec<Option<usize>> {
+    heads
+        .iter()
+        .zip(tuned)
+        .map(|(h, t)| {
+            let blend: Vec<f32> = h
                 .iter()
-                .zip(tuned)
+                .zip(t.as_ref()?)
                 .map(|(a, b)| 0.5 * a + 0.5 * b)
                 .collect();
             Some(argmax(&blend))
         })
-        .collect();
-    report("heads + tuned, half each", &docs, &stance, &blend_pred);
-    Ok(())
+        .collect()
 }
 
-/// The shipped heads' stance probabilities (labels only, no teacher), each row scored by
-/// the heads of the fold that held it out, and the figures they give alone.
+/// The shipped heads' stance probabilities, each row scored by the heads of the fold that
+/// held it out, and the figures they give alone: labels only, or with `unlabelled`
+/// distilled from an mpnet teacher trained in the same fold (as `train` cross-validates).
 fn heads_out_of_fold(
     rows: &[LabelledSentence],
     dir: &Path,
     fold_of: &[usize],
     docs: &[String],
     stance: &[usize],
+    unlabelled: Option<&Path>,
 ) -> Result<Vec<Vec<f32>>> {
     let settings = TrainSettings::default();
     let encoder = Encoder::load(dir)?;
@@ -450,16 +490,56 @@ fn heads_out_of_fold(
     let set = TrainingSet::build(rows, &encoder, &rules, true, Some(cache))?
         .grouped_by(GroupBy::Authority)
         .with_next(&settings);
+    let distillation = match unlabelled {
+        Some(unlabelled) => {
+            let (sentences, errors) = unlabelled_sentences(unlabelled, rows);
+            anyhow::ensure!(errors.is_empty(), "unreadable: {errors:?}");
+            let teacher_dir = mpnetfetch::ensure(Path::new(mpnetfetch::DEFAULT_MODEL_DIR))?;
+            let teacher = Encoder::load_mpnet(&teacher_dir)?;
+            let recipe = SetRecipe {
+                rules: &rules,
+                use_prev: true,
+                cache: Some(cache),
+                group_by: GroupBy::Authority,
+                student_settings: &settings,
+            };
+            Some(Distillation::build(
+                rows,
+                &sentences,
+                &teacher,
+                &encoder,
+                &recipe,
+                TrainSettings::default(),
+                DEFAULT_DISTIL_WEIGHT,
+            )?)
+        }
+        None => None,
+    };
+    let groups = set.groups();
     let mut probs = vec![Vec::new(); rows.len()];
     for fold in 0..FOLDS {
         let train: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != fold).collect();
-        let heads = train_heads(&set, &train, &settings, None)?;
+        let taught = match &distillation {
+            Some(d) => {
+                let held_out = (0..rows.len())
+                    .filter(|&i| fold_of[i] == fold)
+                    .map(|i| groups[i].as_str())
+                    .collect();
+                Some(d.teach(&train, &held_out)?)
+            }
+            None => None,
+        };
+        let heads = train_heads(&set, &train, &settings, taught.as_ref())?;
         for i in (0..rows.len()).filter(|&i| fold_of[i] == fold) {
             probs[i] = heads.score(&set.features[i]).stance;
         }
     }
     let predicted: Vec<Option<usize>> = probs.iter().map(|p| Some(argmax(p))).collect();
-    report("shipped heads (no teacher)", docs, stance, &predicted);
+    let name = match distillation {
+        Some(_) => "distilled heads (mpnet teacher)",
+        None => "shipped heads (no teacher)",
+    };
+    report(name, docs, stance, &predicted);
     Ok(probs)
 }
 
