@@ -14,9 +14,12 @@
 //! distilled heads too (the default's: an mpnet teacher per fold, as `train --teacher mpnet
 //! --unlabelled DIR` cross-validates them), alone and averaged. Figures: docs/accuracy.md.
 //!
+//! `--encoder mpnet` does the same on all-mpnet-base-v2 (its heads, no distillation), and
+//! `--only-folds N` runs the first N folds only, every row reported from those folds.
+//!
 //! cargo run --release --example finetune_stance -- ../shared/training/labelled.jsonl \
 //!     [--layers 2] [--epochs 4] [--lr 1e-4] [--unlabelled ../shared/corpus]
-//!     (the measured settings are the defaults)
+//!     [--encoder minilm|mpnet] [--only-folds N]   (the measured settings are the defaults)
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,6 +34,7 @@ use ofsted_themes::classify::bert::{
 };
 use ofsted_themes::classify::encoder::{padded_batch, Encoder};
 use ofsted_themes::classify::heads::TrainSettings;
+use ofsted_themes::classify::mpnet::{open_dir, MpnetModel};
 use ofsted_themes::classify::RulesClassifier;
 use ofsted_themes::eval::{doc_kind, read_labelled, LabelledSentence, StanceMetrics};
 use ofsted_themes::taxonomy::Taxonomy;
@@ -51,6 +55,8 @@ struct Args {
     epochs: usize,
     lr: f64,
     unlabelled: Option<String>,
+    mpnet: bool,
+    only_folds: usize,
 }
 
 fn args() -> Result<Args> {
@@ -60,6 +66,8 @@ fn args() -> Result<Args> {
         epochs: 4,
         lr: 1e-4,
         unlabelled: None,
+        mpnet: false,
+        only_folds: FOLDS,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -69,6 +77,8 @@ fn args() -> Result<Args> {
             "--epochs" => out.epochs = value()?.parse()?,
             "--lr" => out.lr = value()?.parse()?,
             "--unlabelled" => out.unlabelled = Some(value()?),
+            "--encoder" => out.mpnet = value()? == "mpnet",
+            "--only-folds" => out.only_folds = value()?.parse()?,
             _ => out.labels = a,
         }
     }
@@ -76,16 +86,57 @@ fn args() -> Result<Args> {
         !out.labels.is_empty(),
         "usage: finetune_stance LABELS.jsonl"
     );
+    anyhow::ensure!(
+        !(out.mpnet && out.unlabelled.is_some()),
+        "--unlabelled distils mpnet into MiniLM; it has no meaning with --encoder mpnet"
+    );
     Ok(out)
+}
+
+/// The encoder being tuned: MiniLM (BERT) or all-mpnet-base-v2, and what differs between
+/// them for the top layers.
+enum Network {
+    Bert(QuantisableBert),
+    Mpnet(MpnetModel),
+}
+
+impl Network {
+    fn hidden_after(&self, ids: &Tensor, mask: &Tensor, layers: usize) -> Result<Tensor> {
+        Ok(match self {
+            Network::Bert(m) => m.hidden_after(ids, mask, layers)?,
+            Network::Mpnet(m) => m.hidden_after(ids, mask, layers)?,
+        })
+    }
+
+    /// The attention bias of the top layers: padding, and MPNet's relative positions.
+    fn bias(&self, mask: &Tensor) -> Result<Tensor> {
+        let padding = padding_bias(mask)?;
+        Ok(match self {
+            Network::Bert(_) => padding,
+            Network::Mpnet(m) => m
+                .position_bias(mask.dim(1)?, mask.device())?
+                .broadcast_add(&padding)?,
+        })
+    }
+}
+
+/// What the top layers need of the encoder's config.
+struct Shape {
+    hidden: usize,
+    heads: usize,
+    layers: usize,
+    eps: f64,
 }
 
 /// A trainable copy of pretrained layer `i`.
 fn trainable_layer(
     vb: &VarBuilder,
     i: usize,
-    eps: f64,
+    shape: &Shape,
+    mpnet: bool,
     vars: &mut Vec<Var>,
 ) -> Result<Layer<Linear>> {
+    let eps = shape.eps;
     let l = vb.pp(format!("encoder.layer.{i}"));
     let mut var = |t: Tensor| -> Result<Tensor> {
         let v = Var::from_tensor(&t)?;
@@ -98,8 +149,20 @@ fn trainable_layer(
         Ok(Linear::new(var(weight)?, Some(var(bias)?)))
     };
     let a = l.pp("attention");
-    let qkv = linear(&a.pp("self"), &["query", "key", "value"])?;
-    let attention_out = linear(&a.pp("output"), &["dense"])?;
+    // Hugging Face's names: BertLayer's, or MPNetLayer's.
+    let (qkv, attention_out, attention_norm) = if mpnet {
+        (
+            linear(&a.pp("attn"), &["q", "k", "v"])?,
+            linear(&a.pp("attn"), &["o"])?,
+            a.pp("LayerNorm"),
+        )
+    } else {
+        (
+            linear(&a.pp("self"), &["query", "key", "value"])?,
+            linear(&a.pp("output"), &["dense"])?,
+            a.pp("output").pp("LayerNorm"),
+        )
+    };
     let intermediate = linear(&l.pp("intermediate"), &["dense"])?;
     let output = linear(&l.pp("output"), &["dense"])?;
     let mut norm = |vb: VarBuilder| -> Result<LayerNorm> {
@@ -110,7 +173,7 @@ fn trainable_layer(
     Ok(Layer {
         qkv,
         attention_out,
-        attention_norm: norm(a.pp("output").pp("LayerNorm"))?,
+        attention_norm: norm(attention_norm)?,
         intermediate,
         output,
         output_norm: norm(l.pp("output").pp("LayerNorm"))?,
@@ -152,14 +215,14 @@ fn top_forward(
     layers: &[Layer<Linear>],
     x: &Tensor,
     mask: &Tensor,
-    config: &Config,
+    network: &Network,
+    shape: &Shape,
 ) -> Result<Tensor> {
-    let bias = padding_bias(mask)?;
-    let heads = config.num_attention_heads;
-    let head_dim = config.hidden_size / heads;
+    let bias = network.bias(mask)?;
+    let head_dim = shape.hidden / shape.heads;
     let mut x = x.clone();
     for layer in layers {
-        x = layer.forward_differentiable(&x, &bias, heads, head_dim)?;
+        x = layer.forward_differentiable(&x, &bias, shape.heads, head_dim)?;
     }
     mean_pool(&x, mask)
 }
@@ -249,13 +312,36 @@ fn report(name: &str, docs: &[String], truth: &[usize], predicted: &[Option<usiz
 fn main() -> Result<()> {
     let args = args()?;
     let rows = read_labelled(Path::new(&args.labels))?;
-    let dir = modelfetch::ensure(Path::new(modelfetch::DEFAULT_MODEL_DIR))?;
+    let dir = if args.mpnet {
+        mpnetfetch::ensure(Path::new(mpnetfetch::DEFAULT_MODEL_DIR))?
+    } else {
+        modelfetch::ensure(Path::new(modelfetch::DEFAULT_MODEL_DIR))?
+    };
     let dir = dir.as_path();
-    let config: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json"))?)?;
-    let encoder = Encoder::load(dir)?;
-    let vb = var_builder(&dir.join("model.safetensors"), &Device::Cpu)?;
-    let bert = QuantisableBert::load(vb.clone(), &config, LinearWeights::F32)?;
-    let bottom = config.num_hidden_layers - args.layers;
+    let (encoder, vb, network, shape) = if args.mpnet {
+        let (config, vb, _) = open_dir(dir)?;
+        let shape = Shape {
+            hidden: config.hidden_size,
+            heads: config.num_attention_heads,
+            layers: config.num_hidden_layers,
+            eps: config.layer_norm_eps,
+        };
+        let model = MpnetModel::load(vb.clone(), &config)?;
+        (Encoder::load_mpnet(dir)?, vb, Network::Mpnet(model), shape)
+    } else {
+        let config: Config =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json"))?)?;
+        let shape = Shape {
+            hidden: config.hidden_size,
+            heads: config.num_attention_heads,
+            layers: config.num_hidden_layers,
+            eps: config.layer_norm_eps,
+        };
+        let vb = var_builder(&dir.join("model.safetensors"), &Device::Cpu)?;
+        let model = QuantisableBert::load(vb.clone(), &config, LinearWeights::F32)?;
+        (Encoder::load(dir)?, vb, Network::Bert(model), shape)
+    };
+    let bottom = shape.layers - args.layers;
 
     let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
     let ids = encoder.tokenize(&texts)?;
@@ -266,7 +352,7 @@ fn main() -> Result<()> {
     for chunk in order.chunks(32) {
         let inputs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
         let (id_t, mask_t) = padded_batch(&inputs, &Device::Cpu)?;
-        let hidden = bert.hidden_after(&id_t, &mask_t, bottom)?;
+        let hidden = network.hidden_after(&id_t, &mask_t, bottom)?;
         for (j, &i) in chunk.iter().enumerate() {
             let tokens = ids[i].len();
             frozen[i] = Some(Frozen {
@@ -294,12 +380,14 @@ fn main() -> Result<()> {
     let mut tuned_pred: Vec<Vec<Option<usize>>> = vec![vec![None; rows.len()]; args.epochs];
     // The last epoch's probabilities, to blend with the shipped heads'.
     let mut tuned_probs: Vec<Option<Vec<f32>>> = vec![None; rows.len()];
-    let heads_probs = heads_out_of_fold(&rows, dir, &fold_of, &docs, &stance, None)?;
+    let folds = args.only_folds.min(FOLDS);
+    let heads_probs = heads_out_of_fold(&rows, &encoder, &fold_of, folds, &docs, &stance, None)?;
     let distilled_probs = match &args.unlabelled {
         Some(unlabelled) => Some(heads_out_of_fold(
             &rows,
-            dir,
+            &encoder,
             &fold_of,
+            folds,
             &docs,
             &stance,
             Some(Path::new(unlabelled)),
@@ -308,21 +396,21 @@ fn main() -> Result<()> {
     };
 
     // The pretrained top's pooled vectors, for the frozen baseline.
-    let base_layers: Vec<Layer<Linear>> = (bottom..config.num_hidden_layers)
-        .map(|i| trainable_layer(&vb, i, config.layer_norm_eps, &mut Vec::new()))
+    let base_layers: Vec<Layer<Linear>> = (bottom..shape.layers)
+        .map(|i| trainable_layer(&vb, i, &shape, args.mpnet, &mut Vec::new()))
         .collect::<Result<_>>()?;
     let mut pooled = vec![None; rows.len()];
     for chunk in order.chunks(64) {
         // Detached: the baseline's head must not backpropagate into these layers.
         let (x, m) = batch_of(&frozen, chunk)?;
-        let p = top_forward(&base_layers, &x, &m, &config)?;
+        let p = top_forward(&base_layers, &x, &m, &network, &shape)?;
         for (j, &i) in chunk.iter().enumerate() {
             pooled[i] = Some(p.get(j)?.detach());
         }
     }
     let pooled: Vec<Tensor> = pooled.into_iter().map(Option::unwrap).collect();
 
-    for fold in 0..FOLDS {
+    for fold in 0..folds {
         let train: Vec<usize> = all
             .iter()
             .copied()
@@ -346,7 +434,7 @@ fn main() -> Result<()> {
             0,
         )?;
         let mut hv = Vec::new();
-        let h = head(config.hidden_size, None, &mut hv)?;
+        let h = head(shape.hidden, None, &mut hv)?;
         let mut opt = AdamW::new(
             hv,
             ParamsAdamW {
@@ -364,14 +452,14 @@ fn main() -> Result<()> {
 
         // Fine-tuned: the top layers and a head, minibatches.
         let mut layer_vars = Vec::new();
-        let layers: Vec<Layer<Linear>> = (bottom..config.num_hidden_layers)
-            .map(|i| trainable_layer(&vb, i, config.layer_norm_eps, &mut layer_vars))
+        let layers: Vec<Layer<Linear>> = (bottom..shape.layers)
+            .map(|i| trainable_layer(&vb, i, &shape, args.mpnet, &mut layer_vars))
             .collect::<Result<_>>()?;
         // The head starts from the frozen one, so the layers' first steps are not spent
         // undoing a random head.
         let frozen_head = h;
         let mut head_vars = Vec::new();
-        let h = head(config.hidden_size, Some(&frozen_head), &mut head_vars)?;
+        let h = head(shape.hidden, Some(&frozen_head), &mut head_vars)?;
         let mut layer_opt = AdamW::new(
             layer_vars,
             ParamsAdamW {
@@ -398,7 +486,7 @@ fn main() -> Result<()> {
                 let (x, m) = batch_of(&frozen, batch)?;
                 let targets: Vec<usize> = batch.iter().map(|&i| stance[i]).collect();
                 let l = loss(
-                    &h.forward(&top_forward(&layers, &x, &m, &config)?)?,
+                    &h.forward(&top_forward(&layers, &x, &m, &network, &shape)?)?,
                     &targets,
                     &weights,
                 )?;
@@ -411,7 +499,7 @@ fn main() -> Result<()> {
             sorted_test.sort_by_key(|&i| frozen[i].tokens);
             for chunk in sorted_test.chunks(64) {
                 let (x, m) = batch_of(&frozen, chunk)?;
-                let logits = h.forward(&top_forward(&layers, &x, &m, &config)?)?;
+                let logits = h.forward(&top_forward(&layers, &x, &m, &network, &shape)?)?;
                 let probs = candle_nn::ops::softmax(&logits, D::Minus1)?.to_vec2::<f32>()?;
                 for ((&i, p), probs) in chunk.iter().zip(predict(&logits)?).zip(probs) {
                     epoch_pred[i] = Some(p);
@@ -427,10 +515,17 @@ fn main() -> Result<()> {
         }
     }
     println!(
-        "stance macro-F1, folds grouped by authority ({FOLDS}), {} sentences",
+        "stance macro-F1, {}, folds grouped by authority ({folds} of {FOLDS}), {} sentences",
+        encoder.version(),
         rows.len()
     );
-    report("frozen MiniLM + linear head", &docs, &stance, &frozen_pred);
+    let name = if args.mpnet { "mpnet" } else { "MiniLM" };
+    report(
+        &format!("frozen {name} + linear head"),
+        &docs,
+        &stance,
+        &frozen_pred,
+    );
     for (epoch, pred) in tuned_pred.iter().enumerate() {
         report(
             &format!("top {} layers tuned, epoch {}", args.layers, epoch + 1),
@@ -457,12 +552,13 @@ fn main() -> Result<()> {
 }
 
 /// Each row's class from `heads` and `tuned` stance probabilities averaged half each.
-fn blended(heads: &[Vec<f32>], tuned: &[Option<Vec<f32>>]) -> Vec<Option<usize>> {
+fn blended(heads: &[Option<Vec<f32>>], tuned: &[Option<Vec<f32>>]) -> Vec<Option<usize>> {
     heads
         .iter()
         .zip(tuned)
         .map(|(h, t)| {
             let blend: Vec<f32> = h
+                .as_ref()?
                 .iter()
                 .zip(t.as_ref()?)
                 .map(|(a, b)| 0.5 * a + 0.5 * b)
@@ -475,19 +571,20 @@ fn blended(heads: &[Vec<f32>], tuned: &[Option<Vec<f32>>]) -> Vec<Option<usize>>
 /// The shipped heads' stance probabilities, each row scored by the heads of the fold that
 /// held it out, and the figures they give alone: labels only, or with `unlabelled`
 /// distilled from an mpnet teacher trained in the same fold (as `train` cross-validates).
+#[allow(clippy::too_many_arguments)]
 fn heads_out_of_fold(
     rows: &[LabelledSentence],
-    dir: &Path,
+    encoder: &Encoder,
     fold_of: &[usize],
+    folds: usize,
     docs: &[String],
     stance: &[usize],
     unlabelled: Option<&Path>,
-) -> Result<Vec<Vec<f32>>> {
+) -> Result<Vec<Option<Vec<f32>>>> {
     let settings = TrainSettings::default();
-    let encoder = Encoder::load(dir)?;
     let rules = RulesClassifier::new(Taxonomy::bundled());
     let cache = Path::new("target/embcache");
-    let set = TrainingSet::build(rows, &encoder, &rules, true, Some(cache))?
+    let set = TrainingSet::build(rows, encoder, &rules, true, Some(cache))?
         .grouped_by(GroupBy::Authority)
         .with_next(&settings);
     let distillation = match unlabelled {
@@ -507,7 +604,7 @@ fn heads_out_of_fold(
                 rows,
                 &sentences,
                 &teacher,
-                &encoder,
+                encoder,
                 &recipe,
                 TrainSettings::default(),
                 DEFAULT_DISTIL_WEIGHT,
@@ -516,8 +613,8 @@ fn heads_out_of_fold(
         None => None,
     };
     let groups = set.groups();
-    let mut probs = vec![Vec::new(); rows.len()];
-    for fold in 0..FOLDS {
+    let mut probs = vec![None; rows.len()];
+    for fold in 0..folds {
         let train: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != fold).collect();
         let taught = match &distillation {
             Some(d) => {
@@ -531,13 +628,13 @@ fn heads_out_of_fold(
         };
         let heads = train_heads(&set, &train, &settings, taught.as_ref())?;
         for i in (0..rows.len()).filter(|&i| fold_of[i] == fold) {
-            probs[i] = heads.score(&set.features[i]).stance;
+            probs[i] = Some(heads.score(&set.features[i]).stance);
         }
     }
-    let predicted: Vec<Option<usize>> = probs.iter().map(|p| Some(argmax(p))).collect();
+    let predicted: Vec<Option<usize>> = probs.iter().map(|p| Some(argmax(p.as_ref()?))).collect();
     let name = match distillation {
         Some(_) => "distilled heads (mpnet teacher)",
-        None => "shipped heads (no teacher)",
+        None => "heads (no teacher)",
     };
     report(name, docs, stance, &predicted);
     Ok(probs)

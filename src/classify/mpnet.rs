@@ -181,6 +181,12 @@ impl MpnetModel {
     /// Hidden states (batch, tokens, hidden) of `input_ids` (batch, tokens) under `mask`
     /// (1 for a token, 0 for padding).
     pub fn forward(&self, input_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        self.hidden_after(input_ids, mask, self.layers.len())
+    }
+
+    /// [`MpnetModel::forward`] stopped after the first `layers` layers (to train the ones
+    /// above on what these give).
+    pub fn hidden_after(&self, input_ids: &Tensor, mask: &Tensor, layers: usize) -> Result<Tensor> {
         let (b, s) = input_ids.dims2()?;
         let device = input_ids.device();
         // RoBERTa-style positions: counted over real tokens from pad + 1; padding gets pad.
@@ -208,7 +214,7 @@ impl MpnetModel {
         // (1, heads, tokens, tokens), shared by every layer.
         let position_bias = self.position_bias(s, device)?;
         let bias = position_bias.broadcast_add(&mask_bias)?;
-        for layer in &self.layers {
+        for layer in self.layers.iter().take(layers) {
             x = layer.forward(&x, &bias, self.heads, self.head_dim)?;
         }
         Ok(x)
@@ -216,7 +222,7 @@ impl MpnetModel {
 
     /// Each head's bias for every (query, key) pair of a `tokens`-long input:
     /// (1, heads, tokens, tokens).
-    fn position_bias(&self, tokens: usize, device: &Device) -> Result<Tensor> {
+    pub fn position_bias(&self, tokens: usize, device: &Device) -> Result<Tensor> {
         let mut buckets = Vec::with_capacity(tokens * tokens);
         for query in 0..tokens as i64 {
             for key in 0..tokens as i64 {
@@ -318,6 +324,57 @@ pub(crate) mod tests {
             .to_scalar::<f32>()
             .unwrap();
         assert!(diff < 1e-5, "{diff}");
+    }
+
+    /// Runs the last layer by hand on what the layers below give, with the bias the model
+    /// would use: what training the top layers alone relies on. Random weights, so the
+    /// relative-position bias and the padding both matter.
+    #[test]
+    fn the_top_layer_on_hidden_after_gives_forward() {
+        let config = tiny_mpnet_config(16, 32);
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        MpnetModel::load(vb.clone(), &config).unwrap();
+        for var in varmap.all_vars() {
+            let random = Tensor::randn(0f32, 0.5, var.shape(), &Device::Cpu).unwrap();
+            var.set(&random).unwrap();
+        }
+        let model = MpnetModel::load(vb, &config).unwrap();
+        let ids = Tensor::new(&[[0u32, 5, 9, 2, 1]], &Device::Cpu).unwrap();
+        let mask = Tensor::new(&[[1u32, 1, 1, 1, 0]], &Device::Cpu).unwrap();
+        let below = model.hidden_after(&ids, &mask, 1).unwrap();
+        let bias = model
+            .position_bias(5, &Device::Cpu)
+            .unwrap()
+            .broadcast_add(&padding_bias(&mask).unwrap())
+            .unwrap();
+        let top = model.layers[1]
+            .forward(&below, &bias, model.heads, model.head_dim)
+            .unwrap();
+        let max_diff = |a: &Tensor, b: &Tensor| -> f32 {
+            (a - b)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+        };
+        let whole = model.forward(&ids, &mask).unwrap();
+        assert!(max_diff(&top, &whole) < 1e-5);
+        // The layer's output is not its input: stopping early really stopped.
+        assert!(max_diff(&below, &whole) > 1e-2);
+        // Without the position bias the top layer computes something else.
+        let without = model.layers[1]
+            .forward(
+                &below,
+                &padding_bias(&mask).unwrap(),
+                model.heads,
+                model.head_dim,
+            )
+            .unwrap();
+        assert!(max_diff(&without, &whole) > 1e-3);
     }
 
     #[test]
