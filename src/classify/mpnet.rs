@@ -299,11 +299,29 @@ pub(crate) mod tests {
         }
     }
 
+    /// The tiny MPNet with random weights (a fresh VarMap's linear layers are zeros, under
+    /// which attention and padding would change nothing).
     fn tiny() -> MpnetModel {
         let config = tiny_mpnet_config(16, 32);
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        MpnetModel::load(vb.clone(), &config).unwrap();
+        for var in varmap.all_vars() {
+            let random = Tensor::randn(0f32, 0.5, var.shape(), &Device::Cpu).unwrap();
+            var.set(&random).unwrap();
+        }
         MpnetModel::load(vb, &config).unwrap()
+    }
+
+    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
     }
 
     #[test]
@@ -315,31 +333,15 @@ pub(crate) mod tests {
         let ids = Tensor::new(&[[0u32, 5, 9, 2, 1, 1]], &Device::Cpu).unwrap();
         let mask = Tensor::new(&[[1u32, 1, 1, 1, 0, 0]], &Device::Cpu).unwrap();
         let padded = model.forward(&ids, &mask).unwrap().narrow(1, 0, 4).unwrap();
-        let diff = (alone - padded)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let diff = max_diff(&alone, &padded);
         assert!(diff < 1e-5, "{diff}");
     }
 
     /// Runs the last layer by hand on what the layers below give, with the bias the model
-    /// would use: what training the top layers alone relies on. Random weights, so the
-    /// relative-position bias and the padding both matter.
+    /// would use: what training the top layers alone relies on.
     #[test]
     fn the_top_layer_on_hidden_after_gives_forward() {
-        let config = tiny_mpnet_config(16, 32);
-        let varmap = VarMap::new();
-        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
-        MpnetModel::load(vb.clone(), &config).unwrap();
-        for var in varmap.all_vars() {
-            let random = Tensor::randn(0f32, 0.5, var.shape(), &Device::Cpu).unwrap();
-            var.set(&random).unwrap();
-        }
-        let model = MpnetModel::load(vb, &config).unwrap();
+        let model = tiny();
         let ids = Tensor::new(&[[0u32, 5, 9, 2, 1]], &Device::Cpu).unwrap();
         let mask = Tensor::new(&[[1u32, 1, 1, 1, 0]], &Device::Cpu).unwrap();
         let below = model.hidden_after(&ids, &mask, 1).unwrap();
@@ -351,16 +353,6 @@ pub(crate) mod tests {
         let top = model.layers[1]
             .forward(&below, &bias, model.heads, model.head_dim)
             .unwrap();
-        let max_diff = |a: &Tensor, b: &Tensor| -> f32 {
-            (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap()
-        };
         let whole = model.forward(&ids, &mask).unwrap();
         assert!(max_diff(&top, &whole) < 1e-5);
         // The layer's output is not its input: stopping early really stopped.
