@@ -15,11 +15,11 @@
 //! --unlabelled DIR` cross-validates them), alone and averaged. Figures: docs/accuracy.md.
 //!
 //! `--encoder mpnet` does the same on all-mpnet-base-v2 (its heads, no distillation), and
-//! `--only-folds N` runs the first N folds only, every row reported from those folds.
+//! `--folds 1,3` runs those of the five folds only (numbered from 1), every figure from their rows.
 //!
 //! cargo run --release --example finetune_stance -- ../shared/training/labelled.jsonl \
 //!     [--layers 2] [--epochs 4] [--lr 1e-4] [--unlabelled ../shared/corpus]
-//!     [--encoder minilm|mpnet] [--only-folds N]   (the measured settings are the defaults)
+//!     [--encoder minilm|mpnet] [--folds K,...]   (the measured settings are the defaults)
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -56,7 +56,8 @@ struct Args {
     lr: f64,
     unlabelled: Option<String>,
     mpnet: bool,
-    only_folds: usize,
+    /// The folds to run, from 0.
+    folds: Vec<usize>,
 }
 
 fn args() -> Result<Args> {
@@ -67,7 +68,7 @@ fn args() -> Result<Args> {
         lr: 1e-4,
         unlabelled: None,
         mpnet: false,
-        only_folds: FOLDS,
+        folds: (0..FOLDS).collect(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -78,7 +79,15 @@ fn args() -> Result<Args> {
             "--lr" => out.lr = value()?.parse()?,
             "--unlabelled" => out.unlabelled = Some(value()?),
             "--encoder" => out.mpnet = value()? == "mpnet",
-            "--only-folds" => out.only_folds = value()?.parse()?,
+            "--folds" => {
+                out.folds = value()?
+                    .split(',')
+                    .map(|k| match k.trim().parse::<usize>() {
+                        Ok(k) if (1..=FOLDS).contains(&k) => Ok(k - 1),
+                        _ => anyhow::bail!("--folds takes fold numbers 1 to {FOLDS}, not {k:?}"),
+                    })
+                    .collect::<Result<_>>()?
+            }
             _ => out.labels = a,
         }
     }
@@ -380,7 +389,7 @@ fn main() -> Result<()> {
     let mut tuned_pred: Vec<Vec<Option<usize>>> = vec![vec![None; rows.len()]; args.epochs];
     // The last epoch's probabilities, to blend with the shipped heads'.
     let mut tuned_probs: Vec<Option<Vec<f32>>> = vec![None; rows.len()];
-    let folds = args.only_folds.min(FOLDS);
+    let folds = &args.folds;
     let heads_probs = heads_out_of_fold(&rows, &encoder, &fold_of, folds, &docs, &stance, None)?;
     let distilled_probs = match &args.unlabelled {
         Some(unlabelled) => Some(heads_out_of_fold(
@@ -410,7 +419,7 @@ fn main() -> Result<()> {
     }
     let pooled: Vec<Tensor> = pooled.into_iter().map(Option::unwrap).collect();
 
-    for fold in 0..folds {
+    for &fold in folds {
         let train: Vec<usize> = all
             .iter()
             .copied()
@@ -515,8 +524,13 @@ fn main() -> Result<()> {
         }
     }
     println!(
-        "stance macro-F1, {}, folds grouped by authority ({folds} of {FOLDS}), {} sentences",
+        "stance macro-F1, {}, folds grouped by authority ({} of {FOLDS}), {} sentences",
         encoder.version(),
+        folds
+            .iter()
+            .map(|f| (f + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(","),
         rows.len()
     );
     let name = if args.mpnet { "mpnet" } else { "MiniLM" };
@@ -576,7 +590,7 @@ fn heads_out_of_fold(
     rows: &[LabelledSentence],
     encoder: &Encoder,
     fold_of: &[usize],
-    folds: usize,
+    folds: &[usize],
     docs: &[String],
     stance: &[usize],
     unlabelled: Option<&Path>,
@@ -614,7 +628,7 @@ fn heads_out_of_fold(
     };
     let groups = set.groups();
     let mut probs = vec![None; rows.len()];
-    for fold in 0..folds {
+    for &fold in folds {
         let train: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != fold).collect();
         let taught = match &distillation {
             Some(d) => {
