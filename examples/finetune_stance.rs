@@ -32,7 +32,7 @@ use candle_transformers::models::bert::Config;
 use ofsted_themes::classify::bert::{
     fused_weights, padding_bias, var_builder, Layer, LinearWeights, QuantisableBert,
 };
-use ofsted_themes::classify::encoder::{padded_batch, Encoder};
+use ofsted_themes::classify::encoder::{mean_pool, padded_batch, Encoder};
 use ofsted_themes::classify::heads::TrainSettings;
 use ofsted_themes::classify::mpnet::{open_dir, MpnetModel};
 use ofsted_themes::classify::RulesClassifier;
@@ -48,6 +48,8 @@ use ofsted_themes::{modelfetch, mpnetfetch};
 const FOLDS: usize = 5;
 const BATCH: usize = 16;
 const HEAD_LR: f64 = 1e-3;
+/// The embeddings cache `train --cache` uses, so the heads' figures match the cards'.
+const CACHE: &str = "target/embcache";
 
 struct Args {
     labels: String,
@@ -212,14 +214,6 @@ fn batch_of(frozen: &[Frozen], rows: &[usize]) -> Result<(Tensor, Tensor)> {
     ))
 }
 
-fn mean_pool(hidden: &Tensor, mask: &Tensor) -> Result<Tensor> {
-    let m = mask.unsqueeze(D::Minus1)?;
-    Ok(hidden
-        .broadcast_mul(&m)?
-        .sum(1)?
-        .broadcast_div(&m.sum(1)?)?)
-}
-
 fn top_forward(
     layers: &[Layer<Linear>],
     x: &Tensor,
@@ -233,7 +227,7 @@ fn top_forward(
     for layer in layers {
         x = layer.forward_differentiable(&x, &bias, shape.heads, head_dim)?;
     }
-    mean_pool(&x, mask)
+    Ok(mean_pool(&x, mask)?)
 }
 
 /// Class-weighted cross-entropy of `logits` (batch, 4) against `targets`.
@@ -390,17 +384,24 @@ fn main() -> Result<()> {
     // The last epoch's probabilities, to blend with the shipped heads'.
     let mut tuned_probs: Vec<Option<Vec<f32>>> = vec![None; rows.len()];
     let folds = &args.folds;
-    let heads_probs = heads_out_of_fold(&rows, &encoder, &fold_of, folds, &docs, &stance, None)?;
+    // The heads on the same folds, built once (their embeddings from the cache `train` uses).
+    let settings = TrainSettings::default();
+    let rules = RulesClassifier::new(Taxonomy::bundled());
+    let set = TrainingSet::build(&rows, &encoder, &rules, true, Some(Path::new(CACHE)))?
+        .grouped_by(GroupBy::Authority)
+        .with_next(&settings);
+    let heads_probs = heads_out_of_fold(&set, &settings, &fold_of, folds, None)?;
     let distilled_probs = match &args.unlabelled {
-        Some(unlabelled) => Some(heads_out_of_fold(
-            &rows,
-            &encoder,
-            &fold_of,
-            folds,
-            &docs,
-            &stance,
-            Some(Path::new(unlabelled)),
-        )?),
+        Some(dir) => {
+            let d = distillation(&rows, Path::new(dir), &encoder, &rules, &settings)?;
+            Some(heads_out_of_fold(
+                &set,
+                &settings,
+                &fold_of,
+                folds,
+                Some(&d),
+            )?)
+        }
         None => None,
     };
 
@@ -582,57 +583,54 @@ fn blended(heads: &[Option<Vec<f32>>], tuned: &[Option<Vec<f32>>]) -> Vec<Option
         .collect()
 }
 
-/// The shipped heads' stance probabilities, each row scored by the heads of the fold that
-/// held it out, and the figures they give alone: labels only, or with `unlabelled`
-/// distilled from an mpnet teacher trained in the same fold (as `train` cross-validates).
-#[allow(clippy::too_many_arguments)]
-fn heads_out_of_fold(
+/// The distillation `train --teacher mpnet --unlabelled DIR` cross-validates: the labelled
+/// rows and the sentences of the reports under `dir` on an mpnet teacher.
+fn distillation(
     rows: &[LabelledSentence],
-    encoder: &Encoder,
+    dir: &Path,
+    student: &Encoder,
+    rules: &RulesClassifier,
+    settings: &TrainSettings,
+) -> Result<Distillation> {
+    let (sentences, errors) = unlabelled_sentences(dir, rows);
+    anyhow::ensure!(errors.is_empty(), "unreadable: {errors:?}");
+    let teacher_dir = mpnetfetch::ensure(Path::new(mpnetfetch::DEFAULT_MODEL_DIR))?;
+    let teacher = Encoder::load_mpnet(&teacher_dir)?;
+    let recipe = SetRecipe {
+        rules,
+        use_prev: true,
+        cache: Some(Path::new(CACHE)),
+        group_by: GroupBy::Authority,
+        student_settings: settings,
+    };
+    Distillation::build(
+        rows,
+        &sentences,
+        &teacher,
+        student,
+        &recipe,
+        TrainSettings::default(),
+        DEFAULT_DISTIL_WEIGHT,
+    )
+}
+
+/// The heads' stance probabilities, each row of `folds` scored by the heads of the fold that
+/// held it out, and the figures they give alone: labels only, or distilled as `train`
+/// cross-validates them (a teacher trained in each fold).
+fn heads_out_of_fold(
+    set: &TrainingSet,
+    settings: &TrainSettings,
     fold_of: &[usize],
     folds: &[usize],
-    docs: &[String],
-    stance: &[usize],
-    unlabelled: Option<&Path>,
+    distillation: Option<&Distillation>,
 ) -> Result<Vec<Option<Vec<f32>>>> {
-    let settings = TrainSettings::default();
-    let rules = RulesClassifier::new(Taxonomy::bundled());
-    let cache = Path::new("target/embcache");
-    let set = TrainingSet::build(rows, encoder, &rules, true, Some(cache))?
-        .grouped_by(GroupBy::Authority)
-        .with_next(&settings);
-    let distillation = match unlabelled {
-        Some(unlabelled) => {
-            let (sentences, errors) = unlabelled_sentences(unlabelled, rows);
-            anyhow::ensure!(errors.is_empty(), "unreadable: {errors:?}");
-            let teacher_dir = mpnetfetch::ensure(Path::new(mpnetfetch::DEFAULT_MODEL_DIR))?;
-            let teacher = Encoder::load_mpnet(&teacher_dir)?;
-            let recipe = SetRecipe {
-                rules: &rules,
-                use_prev: true,
-                cache: Some(cache),
-                group_by: GroupBy::Authority,
-                student_settings: &settings,
-            };
-            Some(Distillation::build(
-                rows,
-                &sentences,
-                &teacher,
-                encoder,
-                &recipe,
-                TrainSettings::default(),
-                DEFAULT_DISTIL_WEIGHT,
-            )?)
-        }
-        None => None,
-    };
     let groups = set.groups();
-    let mut probs = vec![None; rows.len()];
+    let mut probs = vec![None; set.len()];
     for &fold in folds {
-        let train: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] != fold).collect();
-        let taught = match &distillation {
+        let train: Vec<usize> = (0..set.len()).filter(|&i| fold_of[i] != fold).collect();
+        let taught = match distillation {
             Some(d) => {
-                let held_out = (0..rows.len())
+                let held_out = (0..set.len())
                     .filter(|&i| fold_of[i] == fold)
                     .map(|i| groups[i].as_str())
                     .collect();
@@ -640,8 +638,8 @@ fn heads_out_of_fold(
             }
             None => None,
         };
-        let heads = train_heads(&set, &train, &settings, taught.as_ref())?;
-        for i in (0..rows.len()).filter(|&i| fold_of[i] == fold) {
+        let heads = train_heads(set, &train, settings, taught.as_ref())?;
+        for i in (0..set.len()).filter(|&i| fold_of[i] == fold) {
             probs[i] = Some(heads.score(&set.features[i]).stance);
         }
     }
@@ -650,7 +648,7 @@ fn heads_out_of_fold(
         Some(_) => "distilled heads (mpnet teacher)",
         None => "heads (no teacher)",
     };
-    report(name, docs, stance, &predicted);
+    report(name, &set.docs, &set.stance, &predicted);
     Ok(probs)
 }
 

@@ -351,13 +351,18 @@ pub fn padded_batch(inputs: &[&[u32]], device: &Device) -> candle_core::Result<(
     ))
 }
 
-/// Mean of the token vectors where the mask is 1, then L2 normalisation (sentence-transformers'
-/// `Pooling(mean)` + `Normalize`). `hidden`: (batch, tokens, dim); `mask`: (batch, tokens).
-pub fn mean_pool_normalised(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+/// Mean of the token vectors where the mask is 1: (batch, dim), not normalised.
+pub fn mean_pool(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
     let mask = mask.to_dtype(hidden.dtype())?.unsqueeze(D::Minus1)?;
     let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
     let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-    let mean = summed.broadcast_div(&counts)?;
+    summed.broadcast_div(&counts)
+}
+
+/// Mean of the token vectors where the mask is 1, then L2 normalisation (sentence-transformers'
+/// `Pooling(mean)` + `Normalize`). `hidden`: (batch, tokens, dim); `mask`: (batch, tokens).
+pub fn mean_pool_normalised(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    let mean = mean_pool(hidden, mask)?;
     let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
     mean.broadcast_div(&norms)
 }
