@@ -1,4 +1,4 @@
-//! Hostile inputs and stale stores (issue 13): each numbered case of the issue is a test
+//! Hostile inputs and stale stores (issues 13 and 27): each numbered case of issue 13 is a test
 //! here, run through the release binary where the case is about a run, plus a seeded fuzz
 //! run and the guard that keeps the stage revisions honest.
 
@@ -20,6 +20,11 @@ use ofsted_themes::types::{Label, SentenceInput, Stance};
 // ---- helpers ----
 
 use crate::util::{csv_rows, root, XorShift, BIN};
+
+// Issue 27's cases, one file for each class.
+mod contained;
+mod readers;
+mod runs;
 
 /// What a run of the binary did.
 struct Ran {
