@@ -398,9 +398,12 @@ fn rules_stay_above(path: &Path, min_rows: usize, stance_macro_f1: f64, theme_mi
     );
 }
 
-/// On the shared labelled file (4,652 sentences) the rules score stance macro-F1 0.742 and
-/// theme micro-F1 0.702 (`ofsted-themes eval --labels ../shared/training/labelled.jsonl`).
-const SHARED_STANCE_FLOOR: f64 = 0.73;
+/// On the shared labelled file (6,858 sentences, 1,518 of them hard cases chosen where the
+/// classifiers disagreed, and 1,203 of news) the rules score stance macro-F1 0.634 and theme
+/// micro-F1 0.699 (`ofsted-themes eval --labels ../shared/training/labelled.jsonl
+/// --rules-only`; 0.707 and 0.702 without the hard cases). The file of 4,652 sentences
+/// before them gave 0.742 and 0.702.
+const SHARED_STANCE_FLOOR: f64 = 0.62;
 const SHARED_THEME_FLOOR: f64 = 0.69;
 
 /// On the fixtures' 36 labelled sentences the rules score stance macro-F1 0.821 and theme
@@ -411,7 +414,7 @@ const FIXTURE_THEME_FLOOR: f64 = 0.82;
 #[test]
 fn eval_over_the_labelled_sentences_stays_above_the_floor() {
     let path = shared_or_skip!("training/labelled.jsonl");
-    rules_stay_above(&path, 4000, SHARED_STANCE_FLOOR, SHARED_THEME_FLOOR);
+    rules_stay_above(&path, 6000, SHARED_STANCE_FLOOR, SHARED_THEME_FLOOR);
 }
 
 /// The fixtures' own labelled sentences (tests/fixtures/labelled.jsonl, labelled for these
