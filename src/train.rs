@@ -19,7 +19,7 @@ use crate::classify::heads::{
 use crate::classify::memory::{blend, ThemeMemory};
 use crate::classify::model::{
     assemble_features, combine, label_from_scores, neighbour_or_self, CrossValidation,
-    DistillationCard, Figures, HeadsCard, KindFigures,
+    DistillationCard, Figures, HeadsCard, HeldOutFigures, KindFigures,
 };
 use crate::classify::RulesClassifier;
 use crate::eval::{LabelledSentence, StanceMetrics, ThemeMetrics};
@@ -51,6 +51,8 @@ pub struct TrainingSet {
     pub rules_themes: Vec<Vec<bool>>,
     /// The report each row is from.
     pub docs: Vec<String>,
+    /// Whether each row is a hard case ([`crate::eval::is_hard_case`]).
+    pub hard_cases: Vec<bool>,
     /// Each row's sentence (the combined classifier reads it).
     pub texts: Vec<String>,
     /// What the folds group rows by (see [`TrainingSet::grouped_by`]).
@@ -129,6 +131,10 @@ impl TrainingSet {
             rules_labels,
             rules_themes,
             docs: rows.iter().map(|r| r.doc.clone()).collect(),
+            hard_cases: rows
+                .iter()
+                .map(|r| crate::eval::is_hard_case(&r.id))
+                .collect(),
             texts: rows.iter().map(|r| r.text.clone()).collect(),
             group_by: GroupBy::Report,
             inputs_in_improvement_list: inputs.iter().map(|i| i.in_improvement_list).collect(),
@@ -172,6 +178,7 @@ impl TrainingSet {
             rules_labels: self.rules_labels.clone(),
             rules_themes: self.rules_themes.clone(),
             docs: self.docs.clone(),
+            hard_cases: self.hard_cases.clone(),
             texts: self.texts.clone(),
             group_by: self.group_by,
             inputs_in_improvement_list: self.inputs_in_improvement_list.clone(),
@@ -509,24 +516,40 @@ pub fn cross_validate_thinned(
             rows.iter().map(pick).collect();
         metrics::figures(&labels, &stance, &themes, theme_ids)
     };
-    let all: Vec<usize> = (0..set.len()).collect();
-    let by_kind = crate::eval::rows_by_kind(set.docs.iter().map(String::as_str))
-        .into_iter()
-        .map(|(kind, rows)| KindFigures {
-            kind: kind.to_string(),
+    // Every figure over `rows` of the held-out labels, then over each kind of document.
+    let held_out = |rows: &[usize]| {
+        let by_kind = crate::eval::rows_by_kind(rows.iter().map(|&i| set.docs[i].as_str()))
+            .into_iter()
+            .map(|(kind, of_rows)| {
+                let kind_rows: Vec<usize> = of_rows.iter().map(|&k| rows[k]).collect();
+                KindFigures {
+                    kind: kind.to_string(),
+                    sentences: kind_rows.len(),
+                    rules: figures(&set.rules_labels, &kind_rows),
+                    model: figures(&model_labels, &kind_rows),
+                    combined: figures(&combined_labels, &kind_rows),
+                }
+            })
+            .collect();
+        HeldOutFigures {
             sentences: rows.len(),
-            rules: figures(&set.rules_labels, &rows),
-            model: figures(&model_labels, &rows),
-            combined: figures(&combined_labels, &rows),
-        })
-        .collect();
+            rules: figures(&set.rules_labels, rows),
+            model: figures(&model_labels, rows),
+            combined: figures(&combined_labels, rows),
+            by_kind,
+        }
+    };
+    let all = held_out(&(0..set.len()).collect::<Vec<_>>());
+    let sampled: Vec<usize> = (0..set.len()).filter(|&i| !set.hard_cases[i]).collect();
+    let without_hard_cases = (sampled.len() < set.len()).then(|| held_out(&sampled));
     let cv = CrossValidation {
         folds,
         grouped_by: set.group_by.as_str().to_string(),
-        rules: figures(&set.rules_labels, &all),
-        model: figures(&model_labels, &all),
-        combined: figures(&combined_labels, &all),
-        by_kind,
+        rules: all.rules,
+        model: all.model,
+        combined: all.combined,
+        by_kind: all.by_kind,
+        without_hard_cases,
     };
     Ok((cv, trained_on as f64 / folds as f64))
 }
@@ -781,7 +804,7 @@ fn distillation_card(
 /// all held-out sentences, then those of each kind of document.
 pub fn figures_table(cv: &CrossValidation) -> String {
     let mut out = format!(
-        "grouped {}-fold cross-validation (by {})\n{}",
+        "grouped {}-fold cross-validation (by {}), all held-out rows\n{}",
         cv.folds,
         cv.grouped_by,
         figures_rows(&[
@@ -790,7 +813,25 @@ pub fn figures_table(cv: &CrossValidation) -> String {
             ("combined", &cv.combined)
         ])
     );
-    for k in &cv.by_kind {
+    out += &kinds_table(&cv.by_kind);
+    if let Some(sampled) = &cv.without_hard_cases {
+        out += &format!(
+            "the same heads scored on the {} held-out rows that are not hard cases (comparable with cards before them)\n{}",
+            sampled.sentences,
+            figures_rows(&[
+                ("rules", &sampled.rules),
+                ("model", &sampled.model),
+                ("combined", &sampled.combined)
+            ])
+        );
+        out += &kinds_table(&sampled.by_kind);
+    }
+    out
+}
+
+fn kinds_table(by_kind: &[KindFigures]) -> String {
+    let mut out = String::new();
+    for k in by_kind {
         out += &format!(
             "{}: {} sentences\n{}",
             k.kind,
@@ -1078,6 +1119,7 @@ mod tests {
             ],
             rules_themes: vec![vec![false, false]; n],
             docs: (0..n).map(|i| format!("report-{}", i % 16)).collect(),
+            hard_cases: (0..n).map(|i| i % 10 == 3).collect(),
             texts: vec![String::new(); n],
             group_by: GroupBy::Report,
             inputs_in_improvement_list: vec![false; n],
@@ -1103,6 +1145,17 @@ mod tests {
         // The held-out folds stay whole: the rules' figures, over every row, are the same.
         assert_eq!(half.rules, plain.rules);
         assert!(plain.model.theme_micro_f1 > 0.5, "{:?}", plain.model);
+        // The hard cases (one row in ten) are scored apart as well: the rest, then by kind.
+        let sampled = plain
+            .without_hard_cases
+            .as_ref()
+            .expect("the set has hard cases");
+        assert_eq!(sampled.sentences, 72);
+        assert_eq!(
+            sampled.by_kind.iter().map(|k| k.sentences).sum::<usize>(),
+            72
+        );
+        assert_ne!(sampled.combined, plain.combined);
         // Too few reports left to choose thresholds on: said, not a panic or a bad figure.
         let err = cross_validate_thinned(&set, &ids, 4, &settings, 0.2, None).unwrap_err();
         assert!(err.to_string().contains("to train on"), "{err}");

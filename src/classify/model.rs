@@ -86,6 +86,22 @@ pub struct CrossValidation {
     /// were recorded.
     #[serde(default)]
     pub by_kind: Vec<KindFigures>,
+    /// The same heads' figures on the held-out rows that are not hard cases
+    /// ([`crate::eval::is_hard_case`]): harder than a random sample, they lower the figures
+    /// above, so these are the ones to compare with cards from before them. `None` when the
+    /// file has no hard cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_hard_cases: Option<HeldOutFigures>,
+}
+
+/// Cross-validated figures on a subset of the held-out rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HeldOutFigures {
+    pub sentences: usize,
+    pub rules: Figures,
+    pub model: Figures,
+    pub combined: Figures,
+    pub by_kind: Vec<KindFigures>,
 }
 
 /// Cross-validated figures on the rows of one kind of document.
