@@ -61,6 +61,17 @@ impl LabelledSentence {
     }
 }
 
+/// Ids of the labelled file's hard cases start with this: sentences picked from the corpus
+/// where two classifiers disagreed on stance or the default was unsure, so harder than a
+/// random sample of sentences (`../shared/LABELLING.md`).
+pub const HARD_CASE_ID_PREFIX: &str = "v";
+
+/// Whether a labelled row is one of the hard cases (its id starts with
+/// [`HARD_CASE_ID_PREFIX`]); cross-validated figures are given with and without them.
+pub fn is_hard_case(id: &str) -> bool {
+    id.starts_with(HARD_CASE_ID_PREFIX)
+}
+
 /// The kind of document a labelled row comes from, for figures split by kind: reports
 /// hold different sentences from letters and news write-ups, and a classifier can do well on
 /// one and badly on another. Read from the row's `doc`: `ilacs/…` or `…_ilacs.pdf` is a
@@ -306,7 +317,7 @@ pub struct EvalReport {
     pub by_kind: Vec<KindScores>,
 }
 
-/// Headline figures on the rows of one kind of document.
+/// Headline figures on the rows of one kind of document, with what the stance errors are.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindScores {
     pub kind: String,
@@ -314,6 +325,76 @@ pub struct KindScores {
     pub stance_accuracy: f64,
     pub stance_macro_f1: f64,
     pub theme_micro_f1: f64,
+    /// Rows = truth, columns = predicted, both in [`Stance::ALL`] order.
+    pub confusion: [[usize; 4]; 4],
+    /// The most frequent stance errors, most first (at most [`SHOWN_CONFUSIONS`]).
+    pub top_confusions: Vec<Confusion>,
+}
+
+/// How many of a kind's stance errors `eval` shows, and how many sentences of each: enough
+/// to see what the figures hide without drowning the table.
+pub const SHOWN_CONFUSIONS: usize = 4;
+pub const EXAMPLES_PER_CONFUSION: usize = 3;
+
+/// One kind of stance error: sentences labelled `truth` that the classifier called
+/// `predicted`, with the ones it was surest of as examples.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Confusion {
+    pub truth: Stance,
+    pub predicted: Stance,
+    pub count: usize,
+    /// (row id, the classifier's stance score, text), surest first.
+    pub examples: Vec<(String, f32, String)>,
+}
+
+/// The stance errors among `rows` (indices into `labelled` and `labels`), most frequent
+/// first (ties in [`Stance::ALL`] order), each with its surest examples.
+fn top_confusions(
+    labelled: &[LabelledSentence],
+    labels: &[Label],
+    rows: &[usize],
+) -> Vec<Confusion> {
+    let mut errors: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for &i in rows {
+        let (truth, predicted) = (labelled[i].stance, labels[i].stance);
+        if truth != predicted {
+            errors
+                .entry((truth.index(), predicted.index()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut confusions: Vec<Confusion> = errors
+        .into_iter()
+        .map(|((truth, predicted), mut of)| {
+            // Surest first; the file's order breaks ties, so the choice is deterministic.
+            of.sort_by(|&a, &b| {
+                labels[b]
+                    .stance_score
+                    .total_cmp(&labels[a].stance_score)
+                    .then(a.cmp(&b))
+            });
+            Confusion {
+                truth: Stance::ALL[truth],
+                predicted: Stance::ALL[predicted],
+                count: of.len(),
+                examples: of
+                    .iter()
+                    .take(EXAMPLES_PER_CONFUSION)
+                    .map(|&i| {
+                        (
+                            labelled[i].id.clone(),
+                            labels[i].stance_score,
+                            labelled[i].text.clone(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    confusions.sort_by_key(|c| std::cmp::Reverse(c.count));
+    confusions.truncate(SHOWN_CONFUSIONS);
+    confusions
 }
 
 /// Labels every row with `classifier` and scores the labels against the rows' own.
@@ -352,6 +433,8 @@ pub fn score(classifier: &str, rows: &[LabelledSentence], labels: &[Label]) -> E
                 stance_accuracy: stance.accuracy,
                 stance_macro_f1: stance.macro_f1,
                 theme_micro_f1: themes.micro.f1,
+                confusion: stance.confusion,
+                top_confusions: top_confusions(rows, labels, &of_kind),
             }
         })
         .collect();
@@ -396,18 +479,7 @@ impl fmt::Display for EvalReport {
         writeln!(f, "macro-F1 {:.3}   accuracy {:.3}", s.macro_f1, s.accuracy)?;
         writeln!(f)?;
         writeln!(f, "confusion (rows = truth, columns = predicted)")?;
-        write!(f, "{:<16}", "")?;
-        for stance in Stance::ALL {
-            write!(f, "{:>16}", stance.as_str())?;
-        }
-        writeln!(f)?;
-        for truth in Stance::ALL {
-            write!(f, "{:<16}", truth.as_str())?;
-            for predicted in Stance::ALL {
-                write!(f, "{:>16}", s.confusion[truth.index()][predicted.index()])?;
-            }
-            writeln!(f)?;
-        }
+        write_confusion(f, &s.confusion)?;
         writeln!(f)?;
         let t = &self.themes;
         writeln!(f, "THEMES")?;
@@ -442,13 +514,153 @@ impl fmt::Display for EvalReport {
                 k.kind, k.sentences, k.stance_accuracy, k.stance_macro_f1, k.theme_micro_f1
             )?;
         }
+        for k in &self.by_kind {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "{}: stance confusion (rows = truth, columns = predicted)",
+                k.kind
+            )?;
+            write_confusion(f, &k.confusion)?;
+            if k.top_confusions.is_empty() {
+                continue;
+            }
+            writeln!(
+                f,
+                "{}: most frequent stance errors, with the sentences the classifier was surest of",
+                k.kind
+            )?;
+            for c in &k.top_confusions {
+                writeln!(
+                    f,
+                    "  {} called {}: {} sentences",
+                    c.truth.as_str(),
+                    c.predicted.as_str(),
+                    c.count
+                )?;
+                for (id, score, text) in &c.examples {
+                    writeln!(f, "    {id} ({score:.2}) {}", crate::text::head(text, 140))?;
+                }
+            }
+        }
         Ok(())
     }
+}
+
+/// A stance confusion matrix as aligned rows, truth down and predictions across.
+fn write_confusion(f: &mut fmt::Formatter<'_>, confusion: &[[usize; 4]; 4]) -> fmt::Result {
+    write!(f, "{:<16}", "")?;
+    for stance in Stance::ALL {
+        write!(f, "{:>16}", stance.as_str())?;
+    }
+    writeln!(f)?;
+    for truth in Stance::ALL {
+        write!(f, "{:<16}", truth.as_str())?;
+        for predicted in Stance::ALL {
+            write!(f, "{:>16}", confusion[truth.index()][predicted.index()])?;
+        }
+        writeln!(f)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(id: &str, doc: &str, text: &str, stance: Stance) -> LabelledSentence {
+        LabelledSentence {
+            id: id.into(),
+            doc: doc.into(),
+            text: text.into(),
+            prev: String::new(),
+            next: String::new(),
+            stance,
+            themes: vec![],
+            not_a_sentence: false,
+        }
+    }
+
+    fn label(stance: Stance, stance_score: f32) -> Label {
+        Label {
+            stance,
+            stance_score,
+            themes: vec![],
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn each_kind_has_its_confusion_matrix_and_its_commonest_errors_with_examples() {
+        use Stance::*;
+        let rows = [
+            row(
+                "n1",
+                "news_train/A_2020_x",
+                "Inspectors said it was good.",
+                Strength,
+            ),
+            row(
+                "n2",
+                "news_train/A_2020_x",
+                "The report says it improved.",
+                Strength,
+            ),
+            row(
+                "n3",
+                "news_train/B_2021_y",
+                "Ofsted told the trust it was better.",
+                Strength,
+            ),
+            row(
+                "n4",
+                "news_train/B_2021_y",
+                "It was rated inadequate in 2017.",
+                Context,
+            ),
+            row(
+                "r1",
+                "ilacs/c_2019-01-01_ilacs.pdf",
+                "Plans are weak.",
+                Weakness,
+            ),
+        ];
+        let labels = [
+            label(Context, 0.6),
+            label(Context, 0.9),
+            label(Context, 0.7),
+            label(Weakness, 0.8),
+            label(Weakness, 0.9),
+        ];
+        let report = score("test", &rows, &labels);
+        let news = report.by_kind.iter().find(|k| k.kind == "news").unwrap();
+        assert_eq!(news.confusion[Strength.index()][Context.index()], 3);
+        assert_eq!(news.confusion[Context.index()][Weakness.index()], 1);
+        let top = &news.top_confusions[0];
+        assert_eq!(
+            (top.truth, top.predicted, top.count),
+            (Strength, Context, 3)
+        );
+        // The surest first.
+        let ids: Vec<&str> = top.examples.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(ids, ["n2", "n3", "n1"]);
+        assert_eq!(news.top_confusions.len(), 2);
+        let reports = report.by_kind.iter().find(|k| k.kind == "report").unwrap();
+        assert!(reports.top_confusions.is_empty());
+        let printed = report.to_string();
+        assert!(
+            printed.contains("news: most frequent stance errors"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("strength called context: 3 sentences"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("n2 (0.90) The report says it improved."),
+            "{printed}"
+        );
+    }
 
     #[test]
     fn documents_are_sorted_into_reports_letters_and_news() {
