@@ -340,8 +340,9 @@ fn structure(blocks: Vec<Block>) -> Vec<Block> {
             let ends_list = new_area.is_some()
                 || closes_area
                 || starts_with_any(&folded, IMPROVEMENT_SECTION_ENDS);
-            // Any other heading inside an improvement section is a topic sub-heading.
-            improvement_section = opens_list || (improvement_section && !ends_list);
+            // Any other heading inside an improvement section is a topic sub-heading, unless
+            // the list has already ended in a paragraph: the section ends with its list.
+            improvement_section = opens_list || (improvement_section && !ends_list && !list_closed);
             items_seen = false;
             list_closed = false;
             section = block.text.clone();
@@ -592,6 +593,34 @@ mod tests {
         let blocks =
             pdf(&["Recommendations\n\nImprove the quality of plans.\n\nImprove supervision."]);
         assert!(blocks[1].in_improvement_list && blocks[2].in_improvement_list);
+    }
+
+    /// The single-framework reports' LSCB section: its list of improvements ends at the
+    /// LSCB's strengths and at the inspection judgement about the LSCB, whose numbered
+    /// paragraphs are findings (466 sentences of the corpus were recommendations by structure).
+    #[test]
+    fn an_lscb_list_ends_at_its_strengths_and_its_judgement() {
+        let blocks = pdf(&[
+            "What does the LSCB need to improve\n\nAreas for improvement\n\nGovernance\n\n\
+             42.  Strengthen the scrutiny of public protection arrangements.\n\n\
+             The LSCB\u{2019}s strengths\n\n43.  Formal governance arrangements are clear.\n\n\
+             Inspection judgement about the LSCB\n\n44.  Board minutes are of poor quality.",
+        ]);
+        let flagged: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b.in_improvement_list)
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(
+            flagged,
+            ["Strengthen the scrutiny of public protection arrangements."]
+        );
+        // A list that ended in a paragraph is not reopened by the next sub-heading.
+        let blocks = pdf(&["Recommendations\n\n\u{25fc}  Improve supervision.\n\n\
+             The board has made a good start on this and leaders know it well.\n\n\
+             Partnership\n\n\u{25fc}  The board demonstrates effective challenge to partners."]);
+        let last = blocks.last().unwrap();
+        assert!(last.text.starts_with("The board demonstrates") && !last.in_improvement_list);
     }
 
     #[test]

@@ -189,6 +189,9 @@ pub const AREA_CLOSING_HEADINGS: &[&str] = &[
     "overall effectiveness",
     "inspection judgements about",
     "inspection judgments about",
+    // The single-framework reports' LSCB section: "Inspection judgement about the LSCB".
+    "inspection judgement about",
+    "inspection judgment about",
     "what the inspection judg",
     "the inspection team",
     "previous ofsted inspections",
@@ -213,6 +216,7 @@ pub const IMPROVEMENT_SECTION_ENDS: &[&str] = &[
     "overview",
     "key strengths",
     "the local authority's strengths",
+    "the lscb's strengths",
     "progress since the last inspection",
     "ofsted will take",
 ];
