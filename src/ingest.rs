@@ -104,11 +104,13 @@ impl Discovery {
         }
         if !self.hidden.is_empty() {
             log::warn!(
-                "skipped {} hidden file{} and folder{} (name starts with \".\"; give one by name \
-                 to read it): {}",
+                "skipped {} hidden {} (name starts with \".\"; give one by name to read it): {}",
                 self.hidden.len(),
-                if self.hidden.len() == 1 { "" } else { "s" },
-                if self.hidden.len() == 1 { "" } else { "s" },
+                if self.hidden.len() == 1 {
+                    "file or folder"
+                } else {
+                    "files and folders"
+                },
                 name_list(&self.hidden)
             );
         }
