@@ -36,6 +36,13 @@ pub enum InputProblem {
     NoSupportedFiles,
     /// The file does not exist.
     NotFound,
+    /// A file ofsted-themes writes (an output, the store), named as an input: never read.
+    OwnOutput,
+    /// A report whose name begins with "." met in a folder: not read.
+    Hidden,
+    /// A folder whose name begins with "." met in a folder, holding this many reports: not
+    /// read.
+    HiddenFolder(usize),
     /// The classifier could not label the report (the encoder failed); it is not stored, so
     /// the next run tries it again.
     ClassifierFailed {
@@ -90,6 +97,22 @@ impl fmt::Display for InputProblem {
                 )
             }
             InputProblem::NotFound => write!(f, "no such file or folder"),
+            InputProblem::OwnOutput => write!(
+                f,
+                "a file that ofsted-themes writes (an output or the store of this run), not a \
+                 report: never read"
+            ),
+            InputProblem::Hidden => write!(
+                f,
+                "a hidden file (its name starts with \".\"): not read; give it by name, or \
+                 rename it, to read it"
+            ),
+            InputProblem::HiddenFolder(reports) => write!(
+                f,
+                "a hidden folder (its name starts with \".\") holding {reports} report file{}: \
+                 not read; give it by name, or rename it, to read them",
+                if *reports == 1 { "" } else { "s" }
+            ),
             InputProblem::ClassifierFailed { classifier, why } => write!(
                 f,
                 "the {classifier} classifier could not label it ({why}); it is tried again on \

@@ -2,7 +2,7 @@
 //!
 //! Contract: bytes in, text out, nothing interpreted. Cleaning is the next stage's work.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -24,108 +24,345 @@ pub fn format_of(path: &Path) -> Option<InputFormat> {
 
 pub use crate::error::MAX_FILE_BYTES;
 
-/// Expands files and folders (recursively) into the supported files under them, sorted so
-/// that every run sees the same order. Problems (missing paths, empty folders, files that
-/// are not regular files) are returned beside the files rather than stopping the batch.
+/// The files a run writes (its outputs, temporaries, lock and store), which are never read
+/// as inputs, wherever the inputs and the output folder lie.
+#[derive(Debug, Clone, Default)]
+pub struct OwnFiles {
+    /// The output folder, canonical. Met inside an input folder, it is not walked; given as
+    /// an input folder itself, only the files named below are left out of it.
+    pub out_dir: Option<PathBuf>,
+    /// File names the run writes in the output folder.
+    pub out_names: Vec<String>,
+    /// Beginnings of the names of files the run writes in the output folder (temporaries).
+    pub out_prefixes: Vec<String>,
+    /// Store files, canonical: each one, and any file beside it whose name begins with its
+    /// name (SQLite's `-wal` and `-shm`, the `.lock`).
+    pub stores: Vec<PathBuf>,
+}
+
+impl OwnFiles {
+    /// Whether the file `name` in the folder `dir` (canonical) is one the run writes.
+    fn owns(&self, dir: &Path, name: &str) -> bool {
+        let in_out = self.out_dir.as_deref() == Some(dir)
+            && (self.out_names.iter().any(|n| n == name)
+                || self
+                    .out_prefixes
+                    .iter()
+                    .any(|p| name.starts_with(p.as_str())));
+        in_out
+            || self.stores.iter().any(|store| {
+                store.parent() == Some(dir)
+                    && store
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| name.starts_with(n))
+            })
+    }
+
+    /// Whether the file at `path` is one the run writes.
+    fn owns_path(&self, path: &Path) -> bool {
+        let Ok(canonical) = fs::canonicalize(path) else {
+            return false;
+        };
+        match (
+            canonical.parent(),
+            canonical.file_name().and_then(|n| n.to_str()),
+        ) {
+            (Some(dir), Some(name)) => self.owns(dir, name),
+            _ => false,
+        }
+    }
+}
+
+/// What [`discover_inputs`] found under the paths given.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// The supported files to read, each once, sorted.
+    pub files: Vec<PathBuf>,
+    /// Inputs that cannot be used, for errors.csv: missing paths, empty folders, special
+    /// files, hidden reports, files of the run's own.
+    pub errors: Vec<InputError>,
+    /// Hidden files and folders (names beginning with ".") met in folders and not read.
+    pub hidden: Vec<PathBuf>,
+    /// Files in folders of a type that is not read (.docx, .xlsx, …): not errors, but named.
+    pub unsupported: Vec<PathBuf>,
+}
+
+/// How many names a one-line note lists before "and N more".
+const NOTE_MAX_NAMES: usize = 10;
+
+/// How many entries of a hidden folder are searched for reports, at most: a `.git` folder
+/// is large and holds none.
+const HIDDEN_FOLDER_SEARCH_LIMIT: usize = 20_000;
+
+impl Discovery {
+    /// Says on stderr, one line each, which hidden and which unsupported files were not
+    /// read (unless `quiet`). Hidden reports are also rows of `errors`.
+    pub fn announce(&self, quiet: bool) {
+        if quiet {
+            return;
+        }
+        if !self.hidden.is_empty() {
+            log::warn!(
+                "skipped {} hidden {} (name starts with \".\"; give one by name to read it): {}",
+                self.hidden.len(),
+                if self.hidden.len() == 1 {
+                    "file or folder"
+                } else {
+                    "files and folders"
+                },
+                name_list(&self.hidden)
+            );
+        }
+        if !self.unsupported.is_empty() {
+            log::warn!(
+                "not read: {} file{} of a type ofsted-themes does not read (only .pdf, .txt, .md, \
+                 .html, .htm): {}",
+                self.unsupported.len(),
+                if self.unsupported.len() == 1 { "" } else { "s" },
+                name_list(&self.unsupported)
+            );
+        }
+    }
+}
+
+/// "a, b, c and 4 more": the paths as given, at most [`NOTE_MAX_NAMES`] of them.
+fn name_list(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(NOTE_MAX_NAMES)
+        .map(|p| p.display().to_string())
+        .collect();
+    let more = paths.len().saturating_sub(NOTE_MAX_NAMES);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// [`discover_inputs`] without outputs to leave out, for callers that only need the files
+/// and the errors.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
+    let found = discover_inputs(paths, &OwnFiles::default());
+    (found.files, found.errors)
+}
+
+/// Expands files and folders (recursively) into the supported files under them, each once
+/// and sorted, so that every run sees the same order. Problems (missing paths, empty folders,
+/// files that are not regular files, hidden reports) are returned beside the files rather
+/// than stopping the batch; files the run itself writes (`own`) are never inputs.
 ///
 /// Symbolic links are followed, but each folder is walked once, by its canonical path, so
-/// a link back up the tree (`ln -s . loop`) adds nothing.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let mut walked = HashSet::new();
+/// a link back up the tree (`ln -s . loop`) adds nothing, and overlapping inputs (`r r/sub`,
+/// a folder twice, a file inside a folder also given) are read once.
+pub fn discover_inputs(paths: &[PathBuf], own: &OwnFiles) -> Discovery {
+    let mut walker = Walker {
+        own,
+        found: Discovery::default(),
+        seen_files: HashSet::new(),
+        reports_under: HashMap::new(),
+    };
     for path in paths {
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
-                let before = (files.len(), errors.len());
-                walk(path, &mut walked, &mut files, &mut errors);
-                if (files.len(), errors.len()) == before {
-                    errors.push(InputError::new(path, InputProblem::NoSupportedFiles));
+                let errors_before = walker.found.errors.len();
+                let reports = walker.walk(path);
+                if reports == 0 && walker.found.errors.len() == errors_before {
+                    walker
+                        .found
+                        .errors
+                        .push(InputError::new(path, InputProblem::NoSupportedFiles));
                 }
             }
-            // A file named explicitly is always tried, so an unsupported one is reported.
-            Ok(meta) if meta.is_file() => files.push(path.clone()),
-            Ok(meta) => errors.push(InputError::new(path, not_regular(&meta))),
-            Err(e) => errors.push(InputError::new(path, problem_opening(&e))),
+            Ok(meta) if meta.is_file() => {
+                if own.owns_path(path) {
+                    walker
+                        .found
+                        .errors
+                        .push(InputError::new(path, InputProblem::OwnOutput));
+                } else {
+                    // A file named explicitly is always tried, so an unsupported one is
+                    // reported, and a hidden one read.
+                    walker.add_file(path.clone());
+                }
+            }
+            Ok(meta) => walker
+                .found
+                .errors
+                .push(InputError::new(path, not_regular(&meta))),
+            Err(e) => walker
+                .found
+                .errors
+                .push(InputError::new(path, problem_opening(&e))),
         }
     }
-    files.sort();
-    files.dedup();
-    errors.sort_by(|a, b| a.path.cmp(&b.path));
-    (files, errors)
+    let mut found = walker.found;
+    found.files.sort();
+    found.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    // An empty folder given twice is one error.
+    found.errors.dedup();
+    found.hidden.sort();
+    found.unsupported.sort();
+    found
 }
 
-fn walk(
-    dir: &Path,
-    walked: &mut HashSet<PathBuf>,
-    files: &mut Vec<PathBuf>,
-    errors: &mut Vec<InputError>,
-) {
-    match fs::canonicalize(dir) {
-        Ok(canonical) => {
-            if !walked.insert(canonical) {
-                return;
-            }
-        }
-        Err(e) => {
-            errors.push(InputError::new(
-                dir,
-                InputProblem::UnreadableFolder(e.to_string()),
-            ));
-            return;
+struct Walker<'a> {
+    own: &'a OwnFiles,
+    found: Discovery,
+    /// Canonical paths of the files taken, so that a file reached twice is read once.
+    seen_files: HashSet<PathBuf>,
+    /// Supported files found under each folder walked (canonical), so that a folder met
+    /// again counts as holding what it held the first time.
+    reports_under: HashMap<PathBuf, usize>,
+}
+
+impl Walker<'_> {
+    /// Takes a file unless it was taken already (by another path to it).
+    fn add_file(&mut self, path: PathBuf) {
+        let key = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if self.seen_files.insert(key) {
+            self.found.files.push(path);
         }
     }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push(InputError::new(
-                dir,
-                InputProblem::UnreadableFolder(e.to_string()),
-            ));
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(entry) => paths.push(entry.path()),
-            Err(e) => errors.push(InputError::new(
-                dir,
-                InputProblem::UnreadableFolder(e.to_string()),
-            )),
-        }
+
+    /// The output folder met inside an input folder is the run's own, not an input (given
+    /// itself as an input folder, it is walked, less the files the run writes).
+    fn is_out_dir(&self, dir: &Path) -> bool {
+        self.own.out_dir.is_some()
+            && fs::canonicalize(dir).ok().as_deref() == self.own.out_dir.as_deref()
     }
-    // Sorted, so that which of two links to one folder is walked does not depend on the
-    // order the file system lists them in.
-    paths.sort();
-    for path in paths {
-        let is_hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if is_hidden {
-            continue;
-        }
-        let supported = format_of(&path).is_some();
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, walked, files, errors),
-            Ok(meta) if meta.is_file() => {
-                if supported {
-                    files.push(path);
-                }
-            }
-            Ok(meta) => {
-                if supported {
-                    errors.push(InputError::new(&path, not_regular(&meta)));
-                }
-            }
+
+    /// Walks `dir` and returns how many supported files are under it, including those taken
+    /// before by another path.
+    fn walk(&mut self, dir: &Path) -> usize {
+        let canonical = match fs::canonicalize(dir) {
+            Ok(canonical) => canonical,
             Err(e) => {
-                if supported {
-                    errors.push(InputError::new(&path, problem_opening(&e)));
+                self.found.errors.push(InputError::new(
+                    dir,
+                    InputProblem::UnreadableFolder(e.to_string()),
+                ));
+                return 0;
+            }
+        };
+        if let Some(&reports) = self.reports_under.get(&canonical) {
+            return reports;
+        }
+        self.reports_under.insert(canonical.clone(), 0);
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.found.errors.push(InputError::new(
+                    dir,
+                    InputProblem::UnreadableFolder(e.to_string()),
+                ));
+                return 0;
+            }
+        };
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(e) => self.found.errors.push(InputError::new(
+                    dir,
+                    InputProblem::UnreadableFolder(e.to_string()),
+                )),
+            }
+        }
+        // Sorted, so that which of two links to one folder is walked does not depend on the
+        // order the file system lists them in.
+        paths.sort();
+        let mut reports = 0;
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if self.own.owns(&canonical, &name) {
+                continue;
+            }
+            let supported = format_of(&path).is_some();
+            let meta = fs::metadata(&path);
+            let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
+            if is_dir && self.is_out_dir(&path) {
+                continue;
+            }
+            if name.starts_with('.') {
+                self.skip_hidden(path, meta.ok(), supported);
+                continue;
+            }
+            match meta {
+                Ok(meta) if meta.is_dir() => reports += self.walk(&path),
+                Ok(meta) if meta.is_file() => {
+                    if supported {
+                        reports += 1;
+                        self.add_file(path);
+                    } else {
+                        self.found.unsupported.push(path);
+                    }
+                }
+                Ok(meta) => {
+                    if supported {
+                        self.found
+                            .errors
+                            .push(InputError::new(&path, not_regular(&meta)));
+                    }
+                }
+                Err(e) => {
+                    if supported {
+                        self.found
+                            .errors
+                            .push(InputError::new(&path, problem_opening(&e)));
+                    }
                 }
             }
         }
+        self.reports_under.insert(canonical, reports);
+        reports
     }
+
+    /// A hidden file or folder is not read, but named: on stderr always, and in errors.csv
+    /// when it is (or holds) a report.
+    fn skip_hidden(&mut self, path: PathBuf, meta: Option<fs::Metadata>, supported: bool) {
+        let problem = match meta {
+            Some(meta) if meta.is_dir() => match reports_in_hidden_folder(&path) {
+                0 => None,
+                n => Some(InputProblem::HiddenFolder(n)),
+            },
+            Some(meta) if meta.is_file() && supported => Some(InputProblem::Hidden),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            self.found.errors.push(InputError::new(&path, problem));
+        }
+        self.found.hidden.push(path);
+    }
+}
+
+/// How many supported files a hidden folder holds, at any depth (links not followed),
+/// searching at most [`HIDDEN_FOLDER_SEARCH_LIMIT`] entries.
+fn reports_in_hidden_folder(dir: &Path) -> usize {
+    let mut pending = vec![dir.to_path_buf()];
+    let mut searched = 0usize;
+    let mut reports = 0usize;
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            searched += 1;
+            if searched > HIDDEN_FOLDER_SEARCH_LIMIT {
+                return reports;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(entry.path()),
+                Ok(t) if t.is_file() && format_of(&entry.path()).is_some() => reports += 1,
+                _ => {}
+            }
+        }
+    }
+    reports
 }
 
 /// What kind of thing a path is when it is neither a regular file nor a folder.

@@ -46,7 +46,19 @@ static LOGGER: Stderr = Stderr;
 fn main() -> ExitCode {
     // Only fails if a logger is already set, which nothing else does.
     let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Info));
-    let cli = Cli::parse();
+    // Usage errors exit 1 ("nothing could be done"), not clap's 2, which this tool's exit
+    // codes keep for "some inputs skipped"; --help and --version still exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return cmd::exit(if e.use_stderr() {
+                cmd::EXIT_FAILED
+            } else {
+                cmd::EXIT_OK
+            });
+        }
+    };
     let result = match cli.command.unwrap_or(Command::Run(Default::default())) {
         Command::Run(args) => cmd::run::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),

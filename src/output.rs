@@ -37,6 +37,9 @@ pub struct RunResults<'a> {
 /// One output format: stages its files in `outputs`.
 pub trait Output {
     fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()>;
+
+    /// The names of the files it writes in the output folder (never read as inputs).
+    fn files(&self) -> &'static [&'static str];
 }
 
 /// Renders every output of `formats` into `dir` and commits them together: all new or all

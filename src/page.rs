@@ -74,6 +74,10 @@ const TOP_THEMES: usize = 5;
 pub struct Page;
 
 impl Output for Page {
+    fn files(&self) -> &'static [&'static str] {
+        &[PAGE_FILE]
+    }
+
     fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()> {
         let html = render(results.reports, results.summary, results.taxonomy);
         outputs.stage(PAGE_FILE, |out: &mut dyn Write| {

@@ -168,10 +168,12 @@ type ReportFacts = BTreeMap<String, (BTreeMap<String, String>, [String; 3])>;
 
 /// Each report's grades and codes from reports.csv, when it is there; codes missing from an
 /// older reports.csv are looked up by name.
+/// reports.csv's grades and codes by report id. Required: without it every grade would be
+/// shown as "-", as if no report had one.
 fn report_facts(dir: &Path) -> Result<ReportFacts> {
     let mut facts = BTreeMap::new();
-    let reports_path = dir.join(REPORTS_CSV);
-    if reports_path.is_file() {
+    let reports_path = results_file(dir, REPORTS_CSV)?;
+    {
         let (header, records) = read_csv(&reports_path)?;
         let id = column_of(&header, REPORT_ID, &reports_path)?;
         let name = column_of(&header, LOCAL_AUTHORITY, &reports_path)?;
@@ -195,7 +197,14 @@ fn report_facts(dir: &Path) -> Result<ReportFacts> {
                 Some(c) => cell(c),
                 None => looked_up[k].clone(),
             });
-            facts.insert(cell(id), (grades, codes));
+            if facts.insert(cell(id), (grades, codes)).is_some() {
+                bail!(
+                    "{}: report {} has two rows: the folder does not hold one run's results; \
+                     run ofsted-themes again to rewrite it",
+                    reports_path.display(),
+                    cell(id)
+                );
+            }
         }
     }
     Ok(facts)
@@ -204,6 +213,39 @@ fn report_facts(dir: &Path) -> Result<ReportFacts> {
 /// Reads every report of a results folder: themes.csv for the counts (one line per report
 /// and theme), reports.csv, when it is there, for the grades and codes. Codes missing from
 /// an older reports.csv are looked up by name.
+/// themes.csv and reports.csv must name the same reports: a folder whose files disagree (one
+/// cut short, or left from another run) would give wrong grades without a word.
+fn check_reports_agree(
+    dir: &Path,
+    themes_path: &Path,
+    reports: &[ReportRow],
+    facts: &ReportFacts,
+) -> Result<()> {
+    let reports_path = dir.join(REPORTS_CSV);
+    if let Some(missing) = reports.iter().find(|r| !facts.contains_key(&r.id)) {
+        bail!(
+            "{} has no row for report {} ({}), which {} has: the folder does not hold one \
+             run's whole results; run ofsted-themes again to rewrite it",
+            reports_path.display(),
+            missing.id,
+            missing.authority,
+            themes_path.display()
+        );
+    }
+    if let Some(extra) = facts
+        .keys()
+        .find(|id| !reports.iter().any(|r| &r.id == *id))
+    {
+        bail!(
+            "{} has report {extra}, which {} lacks: the folder does not hold one run's whole \
+             results; run ofsted-themes again to rewrite it",
+            reports_path.display(),
+            themes_path.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn load(dir: &Path) -> Result<Results> {
     let path = results_file(dir, THEMES_CSV)?;
     let (header, records) = read_csv(&path)?;
@@ -261,6 +303,7 @@ pub fn load(dir: &Path) -> Result<Results> {
         });
         by_theme[at].insert(id, stance_counts);
     }
+    check_reports_agree(dir, &path, &reports, &facts)?;
     for (report, counts) in reports.iter_mut().zip(by_theme) {
         report.themes = theme_ids
             .iter()

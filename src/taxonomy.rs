@@ -329,6 +329,49 @@ impl Checker<'_> {
     }
 }
 
+/// The dotted key of the first NaN or infinite number in `table` (thresholds, weights or any
+/// other), with the value: such a number makes every score NaN, so no theme is ever given.
+fn first_non_finite(table: &toml::Table, prefix: &str) -> Option<(String, f64)> {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let found = match value {
+            toml::Value::Float(f) if !f.is_finite() => Some((path, *f)),
+            toml::Value::Table(inner) => first_non_finite(inner, &path),
+            toml::Value::Array(items) => items.iter().find_map(|item| match item {
+                toml::Value::Float(f) if !f.is_finite() => Some((path.clone(), *f)),
+                toml::Value::Table(inner) => first_non_finite(inner, &path),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// The byte offset of the first line that sets `key` to a NaN or infinite number (for the
+/// error's line number), or 0.
+fn offset_of_key(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some((name, value)) = line.split_once('=') {
+            let value = value.trim().to_ascii_lowercase();
+            let names_key = name.trim().trim_matches('"') == key;
+            if names_key && (value.contains("nan") || value.contains("inf")) {
+                return offset;
+            }
+        }
+        offset += line.len();
+    }
+    0
+}
+
 impl Taxonomy {
     /// The bundled taxonomy.
     pub fn bundled() -> Taxonomy {
@@ -349,6 +392,17 @@ impl Taxonomy {
             None => anyhow::anyhow!("{origin}: {}", e.message()),
         })?;
 
+        if let Some((key, value)) = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|table| first_non_finite(&table, ""))
+        {
+            let leaf = key.rsplit('.').next().unwrap_or(&key);
+            return Err(check.error(
+                offset_of_key(text, leaf),
+                format!("{key} is {value}, not a finite number"),
+            ));
+        }
         if raw.version.get_ref().trim().is_empty() {
             return Err(check.error(raw.version.span().start, "version is empty"));
         }
@@ -393,5 +447,50 @@ impl Taxonomy {
     pub fn default_stance(&self) -> crate::types::Stance {
         crate::types::Stance::parse(&self.thresholds.default_stance)
             .expect("checked when the taxonomy was parsed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` with the value of `key` in `[section]` replaced by `value`.
+    fn with_value(text: &str, section: &str, key: &str, value: &str) -> (String, usize) {
+        let start = text.find(&format!("\n[{section}]")).expect("section") + 1;
+        let mut offset = start;
+        for line in text[start..].split_inclusive('\n') {
+            if line.split('=').next().unwrap().trim() == key {
+                let edited = format!(
+                    "{}{key} = {value}\n{}",
+                    &text[..offset],
+                    &text[offset + line.len()..]
+                );
+                return (edited, text[..offset].matches('\n').count() + 1);
+            }
+            offset += line.len();
+        }
+        panic!("no {key} in [{section}]");
+    }
+
+    #[test]
+    fn every_nan_or_infinite_number_is_refused_naming_its_key_and_line() {
+        let table: toml::Table = DEFAULT_TOML.parse().unwrap();
+        let mut checked = 0;
+        for section in ["thresholds", "weights"] {
+            for (key, value) in table[section].as_table().unwrap() {
+                if !value.is_float() {
+                    continue;
+                }
+                for bad in ["nan", "inf", "-inf"] {
+                    let (text, line) = with_value(DEFAULT_TOML, section, key, bad);
+                    let err = format!("{:#}", Taxonomy::parse(&text, "my.toml").unwrap_err());
+                    let expected = format!("my.toml, line {line}: {section}.{key} is");
+                    assert!(err.contains(&expected), "{expected}: {err}");
+                    assert!(err.contains("not a finite number"), "{err}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 15, "{checked} numbers checked");
     }
 }

@@ -12,9 +12,14 @@
 //!   stance when the sentence is about that theme, so "all recommendations about permanence"
 //!   is one filter on the Permanence column.
 //!
-//! Cells are written as strings or numbers, never formulas, so free text needs no leading `'`
-//! here (the CSVs add one). The creation date in the document properties is fixed so the same
-//! input gives a byte-identical file.
+//! A sheet holds at most [`MAX_SHEET_ROWS`] rows (Excel's limit): a longer table (the
+//! Sentences of a very large store) goes on over "Sentences 2", "Sentences 3"…, each with the
+//! header, with a note on stderr.
+//!
+//! Cells are written as strings or numbers, never formulas; free text that a spreadsheet
+//! would read as a formula once edited (see [`write::looks_like_formula`]) is written with
+//! Excel's quote prefix, the workbook's form of the CSVs' leading `'`. The creation date in
+//! the document properties is fixed so the same input gives a byte-identical file.
 
 use std::io::Write;
 
@@ -50,6 +55,22 @@ pub const AUTHORITY_REPORT_COLUMNS: &[&str] = &[
     "ons_code",
     "region",
 ];
+
+/// The most rows an Excel sheet holds, the header row included.
+pub const MAX_SHEET_ROWS: usize = 1_048_576;
+
+/// An environment variable that lowers [`MAX_SHEET_ROWS`], so that tests can split a sheet
+/// without a million sentences. Not for users: Excel's limit is the only one that matters.
+pub const SHEET_ROWS_VARIABLE: &str = "OFSTED_THEMES_SHEET_ROWS";
+
+/// The rows a sheet may hold in this run: [`MAX_SHEET_ROWS`], or less when
+/// [`SHEET_ROWS_VARIABLE`] says so (at least 2: the header and one row).
+pub fn sheet_rows() -> usize {
+    std::env::var(SHEET_ROWS_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map_or(MAX_SHEET_ROWS, |n| n.clamp(2, MAX_SHEET_ROWS))
+}
 
 /// The heat map's colour scale saturates at this balance either side of zero, as the page's does.
 const HEAT_SATURATION: i32 = 5;
@@ -94,6 +115,10 @@ const FIXED_CREATION_DATE: (u16, u8, u8) = (2024, 1, 1);
 pub struct Spreadsheet;
 
 impl Output for Spreadsheet {
+    fn files(&self) -> &'static [&'static str] {
+        &[WORKBOOK_FILE]
+    }
+
     fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()> {
         let bytes = build(
             results.reports,
@@ -101,6 +126,7 @@ impl Output for Spreadsheet {
             results.taxonomy,
             results.view,
             results.all_reports,
+            sheet_rows(),
         )
         .with_context(|| format!("cannot build the workbook {WORKBOOK_FILE}"))?;
         outputs.stage(WORKBOOK_FILE, |out: &mut dyn Write| {
@@ -111,13 +137,14 @@ impl Output for Spreadsheet {
     }
 }
 
-/// The workbook's bytes.
+/// The workbook's bytes, no sheet longer than `sheet_rows` rows (header included).
 pub fn build(
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
     view: View,
     all_reports: bool,
+    sheet_rows: usize,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let (year, month, day) = FIXED_CREATION_DATE;
@@ -138,21 +165,69 @@ pub fn build(
         all_reports,
         &styles,
     )?;
-    themes_sheet(
-        workbook.add_worksheet(),
-        reports,
-        summary,
-        taxonomy,
-        &styles,
-    )?;
-    sentences_sheet(
-        workbook.add_worksheet(),
-        reports,
-        summary,
-        taxonomy,
-        &styles,
-    )?;
+    let theme_rows: Vec<(usize, usize)> = (0..summary.reports.len())
+        .flat_map(|r| (0..taxonomy.themes.len()).map(move |t| (r, t)))
+        .collect();
+    for (name, part) in sheet_parts(THEMES_SHEET, theme_rows.len(), sheet_rows) {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&name)?;
+        themes_sheet(
+            sheet,
+            reports,
+            summary,
+            taxonomy,
+            &theme_rows[part],
+            &styles,
+        )?;
+    }
+    let sentence_rows: Vec<(usize, usize)> = summary
+        .reports
+        .iter()
+        .enumerate()
+        .flat_map(|(r, rs)| (0..reports[rs.index].labels.len()).map(move |s| (r, s)))
+        .collect();
+    for (name, part) in sheet_parts(SENTENCES_SHEET, sentence_rows.len(), sheet_rows) {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&name)?;
+        sentences_sheet(
+            sheet,
+            reports,
+            summary,
+            taxonomy,
+            &sentence_rows[part],
+            &styles,
+        )?;
+    }
     workbook.save_to_buffer()
+}
+
+/// The sheets a table of `rows` data rows goes on, `sheet_rows` rows each (header
+/// included): its name ("Sentences", then "Sentences 2"…) and its rows. One sheet, however
+/// few rows. More than one is said on stderr.
+fn sheet_parts(
+    base: &str,
+    rows: usize,
+    sheet_rows: usize,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    let per_sheet = sheet_rows.clamp(2, MAX_SHEET_ROWS) - 1;
+    let sheets = rows.div_ceil(per_sheet).max(1);
+    if sheets > 1 {
+        log::warn!(
+            "note: the workbook's {base} table has {rows} rows, more than a sheet holds \
+             ({per_sheet} and the header): it goes on over {sheets} sheets, {base} to {base} \
+             {sheets}"
+        );
+    }
+    (0..sheets)
+        .map(|k| {
+            let name = if k == 0 {
+                base.to_string()
+            } else {
+                format!("{base} {}", k + 1)
+            };
+            (name, k * per_sheet..((k + 1) * per_sheet).min(rows))
+        })
+        .collect()
 }
 
 struct Styles {
@@ -160,6 +235,8 @@ struct Styles {
     /// Rotated header for the narrow theme columns.
     header_rotated: Format,
     wrap: Format,
+    /// `wrap` with Excel's quote prefix, for text that looks like a formula.
+    wrap_quoted: Format,
 }
 
 impl Styles {
@@ -173,6 +250,10 @@ impl Styles {
             header_rotated: header.clone().set_rotation(60),
             header,
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            wrap_quoted: Format::new()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_quote_prefix(),
         }
     }
 }
@@ -192,7 +273,12 @@ fn header(
             Some(first) if c >= first => &styles.header_rotated,
             _ => &styles.header,
         };
-        sheet.write_string_with_format(0, c as u16, name, format)?;
+        if write::looks_like_formula(name) {
+            let quoted = format.clone().set_quote_prefix();
+            sheet.write_string_with_format(0, c as u16, name, &quoted)?;
+        } else {
+            sheet.write_string_with_format(0, c as u16, name, format)?;
+        }
     }
     sheet.set_freeze_panes(1, frozen_columns)?;
     let last_col = columns.len().saturating_sub(1) as u16;
@@ -338,48 +424,48 @@ fn authorities_sheet(
     Ok(())
 }
 
+/// The Themes sheet (one of them, when split): `rows` are (report, theme) positions in
+/// `summary.reports` and `taxonomy.themes`.
 fn themes_sheet(
     sheet: &mut Worksheet,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
+    rows: &[(usize, usize)],
     styles: &Styles,
 ) -> Result<(), XlsxError> {
-    sheet.set_name(THEMES_SHEET)?;
-    let rows = summary.reports.len() * taxonomy.themes.len();
     let mut columns = strings(write::THEME_COUNT_COLUMNS);
     columns.push(THEME_BALANCE_COLUMN.to_string());
-    header(sheet, &columns, None, 0, rows, styles)?;
-    let mut row = 1u32;
-    for rs in &summary.reports {
+    header(sheet, &columns, None, 0, rows.len(), styles)?;
+    // Row 0 is the header.
+    for (row, &(r, t)) in (1u32..).zip(rows) {
+        let rs = &summary.reports[r];
         let lr = &reports[rs.index];
-        for (theme, ts) in taxonomy.themes.iter().zip(&rs.themes) {
-            let texts = [
-                lr.report.id.as_str(),
-                rs.authority.as_str(),
-                lr.report.facts.kind.as_str(),
-                &write::date(rs.date),
-                theme.id.as_str(),
-                theme.name.as_str(),
-            ];
-            let mut col = 0u16;
-            for text in texts {
-                write_text(sheet, row, col, text)?;
-                col += 1;
-            }
-            let c = &ts.counts;
-            for n in [
-                c.strengths as f64,
-                c.weaknesses as f64,
-                c.recommendations as f64,
-                c.context as f64,
-                c.total() as f64,
-                c.balance() as f64,
-            ] {
-                sheet.write_number(row, col, n)?;
-                col += 1;
-            }
-            row += 1;
+        let (theme, ts) = (&taxonomy.themes[t], &rs.themes[t]);
+        let texts = [
+            lr.report.id.as_str(),
+            rs.authority.as_str(),
+            lr.report.facts.kind.as_str(),
+            &write::date(rs.date),
+            theme.id.as_str(),
+            theme.name.as_str(),
+        ];
+        let mut col = 0u16;
+        for text in texts {
+            write_text(sheet, row, col, text)?;
+            col += 1;
+        }
+        let c = &ts.counts;
+        for n in [
+            c.strengths as f64,
+            c.weaknesses as f64,
+            c.recommendations as f64,
+            c.context as f64,
+            c.total() as f64,
+            c.balance() as f64,
+        ] {
+            sheet.write_number(row, col, n)?;
+            col += 1;
         }
     }
     let widths = [
@@ -391,46 +477,47 @@ fn themes_sheet(
     Ok(())
 }
 
+/// The Sentences sheet (one of them, when split): `rows` are (report, sentence) positions,
+/// the report in `summary.reports`.
 fn sentences_sheet(
     sheet: &mut Worksheet,
     reports: &[LabelledReport],
     summary: &Summary,
     taxonomy: &Taxonomy,
+    rows: &[(usize, usize)],
     styles: &Styles,
 ) -> Result<(), XlsxError> {
-    sheet.set_name(SENTENCES_SHEET)?;
-    let rows: usize = summary
-        .reports
-        .iter()
-        .map(|rs| reports[rs.index].labels.len())
-        .sum();
     let mut columns = strings(SENTENCE_COLUMNS);
     let first_theme = columns.len();
     columns.extend(taxonomy.themes.iter().map(|t| t.name.clone()));
-    header(sheet, &columns, Some(first_theme), 0, rows, styles)?;
+    header(sheet, &columns, Some(first_theme), 0, rows.len(), styles)?;
     sheet.set_row_height(0, 120)?;
-    let mut row = 1u32;
-    for rs in &summary.reports {
+    // Row 0 is the header.
+    for (row, &(k, i)) in (1u32..).zip(rows) {
+        let rs = &summary.reports[k];
         let lr = &reports[rs.index];
         let r = &lr.report;
         let date = write::date(rs.date);
-        for (s, label) in r.sentences.iter().zip(&lr.labels) {
-            write_text(sheet, row, 0, &rs.authority)?;
-            write_text(sheet, row, 1, &date)?;
-            write_text(sheet, row, 2, r.facts.kind.as_str())?;
-            write_text(sheet, row, 3, &r.id)?;
-            sheet.write_number(row, 4, s.no as f64)?;
-            write_text(sheet, row, 5, &s.section)?;
-            write_text(sheet, row, 6, label.stance.as_str())?;
-            let themes: Vec<&str> = label.themes.iter().map(|t| t.id.as_str()).collect();
-            write_text(sheet, row, 7, &themes.join(";"))?;
-            sheet.write_string_with_format(row, 8, &s.text, &styles.wrap)?;
-            for theme in &label.themes {
-                if let Some(t) = taxonomy.themes.iter().position(|x| x.id == theme.id) {
-                    sheet.write_string(row, (first_theme + t) as u16, label.stance.as_str())?;
-                }
+        let (s, label) = (&r.sentences[i], &lr.labels[i]);
+        write_text(sheet, row, 0, &rs.authority)?;
+        write_text(sheet, row, 1, &date)?;
+        write_text(sheet, row, 2, r.facts.kind.as_str())?;
+        write_text(sheet, row, 3, &r.id)?;
+        sheet.write_number(row, 4, s.no as f64)?;
+        write_text(sheet, row, 5, &s.section)?;
+        write_text(sheet, row, 6, label.stance.as_str())?;
+        let themes: Vec<&str> = label.themes.iter().map(|t| t.id.as_str()).collect();
+        write_text(sheet, row, 7, &themes.join(";"))?;
+        let text_format = if write::looks_like_formula(&s.text) {
+            &styles.wrap_quoted
+        } else {
+            &styles.wrap
+        };
+        write_text_with_format(sheet, row, 8, &s.text, text_format)?;
+        for theme in &label.themes {
+            if let Some(t) = taxonomy.themes.iter().position(|x| x.id == theme.id) {
+                sheet.write_string(row, (first_theme + t) as u16, label.stance.as_str())?;
             }
-            row += 1;
         }
     }
     let widths = [24.0, 11.0, 13.0, 14.0, 6.0, 24.0, 14.0, 22.0, 90.0];
@@ -441,7 +528,7 @@ fn sentences_sheet(
         let first = first_theme as u16;
         let last = (columns.len() - 1) as u16;
         sheet.set_column_range_width(first, last, 6)?;
-        if rows > 0 {
+        if !rows.is_empty() {
             let stance_rule = |stance: Stance| {
                 let fill = colours::STANCES[stance.index()];
                 ConditionalFormatCell::new()
@@ -451,8 +538,8 @@ fn sentences_sheet(
             for stance in Stance::ALL {
                 let rule = stance_rule(stance);
                 // The stance column and the theme columns alike.
-                sheet.add_conditional_format(1, 6, rows as u32, 6, &rule)?;
-                sheet.add_conditional_format(1, first, rows as u32, last, &rule)?;
+                sheet.add_conditional_format(1, 6, rows.len() as u32, 6, &rule)?;
+                sheet.add_conditional_format(1, first, rows.len() as u32, last, &rule)?;
             }
         }
     }
@@ -481,16 +568,42 @@ fn grade_colours(
 /// The most characters an Excel cell holds.
 const MAX_CELL_CHARS: usize = 32_767;
 
-/// Writes a text cell, leaving empty strings as empty cells (so filters show "(Blanks)").
-/// Text over Excel's limit is cut, ending with "…" (segmenting keeps sentences far
-/// shorter; this keeps a store from older versions writable).
+/// Writes a text cell, leaving empty strings as empty cells (so filters show "(Blanks)"),
+/// with the quote prefix when it looks like a formula.
 fn write_text(sheet: &mut Worksheet, row: u32, col: u16, text: &str) -> Result<(), XlsxError> {
+    if write::looks_like_formula(text) {
+        write_text_with_format(sheet, row, col, text, &Format::new().set_quote_prefix())
+    } else if text.chars().count() > MAX_CELL_CHARS {
+        sheet.write_string(row, col, cut_to_cell(text))?;
+        Ok(())
+    } else {
+        if !text.is_empty() {
+            sheet.write_string(row, col, text)?;
+        }
+        Ok(())
+    }
+}
+
+/// Text cut to Excel's cell limit, ending with "…".
+fn cut_to_cell(text: &str) -> String {
+    let mut cut: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// [`write_text`] in `format`. Text over Excel's limit is cut, ending with "…" (segmenting
+/// keeps sentences far shorter; this keeps a store from older versions writable).
+fn write_text_with_format(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
     if text.chars().count() > MAX_CELL_CHARS {
-        let mut cut: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
-        cut.push('…');
-        sheet.write_string(row, col, cut)?;
+        sheet.write_string_with_format(row, col, cut_to_cell(text), format)?;
     } else if !text.is_empty() {
-        sheet.write_string(row, col, text)?;
+        sheet.write_string_with_format(row, col, text, format)?;
     }
     Ok(())
 }

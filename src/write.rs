@@ -44,9 +44,19 @@ fn strings(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
+/// The first characters that make a spreadsheet read a cell as a formula (a tab or a
+/// carriage return first is read past, to the formula after it).
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a spreadsheet would run `text` as a formula.
+pub fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS)
+}
+
 /// A free-text cell that a spreadsheet would run as a formula gets a leading apostrophe.
+/// Every cell whose text comes from a report, a file name or a taxonomy goes through here.
 pub fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '@', '-']) {
+    if looks_like_formula(text) {
         format!("'{text}")
     } else {
         text.to_string()
@@ -70,6 +80,16 @@ pub fn score(s: f32) -> String {
 pub struct Csvs;
 
 impl Output for Csvs {
+    fn files(&self) -> &'static [&'static str] {
+        &[
+            SENTENCES_CSV,
+            REPORTS_CSV,
+            THEMES_CSV,
+            AUTHORITIES_CSV,
+            ERRORS_CSV,
+        ]
+    }
+
     fn render(&self, results: &RunResults, outputs: &mut Outputs) -> Result<()> {
         let RunResults {
             reports,
@@ -122,7 +142,7 @@ fn write_sentences(
                     .collect();
                 w.write_record([
                     r.id.clone(),
-                    rs.authority.clone(),
+                    cell(&rs.authority),
                     r.facts.kind.as_str().to_string(),
                     date(rs.date),
                     cell(&s.section),
@@ -131,8 +151,8 @@ fn write_sentences(
                     cell(&s.text),
                     label.stance.as_str().to_string(),
                     score(label.stance_score),
-                    themes.join(";"),
-                    theme_scores.join(";"),
+                    cell(&themes.join(";")),
+                    cell(&theme_scores.join(";")),
                     cell(&label.evidence.join("; ")),
                 ])?;
             }
@@ -208,7 +228,7 @@ fn write_reports(
             let mut row = vec![
                 lr.report.id.clone(),
                 cell(&lr.report.source.display().to_string()),
-                rs.authority.clone(),
+                cell(&rs.authority),
             ];
             row.extend(codes::cells(&rs.authority));
             row.extend([
@@ -231,7 +251,7 @@ fn write_reports(
                 ]
                 .map(|n| n.to_string()),
             );
-            row.push(lr.classifier.clone());
+            row.push(cell(&lr.classifier));
             w.write_record(&row)?;
         }
         Ok(())
@@ -283,11 +303,11 @@ fn write_themes(
                 let c = &ts.counts;
                 let mut row = vec![
                     lr.report.id.clone(),
-                    rs.authority.clone(),
+                    cell(&rs.authority),
                     lr.report.facts.kind.as_str().to_string(),
                     date(rs.date),
-                    theme.id.clone(),
-                    theme.name.clone(),
+                    cell(&theme.id),
+                    cell(&theme.name),
                 ];
                 row.extend(
                     [
@@ -350,7 +370,7 @@ fn write_authorities(
     write_csv(outputs, AUTHORITIES_CSV, &header, |w| {
         for rs in summary.authority_rows(view, all_reports) {
             let lr = &reports[rs.index];
-            let mut row = vec![rs.authority.clone()];
+            let mut row = vec![cell(&rs.authority)];
             row.extend(codes::cells(&rs.authority));
             row.extend([
                 lr.report.id.clone(),
@@ -376,7 +396,10 @@ fn write_authorities(
 fn write_errors(outputs: &mut Outputs, errors: &[InputError]) -> Result<()> {
     write_csv(outputs, ERRORS_CSV, &strings(&["path", "reason"]), |w| {
         for e in errors {
-            w.write_record([cell(&e.path.display().to_string()), e.problem.to_string()])?;
+            w.write_record([
+                cell(&e.path.display().to_string()),
+                cell(&e.problem.to_string()),
+            ])?;
         }
         Ok(())
     })
@@ -391,5 +414,9 @@ mod tests {
         assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(cell("-5 children"), "'-5 children");
         assert_eq!(cell("Early help is good."), "Early help is good.");
+        assert_eq!(cell("@user"), "'@user");
+        assert_eq!(cell("\t=1+1"), "'\t=1+1");
+        assert_eq!(cell("\r=1+1"), "'\r=1+1");
+        assert_eq!(cell(""), "");
     }
 }

@@ -347,6 +347,7 @@ impl Heads {
     pub fn load(path: &Path) -> Result<Heads> {
         let tensors = candle_core::safetensors::load(path, &Device::Cpu)
             .with_context(|| format!("cannot read heads {}", path.display()))?;
+        check_finite(&tensors, path)?;
         let get = |name: &str| {
             tensors
                 .get(name)
@@ -391,6 +392,32 @@ impl Heads {
         }
         Ok(heads)
     }
+}
+
+/// Refuses heads with a NaN or infinite number in any tensor, naming the tensor: such heads
+/// give NaN scores, and so no theme or a failed save, far from the cause.
+fn check_finite(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
+    let mut names: Vec<&String> = tensors.keys().collect();
+    names.sort();
+    for name in names {
+        let tensor = &tensors[name];
+        if !tensor.dtype().is_float() {
+            continue;
+        }
+        let values = tensor
+            .flatten_all()
+            .and_then(|t| t.to_dtype(DType::F32))
+            .and_then(|t| t.to_vec1::<f32>())
+            .with_context(|| format!("heads file {}: cannot read tensor {name}", path.display()))?;
+        if let Some((i, value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            bail!(
+                "heads file {}: tensor {name} holds {value} (element {i}), not a finite number; \
+                 retrain the heads or restore the file",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Sentences whose targets are a teacher's probabilities rather than hand-made labels,
@@ -859,6 +886,31 @@ mod tests {
         let b = Heads::train(&x, &s, &t, &settings).unwrap();
         assert_eq!(a.theme_weight, b.theme_weight);
         assert_eq!(a.stance_bias, b.stance_bias);
+    }
+
+    /// NaN or infinite weights or thresholds give NaN scores (no theme, or a failed save far
+    /// from the cause): refused on loading, naming the file and the tensor.
+    #[test]
+    fn heads_with_a_non_finite_number_are_refused_naming_the_tensor() {
+        let (x, s, t) = toy();
+        let settings = TrainSettings {
+            steps: 5,
+            ..Default::default()
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        for (k, bad) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
+            .into_iter()
+            .enumerate()
+        {
+            let mut heads = Heads::train(&x, &s, &t, &settings).unwrap();
+            heads.theme_threshold[1] = bad;
+            let path = tmp.path().join(format!("nan{k}.safetensors"));
+            heads.save(&path).unwrap();
+            let err = format!("{:#}", Heads::load(&path).unwrap_err());
+            assert!(err.contains(&format!("nan{k}.safetensors")), "{err}");
+            assert!(err.contains("tensor themes.threshold holds"), "{err}");
+            assert!(err.contains("not a finite number"), "{err}");
+        }
     }
 
     #[test]

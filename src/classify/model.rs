@@ -134,8 +134,30 @@ impl HeadsCard {
     pub fn load(path: &Path) -> Result<HeadsCard> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read heads card {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("heads card {} is not valid", path.display()))
+        let card: HeadsCard = serde_json::from_str(&text)
+            .with_context(|| format!("heads card {} is not valid", path.display()))?;
+        let cuts = [
+            ("thresholds", &card.thresholds),
+            (
+                "combined_thresholds_with_rule",
+                &card.combined_thresholds_with_rule,
+            ),
+            (
+                "combined_thresholds_without_rule",
+                &card.combined_thresholds_without_rule,
+            ),
+            ("memory_blend", &card.memory_blend),
+        ];
+        for (key, values) in cuts {
+            if let Some((theme, value)) = values.iter().find(|(_, v)| !v.is_finite()) {
+                bail!(
+                    "heads card {}: {key}.{theme} is {value}, not a finite number; retrain the \
+                     heads or restore the card",
+                    path.display()
+                );
+            }
+        }
+        Ok(card)
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

@@ -86,7 +86,7 @@ impl Default for RunArgs {
 }
 
 pub fn execute(args: RunArgs) -> Result<ExitCode> {
-    set_jobs(args.jobs);
+    set_jobs(args.jobs)?;
     let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
     let classifier = build_classifier(args.classifier, &args.model, taxonomy.clone())?;
     let options = RunOptions {

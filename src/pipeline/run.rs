@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::aggregate::{self, Summary, View};
 use crate::classify::Classifier;
@@ -74,11 +74,18 @@ fn run_unadvised(
     let start = Instant::now();
     // Held until every output is written, so two runs never write one folder.
     let output_lock = output::prepare_output_dir(&options.out)?;
+    let formats = outputs();
+    let mut own = own_files(&options.out, &options.store, &formats)?;
     let store = Store::open(&options.store)?;
-    let (files, mut errors) = ingest::discover(&options.paths);
-    for e in &errors {
+    own.stores = std::fs::canonicalize(&options.store).into_iter().collect();
+    let found = ingest::discover_inputs(&options.paths, &own);
+    for e in &found.errors {
         e.announce(options.quiet);
     }
+    found.announce(options.quiet);
+    let ingest::Discovery {
+        files, mut errors, ..
+    } = found;
     let (store, work) = sync_store(
         store,
         &files,
@@ -103,7 +110,7 @@ fn run_unadvised(
         view: options.view,
         all_reports: options.all_reports,
     };
-    output::write_outputs(&options.out, &outputs(), &results)?;
+    output::write_outputs(&options.out, &formats, &results)?;
     drop(store);
     drop(output_lock);
     Ok(RunOutcome {
@@ -113,6 +120,59 @@ fn run_unadvised(
         skipped: errors.len(),
         elapsed: start.elapsed(),
     })
+}
+
+/// The files a run writes in `out` (never read as inputs), after checking that `store` is
+/// none of them: a store named like an output would be overwritten by it.
+fn own_files(
+    out: &std::path::Path,
+    store: &std::path::Path,
+    formats: &[Box<dyn Output>],
+) -> Result<ingest::OwnFiles> {
+    let out_dir = std::fs::canonicalize(out)
+        .with_context(|| format!("cannot find the output folder {}", out.display()))?;
+    let mut out_names: Vec<String> = formats
+        .iter()
+        .flat_map(|f| f.files())
+        .map(|n| n.to_string())
+        .collect();
+    out_names.push(output::OUTPUT_LOCK.to_string());
+    let own = ingest::OwnFiles {
+        out_dir: Some(out_dir.clone()),
+        out_names,
+        out_prefixes: vec![crate::files::TEMP_PREFIX.to_string()],
+        stores: Vec::new(),
+    };
+    let store_dir = store
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let store_name = store.file_name().and_then(|n| n.to_str());
+    if std::fs::canonicalize(store).is_ok_and(|s| s == out_dir) {
+        anyhow::bail!(
+            "--store {} is the output folder itself: give a file, such as {}",
+            store.display(),
+            out.join(store::DEFAULT_FILE_NAME).display()
+        );
+    }
+    if let (Ok(dir), Some(name)) = (std::fs::canonicalize(store_dir), store_name) {
+        if dir == out_dir
+            && (own.out_names.iter().any(|n| n == name)
+                || own
+                    .out_prefixes
+                    .iter()
+                    .any(|p| name.starts_with(p.as_str())))
+        {
+            anyhow::bail!(
+                "--store {} names a file that the run writes in the output folder {}: give \
+                 another name, such as {}",
+                store.display(),
+                out.display(),
+                out.join(store::DEFAULT_FILE_NAME).display()
+            );
+        }
+    }
+    Ok(own)
 }
 
 /// Says once on stderr which authority names have no codes, and (in the full-inspection

@@ -552,11 +552,35 @@ bbb,\"Bournemouth, Christchurch and Poole\",839,E06000058,South West,\n";
         let text = compare(dir.path(), &counts, false).unwrap();
         assert!(!text.contains('Δ'), "{text}");
 
-        // Without reports.csv the grades are "-".
+        // Without reports.csv the grades are unknown: refused, not shown as "-".
         std::fs::remove_file(dir.path().join(REPORTS_CSV)).unwrap();
-        let text = compare(dir.path(), &every, false).unwrap();
-        let last = text.lines().find(|l| l.contains("2023-05-04")).unwrap();
-        assert_eq!(last_cells(last, 3), ["-1.00", "+0.50", "-"], "{text}");
+        let err = format!("{:#}", compare(dir.path(), &every, false).unwrap_err());
+        assert!(err.contains("there is no reports.csv"), "{err}");
+    }
+
+    /// A reports.csv cut short, or with a report themes.csv lacks, is refused naming the
+    /// file and the report.
+    #[test]
+    fn a_reports_csv_that_disagrees_with_themes_csv_is_refused() {
+        let dir = results_dir();
+        let path = dir.path().join(REPORTS_CSV);
+        let full = std::fs::read_to_string(&path).unwrap();
+        let short: String = full.lines().take(4).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, short).unwrap();
+        let err = format!(
+            "{:#}",
+            compare(dir.path(), &Query::default(), false).unwrap_err()
+        );
+        assert!(
+            err.contains("reports.csv has no row for report bbb"),
+            "{err}"
+        );
+        std::fs::write(&path, format!("{full}ccc,Elsewhere,,,,good\n")).unwrap();
+        let err = format!(
+            "{:#}",
+            compare(dir.path(), &Query::default(), false).unwrap_err()
+        );
+        assert!(err.contains("has report ccc, which"), "{err}");
     }
 
     /// On a real run over the seeds, every figure printed, of each measure, is the one in

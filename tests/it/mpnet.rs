@@ -192,7 +192,8 @@ fn accurate_is_not_given_with_an_encoder() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    // A usage error: exit 1 ("nothing could be done"), not clap's 2 (issue 27 case 19).
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--accurate"), "{stderr}");
 }
 
