@@ -351,7 +351,8 @@ fn looks_like_text(text: &str) -> bool {
     let mut control = 0usize;
     for c in text.chars() {
         total += 1;
-        if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}') {
+        // Line endings of every convention (NEL, vertical tab, form feed) are text.
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{b}' | '\u{c}' | '\u{85}') {
             control += 1;
         }
     }

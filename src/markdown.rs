@@ -752,7 +752,7 @@ mod tests {
         );
         assert_eq!(
             inline("[a [nested] link][ref] and [plain]"),
-            "a nested link and [plain]"
+            "a [nested] link and [plain]"
         );
         assert_eq!(inline("line<br>break"), "line break");
     }

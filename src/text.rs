@@ -64,20 +64,23 @@ fn is_invisible(c: char) -> bool {
             | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
 }
 
-/// Passes over what follows an ESC: a CSI sequence (`[`, parameters, one final byte), an
-/// OSC or other string sequence (up to BEL or ESC `\`), or the one character of a short
-/// escape.
+/// Passes over the terminal escape sequence an ESC starts: a CSI sequence (`[`,
+/// parameters, one final byte) or an OSC or other string sequence (up to BEL or ESC `\`).
+/// After a lone ESC nothing is passed over: the next character may be text (an ESC from
+/// an HTML character reference before a word).
 fn skip_escape_sequence(chars: &mut std::iter::Peekable<std::str::Chars>) {
-    match chars.next() {
+    match chars.peek() {
         Some('[') => {
+            chars.next();
             // Parameter and intermediate bytes, then one final byte in @..~.
-            while let Some(c) = chars.next() {
-                if ('@'..='~').contains(&c) || !(' '..='~').contains(&c) {
+            while let Some(c) = chars.next_if(|c| (' '..='~').contains(c)) {
+                if ('@'..='~').contains(&c) {
                     break;
                 }
             }
         }
         Some(']' | 'P' | 'X' | '^' | '_') => {
+            chars.next();
             while let Some(c) = chars.next() {
                 if c == '\u{7}' || (c == '\u{1B}' && chars.next_if_eq(&'\\').is_some()) {
                     break;
@@ -208,6 +211,7 @@ mod tests {
             "Inspectors looked at"
         );
         assert_eq!(as_read("\u{1B}]0;title\u{7}They\u{7F} met"), "They met");
+        assert_eq!(as_read("a \u{1B}regularly \u{1B}[1;"), "a regularly ");
         assert_eq!(
             as_read("Marg\u{202E}aret\u{202C} \u{2066}B\u{2069}\u{200F}"),
             "Margaret B"
