@@ -17,12 +17,11 @@ const LETTER: &str = "Ofsted\nPiccadilly Gate\nStore Street\nManchester\nM1 2WD\
     What needs to improve in this area of social work practice\n\n\
     The quality of plans for children in care.\n";
 
+/// The rows of a CSV, each column by name.
+type Rows = Vec<BTreeMap<String, String>>;
+
 /// Runs the rules over one folder holding `files` and returns (reports.csv, sentences.csv).
-fn run_one(
-    dir: &Path,
-    name: &str,
-    files: &[(&str, &[u8])],
-) -> (Vec<BTreeMap<String, String>>, Vec<BTreeMap<String, String>>) {
+fn run_one(dir: &Path, name: &str, files: &[(&str, &[u8])]) -> (Rows, Rows) {
     let input = dir.join(name);
     fs::create_dir(&input).unwrap();
     for (file, bytes) in files {
