@@ -45,7 +45,11 @@ pub fn clean(doc: &RawDocument) -> Vec<Block> {
         .collect();
     furniture::strip(&mut pages, is_pdf);
     let vocabulary = text::vocabulary(pages.iter().flatten().map(String::as_str));
-    let groups = group_lines(&pages, is_pdf);
+    // Only a plain text file may write one paragraph per line: HTML and Markdown are laid
+    // out with blank lines between blocks, and a line break inside a block is a soft one
+    // (`<br>`) that keeps its sentence whole.
+    let lines_may_be_paragraphs = doc.format == InputFormat::Text;
+    let groups = group_lines(&pages, is_pdf, lines_may_be_paragraphs);
     let blocks = assemble(groups, &vocabulary);
     structure(drop_fragments(blocks))
 }
@@ -92,7 +96,7 @@ fn item_start(line: &str, is_pdf: bool) -> Option<(Marker, &str)> {
 }
 
 /// Groups the lines of all pages into blocks' worth of lines.
-fn group_lines(pages: &[Vec<String>], is_pdf: bool) -> Vec<Group> {
+fn group_lines(pages: &[Vec<String>], is_pdf: bool, lines_may_be_paragraphs: bool) -> Vec<Group> {
     // Plain text with (almost) no blank lines writes one paragraph per line.
     let filled = pages
         .iter()
@@ -104,7 +108,7 @@ fn group_lines(pages: &[Vec<String>], is_pdf: bool) -> Vec<Group> {
         .flatten()
         .filter(|l| l.trim().is_empty())
         .count();
-    let line_per_paragraph = !is_pdf && blank * 4 < filled;
+    let line_per_paragraph = lines_may_be_paragraphs && blank * 4 < filled;
 
     let mut groups: Vec<Group> = Vec::new();
     let mut last_number: Option<u32> = None;

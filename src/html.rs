@@ -1,10 +1,33 @@
-//! The visible text of an HTML page's body, one block per line, no markup.
+//! The visible text of an HTML page, read as a browser renders it: one block per line, no
+//! markup.
+//!
+//! Read: the page's `<main>` (or `role="main"`) when it has one, else its `<article>`s, else
+//! its `<body>`, so the site's chrome around the report is left out. Skipped: what a
+//! browser never shows ([`NEVER_SHOWN`], elements with the `hidden` attribute,
+//! `aria-hidden="true"`, an inline `display: none` or `visibility: hidden`, a `<dialog>`
+//! that is not open, the visually-hidden classes of [`VISUALLY_HIDDEN_CLASSES`]), form
+//! controls and their labels, and navigation and footers. A `<br>` is a soft line break
+//! inside its block, so the sentence it falls in stays whole; table cells are kept apart
+//! by a tab, so minified `<td>a</td><td>b</td>` never glues into one word.
 
 use scraper::{ElementRef, Html, Node};
 
-/// Elements whose content is never visible text.
-const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "nav", "footer",
+/// Elements whose content is never visible text, or is page furniture: scripts and
+/// styles, fallback content, form controls and their labels, pictures (SVG and MathML
+/// titles are tooltips), embedded documents, navigation and footers.
+const NEVER_SHOWN: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "title", "nav", "footer", "svg", "math",
+    "canvas", "iframe", "object", "embed", "audio", "video", "img", "picture", "button", "select",
+    "option", "optgroup", "datalist", "input", "textarea", "label", "meter", "progress", "output",
+];
+
+/// Classes that hide text from sight and leave it to screen readers (GOV.UK's and the
+/// common frameworks'): "Change<span class=govuk-visually-hidden> name</span>".
+const VISUALLY_HIDDEN_CLASSES: &[&str] = &[
+    "govuk-visually-hidden",
+    "visually-hidden",
+    "sr-only",
+    "screen-reader-text",
 ];
 
 /// Elements that start a new line of text.
@@ -18,7 +41,6 @@ const BLOCKS: &[&str] = &[
     "h4",
     "h5",
     "h6",
-    "br",
     "tr",
     "section",
     "article",
@@ -27,12 +49,78 @@ const BLOCKS: &[&str] = &[
     "ul",
     "ol",
     "table",
+    "caption",
+    "dl",
     "dt",
     "dd",
     "main",
     "aside",
     "figure",
+    "figcaption",
+    "details",
+    "summary",
+    "address",
+    "fieldset",
+    "legend",
+    "form",
+    "pre",
+    "hr",
+    "center",
 ];
+
+/// Elements that sit side by side on one line, each apart from the next: table cells.
+const CELLS: &[&str] = &["td", "th"];
+
+/// Whether a browser leaves `element` (and everything in it) unseen.
+fn is_hidden(element: &scraper::node::Element) -> bool {
+    let name = element.name();
+    if NEVER_SHOWN.contains(&name) {
+        return true;
+    }
+    if name == "dialog" && element.attr("open").is_none() {
+        return true;
+    }
+    // `hidden="until-found"` is content a reader finds by searching or opening an
+    // accordion: it is read.
+    if element
+        .attr("hidden")
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("until-found"))
+    {
+        return true;
+    }
+    if element
+        .attr("aria-hidden")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return true;
+    }
+    if element.attr("style").is_some_and(style_hides) {
+        return true;
+    }
+    element.classes().any(|c| {
+        VISUALLY_HIDDEN_CLASSES
+            .iter()
+            .any(|h| c.eq_ignore_ascii_case(h))
+    })
+}
+
+/// Whether an inline style hides its element: `display: none`, `visibility: hidden` or
+/// `collapse` (any case and spacing, `!important` or not).
+fn style_hides(style: &str) -> bool {
+    style.split(';').any(|declaration| {
+        let Some((property, value)) = declaration.split_once(':') else {
+            return false;
+        };
+        let property = property.trim().to_ascii_lowercase();
+        let value = value
+            .trim()
+            .trim_end_matches("!important")
+            .trim()
+            .to_ascii_lowercase();
+        (property == "display" && value == "none")
+            || (property == "visibility" && matches!(value.as_str(), "hidden" | "collapse"))
+    })
+}
 
 /// The deepest nesting of elements kept. Real pages nest a few dozen deep; the HTML parser's
 /// work grows with the square of the depth, so a page nested 100,000 deep would take hours.
@@ -135,20 +223,67 @@ fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// The text of `<body>` (or the whole document when there is none). List items are written
-/// as "- item" so the cleaner sees them as bullets; headings are kept on lines of their own.
-/// Elements nested deeper than [`MAX_DEPTH`] lose their tags, not their text.
+/// The visible text of the page (see the module's documentation). List items are written
+/// as "- item" so the cleaner sees them as bullets; headings are kept on lines of their
+/// own; blocks are apart by a blank line. Elements nested deeper than [`MAX_DEPTH`] lose
+/// their tags, not their text.
 pub fn body_text(html: &str) -> String {
     let html = limit_nesting(html);
     let doc = Html::parse_document(&html);
-    let body = scraper::Selector::parse("body").expect("valid selector");
-    let root = doc
-        .select(&body)
-        .next()
-        .unwrap_or_else(|| doc.root_element());
     let mut out = String::new();
-    walk(root, &mut out);
-    // Collapse the runs of blank lines that nested blocks leave.
+    for root in content_roots(&doc) {
+        walk(root, &mut out);
+        out.push_str("\n\n");
+    }
+    let text = tidy(&out);
+    if !text.is_empty() {
+        return text;
+    }
+    // An empty <main> (the report may stand beside it): the whole body after all.
+    out.clear();
+    walk(body(&doc), &mut out);
+    tidy(&out)
+}
+
+fn body(doc: &Html) -> ElementRef<'_> {
+    let body = scraper::Selector::parse("body").expect("valid selector");
+    doc.select(&body)
+        .next()
+        .unwrap_or_else(|| doc.root_element())
+}
+
+/// Where the report's text is: the first visible `<main>`, else the outermost visible
+/// `<article>`s, else the body.
+fn content_roots(doc: &Html) -> Vec<ElementRef<'_>> {
+    let visible = |e: &ElementRef| {
+        !std::iter::once(**e)
+            .chain(e.ancestors())
+            .any(|n| n.value().as_element().is_some_and(is_hidden))
+    };
+    let main = scraper::Selector::parse(r#"main, [role="main"]"#).expect("valid selector");
+    if let Some(main) = doc.select(&main).find(visible) {
+        return vec![main];
+    }
+    let article = scraper::Selector::parse("article").expect("valid selector");
+    let articles: Vec<ElementRef> = doc
+        .select(&article)
+        .filter(visible)
+        .filter(|a| {
+            !a.ancestors().any(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|e| e.name() == "article")
+            })
+        })
+        .collect();
+    if !articles.is_empty() {
+        return articles;
+    }
+    vec![body(doc)]
+}
+
+/// Lines trimmed, runs of blank lines made one.
+fn tidy(out: &str) -> String {
     let mut text = String::new();
     let mut blank = 0;
     for line in out.lines() {
@@ -188,7 +323,7 @@ fn walk(root: ElementRef, out: &mut String) {
             Node::Text(t) => {
                 let collapsed = t.split_whitespace().collect::<Vec<_>>().join(" ");
                 if !collapsed.is_empty() {
-                    if !out.ends_with(['\n', ' '])
+                    if !out.ends_with(['\n', ' ', '\t'])
                         && !out.is_empty()
                         && t.starts_with(char::is_whitespace)
                     {
@@ -201,19 +336,26 @@ fn walk(root: ElementRef, out: &mut String) {
                 }
             }
             Node::Element(e) => {
-                let name = e.name();
-                if SKIPPED.contains(&name) {
+                if is_hidden(e) {
                     continue;
                 }
+                let name = e.name();
+                if name == "br" {
+                    // A soft break: a new line in the same block, not a new paragraph.
+                    out.push('\n');
+                    continue;
+                }
+                if CELLS.contains(&name) && !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\t');
+                }
                 let is_block = BLOCKS.contains(&name);
-                let is_heading = matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
                 if is_block {
                     out.push_str("\n\n");
                 }
                 if name == "li" {
                     out.push_str("- ");
                 }
-                if is_block || is_heading {
+                if is_block {
                     stack.push(Step::Leave);
                 }
                 stack.extend(node.children().rev().map(Step::Enter));
@@ -240,6 +382,56 @@ mod tests {
         assert!(!text.contains("var x"));
         assert!(!text.contains("p{}"));
         assert!(!text.contains('<'));
+    }
+
+    #[test]
+    fn text_a_browser_never_shows_is_skipped() {
+        let html = r#"<body><div hidden><p>We use cookies.</p><button>Accept</button></div>
+            <p>Kept one.</p><p aria-hidden="true">Icon text.</p><p aria-hidden="false">Kept two.</p>
+            <div style="color: red; DISPLAY : none !important">Styled away.</div>
+            <div style="visibility:hidden">Invisible.</div>
+            <form><label for="r">Region</label><select id="r"><option>Choose a region</option></select>
+            <input value="Search"><textarea>Typed.</textarea><button>Print this page</button></form>
+            <svg><title>Chart shows plans are weak</title><text>42</text></svg>
+            <template><p>Template.</p></template><dialog><p>Closed dialog.</p></dialog>
+            <dialog open><p>Kept three.</p></dialog>
+            <p>Change<span class="govuk-visually-hidden"> the name</span></p>
+            <section hidden="until-found"><p>Kept four.</p></section></body>"#;
+        assert_eq!(
+            body_text(html),
+            "Kept one.\n\nKept two.\n\nKept three.\n\nChange\n\nKept four."
+        );
+    }
+
+    #[test]
+    fn main_or_article_is_preferred_to_the_chrome_around_it() {
+        let html = "<body><header><p>GOV.UK</p></header><aside>Related</aside>\
+            <main><header><h1>Focused visit</h1></header><p>Leaders are good.</p></main>\
+            <footer>Contact</footer></body>";
+        assert_eq!(body_text(html), "Focused visit\n\nLeaders are good.");
+        let articles =
+            "<body><p>Menu</p><article><p>One.</p><article><p>Inner.</p></article></article>\
+            <article><p>Two.</p></article></body>";
+        assert_eq!(body_text(articles), "One.\n\nInner.\n\nTwo.");
+        // An empty <main> does not hide the report beside it.
+        assert_eq!(body_text("<main></main><p>Report.</p>"), "Report.");
+        // A hidden <main> (a template for another view) is not the content.
+        assert_eq!(
+            body_text("<main hidden><p>No.</p></main><main><p>Yes.</p></main>"),
+            "Yes."
+        );
+    }
+
+    #[test]
+    fn br_is_a_soft_break_and_cells_stay_apart() {
+        assert_eq!(
+            body_text("<p>Social workers visit children<br>regularly.</p><p>a<br><br>b</p>"),
+            "Social workers visit children\nregularly.\n\na\n\nb"
+        );
+        assert_eq!(
+            body_text("<table><tr><th>Judgement</th><th>Grade</th></tr><tr><td>Overall effectiveness</td><td><b>Good</b></td></tr></table>"),
+            "Judgement\tGrade\n\nOverall effectiveness\tGood"
+        );
     }
 
     #[test]

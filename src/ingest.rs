@@ -1,6 +1,8 @@
 //! Stage 1, ingest: a path becomes a [`RawDocument`] of decoded text pages.
 //!
-//! Contract: bytes in, text out, nothing interpreted. Cleaning is the next stage's work.
+//! Contract: bytes in, text out as a reader sees it: decoded, every line ending `\n`, no
+//! control or bidi characters ([`crate::text::as_read`]); HTML and Markdown rendered to
+//! their visible text. Nothing else is interpreted: cleaning is the next stage's work.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{InputError, InputProblem};
 use crate::files;
+use crate::text::as_read;
 use crate::types::{InputFormat, RawDocument};
 
 /// The input format a path's extension names, if it is one we read.
@@ -146,6 +149,14 @@ fn name_list(paths: &[PathBuf]) -> String {
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let found = discover_inputs(paths, &OwnFiles::default());
     (found.files, found.errors)
+}
+
+/// Whether a text file is Markdown (`.md`), read by [`crate::markdown`] rather than as
+/// plain text.
+fn is_markdown(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
 }
 
 /// Expands files and folders (recursively) into the supported files under them, each once
@@ -447,14 +458,20 @@ pub fn read(path: &Path) -> Result<RawDocument, InputError> {
     if bytes.is_empty() {
         return Err(fail(InputProblem::Empty));
     }
+    let text = || {
+        decode_text(&bytes)
+            .map(|t| as_read(&t))
+            .ok_or_else(|| fail(InputProblem::NotText))
+    };
     let pages = match format {
         InputFormat::Pdf => crate::pdf::pages(&bytes).map_err(fail)?,
-        InputFormat::Text => vec![decode_text(&bytes).ok_or_else(|| fail(InputProblem::NotText))?],
-        InputFormat::Html => {
-            let html = decode_text(&bytes).ok_or_else(|| fail(InputProblem::NotText))?;
-            vec![crate::html::body_text(&html)]
-        }
+        InputFormat::Text if is_markdown(path) => vec![crate::markdown::plain_text(&text()?)],
+        InputFormat::Text => vec![text()?],
+        InputFormat::Html => vec![crate::html::body_text(&text()?)],
     };
+    // Whatever the format, no control or bidi character goes further: character references
+    // in HTML and Markdown, and PDF text, can hold them too.
+    let pages: Vec<String> = pages.iter().map(|p| as_read(p)).collect();
     if pages.iter().all(|p| p.trim().is_empty()) {
         return Err(fail(match format {
             InputFormat::Pdf => InputProblem::NoTextLayer,
@@ -483,8 +500,14 @@ pub fn hash_file(path: &Path) -> Result<String, InputError> {
 }
 
 /// Decodes text in UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when
-/// the zero bytes of ASCII text give it away), or Windows-1252.
+/// the zero bytes of ASCII text give it away), or Windows-1252, line by line: a line that
+/// is not valid UTF-8 keeps its valid UTF-8 characters and has only its stray bytes read as
+/// Windows-1252, so one bad byte in a UTF-8 file costs that byte, not the whole file (a
+/// Windows-1252 file, whose lines hold no UTF-8 characters, is read as Windows-1252).
 /// Returns `None` for bytes that are not text (binary junk with a text extension).
+///
+/// The text comes back as read, line endings and control characters included: see
+/// [`crate::text::as_read`].
 pub fn decode_text(bytes: &[u8]) -> Option<String> {
     let text = if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
@@ -495,10 +518,43 @@ pub fn decode_text(bytes: &[u8]) -> Option<String> {
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         text.to_owned()
     } else {
-        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-        text.into_owned()
+        decode_by_line(bytes)
     };
     looks_like_text(&text).then_some(text)
+}
+
+/// Bytes that are not valid UTF-8 as a whole, decoded one line at a time (lines end at LF
+/// or CR, so a file with classic Mac line endings is split too).
+fn decode_by_line(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 8);
+    for line in bytes.split_inclusive(|&b| b == b'\n' || b == b'\r') {
+        match std::str::from_utf8(line) {
+            Ok(valid) => text.push_str(valid),
+            Err(_) if holds_utf8_characters(line) => {
+                for chunk in line.utf8_chunks() {
+                    text.push_str(chunk.valid());
+                    push_windows_1252(&mut text, chunk.invalid());
+                }
+            }
+            Err(_) => push_windows_1252(&mut text, line),
+        }
+    }
+    text
+}
+
+/// Whether a line holds a valid multi-byte UTF-8 character: evidence that it is UTF-8 with
+/// a stray byte rather than Windows-1252 (whose accented letters and quotes are single bytes
+/// that rarely form valid UTF-8 sequences).
+fn holds_utf8_characters(line: &[u8]) -> bool {
+    line.utf8_chunks()
+        .any(|chunk| chunk.valid().bytes().any(|b| b >= 0x80))
+}
+
+fn push_windows_1252(text: &mut String, bytes: &[u8]) {
+    if !bytes.is_empty() {
+        let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+        text.push_str(&decoded);
+    }
 }
 
 /// UTF-16 without a byte-order mark: mostly-ASCII text has a zero in nearly every other
@@ -532,7 +588,8 @@ fn looks_like_text(text: &str) -> bool {
     let mut control = 0usize;
     for c in text.chars() {
         total += 1;
-        if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}') {
+        // Line endings of every convention (NEL, vertical tab, form feed) are text.
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{b}' | '\u{c}' | '\u{85}') {
             control += 1;
         }
     }
@@ -582,6 +639,27 @@ mod tests {
         // "£5 “q”" in Windows-1252.
         let bytes = [0xA3, b'5', b' ', 0x93, b'q', 0x94];
         assert_eq!(decode_text(&bytes).unwrap(), "£5 “q”");
+    }
+
+    #[test]
+    fn one_bad_byte_costs_that_byte_not_the_file() {
+        let mut bytes = "Children\u{2019}s services.\nCosts were \u{a3}5.\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend_from_slice(b"Leaders\xe2\x80\x99 plans \xff work.\n");
+        bytes.extend_from_slice("The authority\u{2019}s leaders.\n".as_bytes());
+        assert_eq!(
+            decode_text(&bytes).unwrap(),
+            "Children\u{2019}s services.\nCosts were \u{a3}5.\nLeaders\u{2019} plans \u{ff} work.\n\
+             The authority\u{2019}s leaders.\n"
+        );
+        // A Windows-1252 line in a UTF-8 file is read as Windows-1252, CR endings too.
+        let mut mixed = "caf\u{e9} \u{2019}\r".as_bytes().to_vec();
+        mixed.extend_from_slice(b"\x93quoted\x94 \xa35\r");
+        assert_eq!(
+            decode_text(&mixed).unwrap(),
+            "caf\u{e9} \u{2019}\r\u{201c}quoted\u{201d} \u{a3}5\r"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! | stage | module | in → out |
 //! |---|---|---|
-//! | ingest | [`ingest`] (with [`pdf`], [`html`]) | path → [`types::RawDocument`] |
+//! | ingest | [`ingest`] (with [`pdf`], [`html`], [`markdown`]) | path → [`types::RawDocument`] |
 //! | clean | [`clean`] | raw pages → [`types::Block`]s |
 //! | facts | [`facts`] | pages and blocks → [`types::ReportFacts`] |
 //! | segment | [`segment`] | blocks → [`types::Sentence`]s |
@@ -28,7 +28,7 @@
 //! [`types`].
 //!
 //! Modules only use modules below them, in this order (bottom first): files, text, types,
-//! error → taxonomy → pdf, html → ingest → clean → facts → codes → segment → modelfetch →
+//! error → taxonomy → pdf, html → markdown → ingest → clean → facts → codes → segment → modelfetch →
 //! classify → eval → train → store → aggregate → output (write, workbook, page) → results →
 //! pipeline.
 
@@ -42,6 +42,7 @@ pub mod facts;
 pub mod files;
 pub mod html;
 pub mod ingest;
+pub mod markdown;
 pub mod modelfetch;
 pub mod mpnetfetch;
 pub mod output;
