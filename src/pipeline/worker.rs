@@ -3,17 +3,20 @@
 //! PDF parsing above all can go wrong in ways no `catch_unwind` catches: a stack overflow
 //! aborts the process, a loop never returns, an allocation failure aborts. So the binary's
 //! `run` reads each file in a child process, the binary itself re-invoked with the hidden
-//! subcommand [`READ_SUBCOMMAND`]: the child limits its own address space and CPU time,
-//! runs [`prepare`](super::prepare) and writes the [`Report`] (or the [`InputProblem`]) to
-//! stdout as JSON. The parent waits at most [`time_limit`] for it, kills it on overrun,
-//! and turns a death into an [`InputError`] against that file. Library callers (tests,
+//! subcommand [`READ_SUBCOMMAND`]: the child limits its own address space, then for each
+//! path it is sent runs [`prepare`](super::prepare) and sends back the [`Report`] (or the
+//! [`InputProblem`]) as JSON. Each thread of the run keeps one such worker for the files it
+//! reads. The parent waits at most [`time_limit`] for each file, kills the worker on overrun,
+//! and turns a death into an [`InputError`] against that file; the next file gets a fresh
+//! worker. Library callers (tests,
 //! benchmarks, training) read in-process with [`Reader::InProcess`].
 
-use std::io::{Read, Seek, Write};
+use std::cell::RefCell;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +78,102 @@ struct Reply {
     stage_nanos: Vec<u64>,
 }
 
-/// The parent's side: runs the worker on `path` and waits for its reply, at most
+/// A worker process kept for the files its thread reads, so that a process start and the
+/// reader's set-up (compiled patterns) are paid once per thread, not once per file.
+struct Worker {
+    executable: PathBuf,
+    child: Child,
+    requests: ChildStdin,
+    /// Each reply's bytes, or the end of stdout (the worker died).
+    replies: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    /// The worker's stderr: read after a death, for what it said about it.
+    stderr: std::fs::File,
+}
+
+thread_local! {
+    /// This thread's worker, started on first use and again after one dies or is killed.
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+}
+
+impl Worker {
+    fn start(executable: &Path) -> std::io::Result<Worker> {
+        // Stderr goes to a file, read only after a death: it says why ("memory allocation
+        // ... failed", "overflowed its stack") and cannot fill a pipe.
+        let stderr = tempfile::tempfile()?;
+        let mut child = Command::new(executable)
+            .arg(READ_SUBCOMMAND)
+            .arg("--memory-mb")
+            .arg(limits::MEMORY_MB.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr.try_clone()?)
+            .spawn()?;
+        let requests = child.stdin.take().expect("stdin is piped");
+        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, replies) = mpsc::channel();
+        std::thread::spawn(move || loop {
+            let reply = read_frame(&mut stdout);
+            let ended = reply.is_err();
+            // The parent may have stopped waiting (and killed the worker): nobody listens.
+            if sender.send(reply).is_err() || ended {
+                break;
+            }
+        });
+        Ok(Worker {
+            executable: executable.to_path_buf(),
+            child,
+            requests,
+            replies,
+            stderr,
+        })
+    }
+
+    /// Kills and reaps the worker: no zombie, no orphan.
+    fn stop(mut self) -> Option<std::process::ExitStatus> {
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+}
+
+/// Writes one length-prefixed frame.
+fn write_frame(to: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    to.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    to.write_all(bytes)?;
+    to.flush()
+}
+
+/// Reads one length-prefixed frame; an error at the end of the stream.
+fn read_frame(from: &mut impl Read) -> std::io::Result<Vec<u8>> {
+    let mut length = [0u8; 8];
+    from.read_exact(&mut length)?;
+    let mut bytes = vec![0; u64::from_le_bytes(length) as usize];
+    from.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
+#[cfg(unix)]
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The parent's side: hands `path` to this thread's worker and waits for the reply, at most
 /// [`time_limit`] of the file's size.
 fn read_in_worker(
     executable: &Path,
@@ -85,89 +183,66 @@ fn read_in_worker(
     let fail = |problem| InputError::new(path, problem);
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let limit = time_limit(size);
-    // Stderr goes to a file, read only after the worker has ended: it says why a worker
-    // died ("memory allocation ... failed", "overflowed its stack") and cannot fill a pipe.
-    let mut stderr = tempfile::tempfile().map_err(|e| {
-        fail(InputProblem::Internal(format!(
-            "cannot make a temporary file for the reader: {e}"
-        )))
-    })?;
-    let stderr_for_child = stderr.try_clone().map_err(|e| {
-        fail(InputProblem::Internal(format!(
-            "cannot make a temporary file for the reader: {e}"
-        )))
-    })?;
-    let mut child = Command::new(executable)
-        .arg(READ_SUBCOMMAND)
-        .arg("--memory-mb")
-        .arg(limits::MEMORY_MB.to_string())
-        .arg("--seconds")
-        .arg(limit.as_secs().to_string())
-        .arg("--")
-        .arg(path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(stderr_for_child)
-        .spawn()
-        .map_err(|e| {
-            fail(InputProblem::Internal(format!(
-                "cannot start a reader process ({}): {e}",
-                executable.display()
-            )))
-        })?;
-    let start = Instant::now();
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let (sender, receiver) = mpsc::channel();
-    let collector = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let read = stdout.read_to_end(&mut bytes).map(|_| bytes);
-        // The parent may have stopped waiting; then nobody needs the bytes.
-        let _ = sender.send(read);
-    });
-    let output = receiver.recv_timeout(limit);
-    let mut overran = output.is_err();
-    // The reply is complete when stdout closes; the worker exits right after. One that
-    // closes stdout and lives on is held to the same deadline.
-    let status = loop {
-        if !overran {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if start.elapsed() < limit => {
-                    std::thread::sleep(Duration::from_millis(1));
-                    continue;
+    WORKER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.as_ref().is_some_and(|w| w.executable != executable) {
+            slot.take().map(Worker::stop);
+        }
+        if slot.is_none() {
+            let worker = Worker::start(executable).map_err(|e| {
+                fail(InputProblem::Internal(format!(
+                    "cannot start a reader process ({}): {e}",
+                    executable.display()
+                )))
+            })?;
+            *slot = Some(worker);
+        }
+        let worker = slot.as_mut().expect("started above");
+        let said_before = worker.stderr.metadata().map(|m| m.len()).unwrap_or(0);
+        let sent = write_frame(&mut worker.requests, &path_bytes(path));
+        let reply = match sent {
+            Ok(()) => worker.replies.recv_timeout(limit),
+            Err(_) => Err(mpsc::RecvTimeoutError::Disconnected),
+        };
+        match reply {
+            Ok(Ok(bytes)) => match serde_json::from_slice::<Reply>(&bytes) {
+                Ok(reply) => {
+                    times.add_nanos(&reply.stage_nanos);
+                    reply.result.map_err(fail)
                 }
-                Ok(None) => overran = true,
-                Err(_) => overran = true,
+                Err(e) => {
+                    slot.take().map(Worker::stop);
+                    Err(fail(InputProblem::Internal(format!(
+                        "the reader's reply could not be read: {e}"
+                    ))))
+                }
+            },
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                slot.take().map(Worker::stop);
+                Err(fail(InputProblem::ReaderTimedOut(limit.as_secs())))
+            }
+            // The worker died while reading this file.
+            Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let mut worker = slot.take().expect("a worker was running");
+                let mut said = String::new();
+                if worker.stderr.seek(SeekFrom::Start(said_before)).is_ok() {
+                    let _ = (&mut worker.stderr)
+                        .take(64 * 1024)
+                        .read_to_string(&mut said);
+                }
+                let status = worker.stop();
+                Err(fail(death_problem(path, status.as_ref(), &said)))
             }
         }
-        // Killed and reaped: no zombie, no orphan.
-        let _ = child.kill();
-        let _ = child.wait();
-        break None;
-    };
-    let _ = collector.join();
-    if overran || status.is_none() {
-        return Err(fail(InputProblem::ReaderTimedOut(limit.as_secs())));
-    }
-    let status = status.expect("checked above");
-    let output = output.expect("checked above");
-    if status.success() {
-        let reply = output
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Reply>(&bytes).ok());
-        if let Some(reply) = reply {
-            times.add_nanos(&reply.stage_nanos);
-            return reply.result.map_err(fail);
-        }
-    }
-    let mut said = String::new();
-    let _ = stderr.rewind();
-    let _ = (&mut stderr).take(64 * 1024).read_to_string(&mut said);
-    Err(fail(death_problem(path, &status, &said)))
+    })
 }
 
 /// What a worker that ended with `status`, having written `stderr`, ran into.
-fn death_problem(path: &Path, status: &std::process::ExitStatus, stderr: &str) -> InputProblem {
+fn death_problem(
+    path: &Path,
+    status: Option<&std::process::ExitStatus>,
+    stderr: &str,
+) -> InputProblem {
     if stderr.contains("memory allocation of") || stderr.contains("capacity overflow") {
         return InputProblem::ReaderOutOfMemory(limits::MEMORY_MB);
     }
@@ -180,9 +255,14 @@ fn death_problem(path: &Path, status: &std::process::ExitStatus, stderr: &str) -
     let why = if stderr.contains("overflowed its stack") {
         "a stack overflow".to_string()
     } else {
-        signal_of(status)
+        status
+            .and_then(signal_of)
             .map(|signal| format!("signal {signal}"))
-            .or_else(|| status.code().map(|code| format!("exit status {code}")))
+            .or_else(|| {
+                status
+                    .and_then(|s| s.code())
+                    .map(|code| format!("exit status {code}"))
+            })
             .unwrap_or_else(|| "no reply".to_string())
     };
     InputProblem::ReaderCrashed { reader, why }
@@ -200,24 +280,33 @@ fn signal_of(_: &std::process::ExitStatus) -> Option<i32> {
 }
 
 /// The worker's side (the hidden subcommand): limits this process to `memory_mb` of
-/// address space and `seconds` of CPU time, ends it with its parent, reads `path` and writes
-/// the reply to stdout. Returns when the reply is written.
-pub fn serve(path: &Path, memory_mb: u64, seconds: u64) -> std::io::Result<()> {
-    limit_this_process(memory_mb, seconds);
+/// address space, ends it with its parent, then reads each path framed on stdin and writes
+/// each reply framed to stdout, until stdin ends.
+pub fn serve(memory_mb: u64) -> std::io::Result<()> {
+    limit_this_process(memory_mb);
+    let mut requests = std::io::stdin().lock();
+    let mut replies = std::io::stdout().lock();
+    while let Ok(path) = read_frame(&mut requests) {
+        let path = path_of(path);
+        let bytes = serde_json::to_vec(&read_here(&path))?;
+        write_frame(&mut replies, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Reads one file in this process, as the reply a worker sends.
+fn read_here(path: &Path) -> Reply {
     inject_fault(path);
     let times = StageTimes::default();
     let result = super::prepare(path, &times).map_err(|e| e.problem);
-    let reply = Reply {
+    Reply {
         result,
         stage_nanos: times
             .totals()
             .iter()
             .map(|(_, d)| d.as_nanos() as u64)
             .collect(),
-    };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    serde_json::to_writer(&mut out, &reply)?;
-    out.flush()
+    }
 }
 
 /// The environment variable that makes a worker fail on purpose, for the tests of
@@ -251,10 +340,10 @@ fn inject_fault(path: &Path) {
     }
 }
 
-/// Address space and CPU time capped (never raised above what this process already has),
-/// and death with the parent, so a reader left behind by a killed run cannot live on.
+/// Address space capped (never raised above what this process already has), and death with
+/// the parent, so a reader left behind by a killed run cannot live on.
 #[cfg(unix)]
-fn limit_this_process(memory_mb: u64, seconds: u64) {
+fn limit_this_process(memory_mb: u64) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     type Resource = libc::__rlimit_resource_t;
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
@@ -278,8 +367,6 @@ fn limit_this_process(memory_mb: u64, seconds: u64) {
         }
     }
     lower(libc::RLIMIT_AS, memory_mb.saturating_mul(1024 * 1024));
-    // A backstop for a parent that cannot kill: CPU time a little over the wall-clock limit.
-    lower(libc::RLIMIT_CPU, seconds.saturating_add(5));
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and no pointers.
     unsafe {
@@ -292,7 +379,7 @@ fn limit_this_process(memory_mb: u64, seconds: u64) {
 }
 
 #[cfg(not(unix))]
-fn limit_this_process(_: u64, _: u64) {}
+fn limit_this_process(_: u64) {}
 
 #[cfg(test)]
 mod tests {

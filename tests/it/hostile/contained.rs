@@ -253,17 +253,18 @@ fn run_contained(
     }
 }
 
-/// The processes still running whose command line mentions `text` (a worker left behind).
-fn processes_mentioning(text: &str) -> Vec<String> {
+/// The processes still running whose environment holds `variable=value` (a worker of one
+/// run left behind: workers inherit the run's environment).
+fn processes_with(variable: &str, value: &str) -> Vec<String> {
+    let wanted = format!("{variable}={value}");
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            if cmdline.contains(text) {
-                found.push(format!(
-                    "{}: {cmdline}",
-                    entry.file_name().to_string_lossy()
-                ));
+        if let Ok(environ) = fs::read(entry.path().join("environ")) {
+            if environ
+                .split(|&b| b == 0)
+                .any(|pair| pair == wanted.as_bytes())
+            {
+                found.push(entry.file_name().to_string_lossy().into_owned());
             }
         }
     }
@@ -460,10 +461,15 @@ fn a_worker_that_crashes_hangs_or_runs_out_of_memory_costs_that_file_only() {
         };
         assert!(reason.contains(&expected), "{kind}: {reason}");
         assert_eq!(errors.len(), 1, "{errors:?}");
+        // Workers that outlive their run end when their requests pipe closes.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !processes_with(FAULT_VARIABLE, &fault).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         assert!(
-            processes_mentioning(&input.display().to_string()).is_empty(),
+            processes_with(FAULT_VARIABLE, &fault).is_empty(),
             "{kind}: a worker was left behind: {:?}",
-            processes_mentioning(&input.display().to_string())
+            processes_with(FAULT_VARIABLE, &fault)
         );
         // The good report and the two faultless texts.
         assert_eq!(report_count(&out), 3);
