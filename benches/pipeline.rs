@@ -80,6 +80,8 @@ fn main() {
             view: Default::default(),
             all_reports: false,
             quiet: true,
+            // In-process: the binary reads in worker processes (see docs/reliability.md).
+            reader: Default::default(),
         };
         let model = ModelArgs {
             heads: heads.to_path_buf(),

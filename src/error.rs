@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why an input could not be used. The string form is what `errors.csv` and stderr show.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialisable, so a reader worker process can send it back (see `pipeline::worker`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InputProblem {
     /// The file could not be opened or read.
     Unreadable(String),
@@ -16,7 +17,7 @@ pub enum InputProblem {
     UnreadableFolder(String),
     /// A named pipe, device or socket: only regular files are read (a pipe would block and
     /// a device such as /dev/zero never ends). Says which kind it is.
-    NotRegularFile(&'static str),
+    NotRegularFile(#[serde(deserialize_with = "file_kind")] FileKind),
     /// Larger than [`MAX_FILE_BYTES`]; the size in bytes.
     TooLarge(u64),
     Empty,
@@ -49,8 +50,41 @@ pub enum InputProblem {
         classifier: String,
         why: String,
     },
+    /// The PDF asks more of the reader than its limits allow (see `pdf::limits`): what is
+    /// over which limit.
+    PdfOverLimit(String),
+    /// The reader process for this file died: what killed it ("signal 11", "a stack
+    /// overflow") and which reader it was ("PDF", "text").
+    ReaderCrashed {
+        reader: String,
+        why: String,
+    },
+    /// The reader process ran past the time allowed for a file this size, in seconds.
+    ReaderTimedOut(u64),
+    /// The reader process needed more memory than it may have, in MB.
+    ReaderOutOfMemory(u64),
     /// A bug in ofsted-themes met this file; the rest of the batch goes on.
     Internal(String),
+}
+
+/// What kind of thing a path that is not a regular file is ("a named pipe (FIFO)"). An
+/// alias, so that serde does not take the field for one borrowed from its input.
+pub type FileKind = &'static str;
+
+/// [`InputProblem::NotRegularFile`]'s kind, read back as one of the kinds that
+/// `ingest` names (a `&'static str` cannot borrow from the reply).
+fn file_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let kind = <String as serde::Deserialize>::deserialize(d)?;
+    Ok([
+        "a named pipe (FIFO)",
+        "a device",
+        "a socket",
+        "a folder",
+        "a special file",
+    ]
+    .into_iter()
+    .find(|known| *known == kind)
+    .unwrap_or("a special file"))
 }
 
 impl fmt::Display for InputProblem {
@@ -117,6 +151,26 @@ impl fmt::Display for InputProblem {
                 f,
                 "the {classifier} classifier could not label it ({why}); it is tried again on \
                  the next run (or give --classifier rules)"
+            ),
+            InputProblem::PdfOverLimit(why) => write!(
+                f,
+                "the PDF is over a limit of the reader ({why}): damaged or built to exhaust \
+                 readers"
+            ),
+            InputProblem::ReaderCrashed { reader, why } => write!(
+                f,
+                "the {reader} reader crashed ({why}): the file is damaged or built to crash \
+                 readers; the rest of the batch went on"
+            ),
+            InputProblem::ReaderTimedOut(seconds) => write!(
+                f,
+                "reading ran over {seconds} s, the limit for a file this size, and was \
+                 stopped: the file is damaged or built to hang readers"
+            ),
+            InputProblem::ReaderOutOfMemory(mb) => write!(
+                f,
+                "reading needed over {mb} MB of memory and was stopped: the file is damaged \
+                 or built to exhaust readers"
             ),
             InputProblem::Internal(why) => write!(
                 f,

@@ -22,6 +22,9 @@ enum Command {
     Forget(cmd::forget::ForgetArgs),
     Train(cmd::train::TrainArgs),
     Explain(cmd::explain::ExplainArgs),
+    /// Reads one file for `run` in a worker process (internal).
+    #[command(name = "__read", hide = true)]
+    Read(cmd::read::ReadArgs),
 }
 
 /// The library reports through `log`; its messages go to stderr as they are.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Forget(args) => cmd::forget::execute(args),
         Command::Train(args) => cmd::train::execute(args),
         Command::Explain(args) => cmd::explain::execute(args),
+        Command::Read(args) => cmd::read::execute(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -37,11 +37,30 @@ pub fn pages(bytes: &[u8]) -> Result<Vec<String>, InputProblem> {
     }
 }
 
+/// What one PDF may ask of the reader: past these it is refused with
+/// [`InputProblem::PdfOverLimit`], never read until memory or time runs out. Real reports are
+/// far inside them (the corpus's largest: about 60 pages, a few MB inflated).
+pub mod limits {
+    /// Bytes one stream may inflate to.
+    pub const STREAM_INFLATED_BYTES: usize = 64 * 1024 * 1024;
+    /// Bytes all of a document's streams may inflate to together.
+    pub const DOCUMENT_INFLATED_BYTES: usize = 256 * 1024 * 1024;
+    /// Pages one document may have.
+    pub const PAGES: usize = 10_000;
+    /// Form XObjects nested in one another (a form that draws a form that draws ...).
+    pub const FORM_DEPTH: usize = 32;
+    /// Form XObjects one page may draw, every repeat of a nested one counted.
+    pub const FORM_DRAWS_PER_PAGE: u64 = 10_000;
+    /// The page size assumed for a page that has none (US Letter, in points), as other
+    /// readers do.
+    pub const DEFAULT_MEDIA_BOX: [i64; 4] = [0, 0, 612, 792];
+}
+
 /// Like [`pages`], trusting the file's own cross-reference table.
 fn read_pages(bytes: &[u8]) -> Result<Vec<String>, InputProblem> {
     // lopdf opens a PDF encrypted with an empty user password (an owner password only)
     // by itself; one that needs a password stays encrypted.
-    let doc = match quietly(|| lopdf::Document::load_mem(bytes)) {
+    let mut doc = match quietly(|| lopdf::Document::load_mem(bytes)) {
         Some(Ok(doc)) => doc,
         Some(Err(lopdf::Error::Decryption(_))) => return Err(InputProblem::EncryptedPdf),
         Some(Err(e)) => return Err(InputProblem::CorruptPdf(e.to_string())),
@@ -50,17 +69,40 @@ fn read_pages(bytes: &[u8]) -> Result<Vec<String>, InputProblem> {
     if doc.is_encrypted() {
         return Err(InputProblem::EncryptedPdf);
     }
-    let page_numbers: Vec<u32> = match quietly(|| doc.get_pages().into_keys().collect()) {
-        Some(numbers) => numbers,
+    // Made safe for the extractor before it sees the document: every page found without
+    // following a loop, every stream inflated within bounds, no form that draws itself, and
+    // a page tree one level deep whose pages carry what they inherit.
+    let tree = match quietly(|| page_tree(&doc)) {
+        Some(tree) => tree?,
         None => return Err(InputProblem::CorruptPdf("the page tree is damaged".into())),
     };
-    if page_numbers.is_empty() {
-        return Err(InputProblem::CorruptPdf("the PDF has no pages".into()));
+    quietly(|| inflate_streams(&mut doc))
+        .unwrap_or_else(|| Err(InputProblem::CorruptPdf("a stream is damaged".into())))?;
+    quietly(|| check_forms(&doc, &tree)).unwrap_or_else(|| {
+        Err(InputProblem::CorruptPdf(
+            "the form XObjects are damaged".into(),
+        ))
+    })?;
+    let page_count = tree.pages.len();
+    if quietly(|| flatten_page_tree(&mut doc, tree)).is_none() {
+        return Err(InputProblem::CorruptPdf("the page tree is damaged".into()));
     }
-    let mut texts = Vec::with_capacity(page_numbers.len());
+    extract_texts(&doc, page_count)
+}
+
+/// The text of each of the document's `page_count` pages, in one pass over the document
+/// (time linear in pages); from a page the pass fails on, page by page.
+fn extract_texts(doc: &lopdf::Document, page_count: usize) -> Result<Vec<String>, InputProblem> {
+    let mut splitter = PageSplitter::default();
+    let whole = quietly(|| pdf_extract::output_doc(doc, &mut splitter));
+    let mut texts = splitter.done;
+    if matches!(whole, Some(Ok(()))) && texts.len() == page_count {
+        return Ok(texts);
+    }
     let mut first_failure = None;
-    for number in page_numbers {
-        match quietly(|| page_text(&doc, number)) {
+    for number in texts.len() + 1..=page_count {
+        let number = number as u32;
+        match quietly(|| page_text(doc, number)) {
             Some(Ok(text)) => texts.push(text),
             failed => {
                 first_failure.get_or_insert_with(|| match failed {
@@ -75,6 +117,467 @@ fn read_pages(bytes: &[u8]) -> Result<Vec<String>, InputProblem> {
         return Err(InputProblem::CorruptPdf(why.clone()));
     }
     Ok(texts)
+}
+
+/// One page's text as it is written: what pdf-extract's plain-text output makes of it, a
+/// fresh output for each page, exactly as when pages are extracted one at a time.
+#[derive(Clone, Default)]
+struct PageBuffer(std::rc::Rc<std::cell::RefCell<String>>);
+
+impl std::fmt::Write for PageBuffer {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.borrow_mut().push_str(s);
+        Ok(())
+    }
+}
+
+impl pdf_extract::ConvertToFmt for PageBuffer {
+    type Writer = PageBuffer;
+    fn convert(self) -> PageBuffer {
+        self
+    }
+}
+
+/// Splits a whole-document pass into pages: each page gets a fresh plain-text output, and
+/// its text is kept when the page ends.
+#[derive(Default)]
+struct PageSplitter {
+    page: Option<(PageBuffer, pdf_extract::PlainTextOutput<PageBuffer>)>,
+    done: Vec<String>,
+}
+
+impl PageSplitter {
+    fn output(
+        &mut self,
+    ) -> Result<&mut pdf_extract::PlainTextOutput<PageBuffer>, pdf_extract::OutputError> {
+        match &mut self.page {
+            Some((_, output)) => Ok(output),
+            None => Err(pdf_extract::OutputError::FormatError(std::fmt::Error)),
+        }
+    }
+}
+
+impl pdf_extract::OutputDev for PageSplitter {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &pdf_extract::MediaBox,
+        art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), pdf_extract::OutputError> {
+        let buffer = PageBuffer::default();
+        let mut output = pdf_extract::PlainTextOutput::new(buffer.clone());
+        output.begin_page(page_num, media_box, art_box)?;
+        self.page = Some((buffer, output));
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.output()?.end_page()?;
+        let (buffer, output) = self.page.take().expect("a page was begun");
+        drop(output);
+        self.done.push(buffer.0.take());
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.output()?
+            .output_character(trm, width, spacing, font_size, char)
+    }
+    fn begin_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.output()?.begin_word()
+    }
+    fn end_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.output()?.end_word()
+    }
+    fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.output()?.end_line()
+    }
+}
+
+/// What a page inherits from the page-tree nodes above it: (attribute, value).
+type Inherited = Vec<(&'static [u8], lopdf::Object)>;
+
+/// Page attributes a page inherits from the page-tree nodes above it.
+const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
+
+/// The pages of a document in order, found by walking the page tree from the catalogue
+/// without recursion and without visiting a node twice (a node that is its own ancestor,
+/// or kids that loop, cannot hang the walk), each with the attributes it inherits.
+struct PageTree {
+    pages: Vec<(lopdf::ObjectId, Inherited)>,
+}
+
+fn page_tree(doc: &lopdf::Document) -> Result<PageTree, InputProblem> {
+    let damaged = |why: &str| InputProblem::CorruptPdf(why.to_string());
+    let root = doc
+        .catalog()
+        .ok()
+        .and_then(|catalog| catalog.get(b"Pages").ok())
+        .and_then(|pages| pages.as_reference().ok())
+        .ok_or_else(|| damaged("no page tree"))?;
+    let declared = doc
+        .get_dictionary(root)
+        .ok()
+        .and_then(|node| node.get(b"Count").ok())
+        .and_then(|count| count.as_i64().ok());
+    let mut visited = std::collections::HashSet::new();
+    let mut pages = Vec::new();
+    // (node, what it inherits from above); kids pushed in reverse so pages come in order.
+    let mut stack: Vec<(lopdf::ObjectId, Inherited)> = vec![(root, vec![])];
+    while let Some((id, inherited)) = stack.pop() {
+        if !visited.insert(id) {
+            continue;
+        }
+        let Ok(node) = doc.get_dictionary(id) else {
+            continue;
+        };
+        let kids = node
+            .get_deref(b"Kids", doc)
+            .ok()
+            .and_then(|kids| kids.as_array().ok());
+        let is_page = match node.get_type() {
+            Ok(kind) => kind == b"Page",
+            Err(_) => kids.is_none(),
+        };
+        if is_page {
+            pages.push((id, inherited));
+            if pages.len() > limits::PAGES {
+                return Err(InputProblem::PdfOverLimit(format!(
+                    "over {} pages",
+                    limits::PAGES
+                )));
+            }
+            continue;
+        }
+        let mut passed_down = inherited;
+        for key in INHERITED {
+            if let Ok(value) = node.get(key) {
+                passed_down.retain(|(k, _)| *k != key);
+                passed_down.push((key, value.clone()));
+            }
+        }
+        for kid in kids.into_iter().flatten().rev() {
+            if let Ok(kid) = kid.as_reference() {
+                if !visited.contains(&kid) {
+                    stack.push((kid, passed_down.clone()));
+                }
+            }
+        }
+    }
+    if pages.is_empty() {
+        return Err(damaged("the PDF has no pages"));
+    }
+    if let Some(declared) = declared {
+        if (pages.len() as i64) < declared {
+            return Err(damaged(&format!(
+                "its page tree reaches {} of the {declared} pages it declares (/Count)",
+                pages.len()
+            )));
+        }
+    }
+    Ok(PageTree { pages })
+}
+
+/// Replaces the page tree with one node holding every page in order, each page carrying
+/// what it inherited and a page size, so that the extractor's own page walk (which stops
+/// 256 levels down) finds every page and its walk up `/Parent` links cannot loop.
+fn flatten_page_tree(doc: &mut lopdf::Document, tree: PageTree) {
+    use lopdf::{dictionary, Object};
+    let root = doc.new_object_id();
+    let kids: Vec<Object> = tree
+        .pages
+        .iter()
+        .map(|(id, _)| Object::Reference(*id))
+        .collect();
+    let count = kids.len() as i64;
+    for (id, inherited) in tree.pages {
+        let Ok(page) = doc.get_dictionary_mut(id) else {
+            continue;
+        };
+        page.set("Parent", Object::Reference(root));
+        for (key, value) in inherited {
+            if !page.has(key) {
+                page.set(key, value);
+            }
+        }
+        if !page.has(b"MediaBox") {
+            let media_box: Vec<Object> = limits::DEFAULT_MEDIA_BOX.map(Object::Integer).into();
+            page.set("MediaBox", media_box);
+        }
+    }
+    doc.objects.insert(
+        root,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    if let Ok(catalog) = doc.catalog_mut() {
+        catalog.set("Pages", Object::Reference(root));
+    }
+}
+
+/// Inflates every Flate-compressed stream within [`limits`], keeping the inflated bytes in
+/// place of the compressed ones (so the extractor never inflates without a bound), and
+/// empties image streams, whose pixels carry no text. A stream with other filters is left
+/// to the extractor.
+fn inflate_streams(doc: &mut lopdf::Document) -> Result<(), InputProblem> {
+    use lopdf::Object;
+    let mut total = 0usize;
+    for (id, object) in doc.objects.iter_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let is = |key: &[u8], value: &[u8]| {
+            stream
+                .dict
+                .get(key)
+                .and_then(|v| v.as_name())
+                .is_ok_and(|name| name == value)
+        };
+        if is(b"Type", b"XRef") || is(b"Type", b"ObjStm") {
+            // Read when the file was loaded.
+            continue;
+        }
+        if is(b"Subtype", b"Image") {
+            stream.dict.remove(b"Filter");
+            stream.dict.remove(b"DecodeParms");
+            stream.set_content(Vec::new());
+            continue;
+        }
+        let Ok(filters) = stream.filters() else {
+            continue;
+        };
+        if filters.is_empty() || filters.iter().any(|f| f != b"FlateDecode") {
+            continue;
+        }
+        let layers = filters.len();
+        let inflated = inflate_bounded(&stream.content, layers).ok_or_else(|| {
+            InputProblem::PdfOverLimit(format!(
+                "stream {} {} R inflates to over {} MB",
+                id.0,
+                id.1,
+                limits::STREAM_INFLATED_BYTES >> 20
+            ))
+        })?;
+        total += inflated.len();
+        if total > limits::DOCUMENT_INFLATED_BYTES {
+            return Err(InputProblem::PdfOverLimit(format!(
+                "its streams inflate to over {} MB",
+                limits::DOCUMENT_INFLATED_BYTES >> 20
+            )));
+        }
+        // A predictor (DecodeParms) is applied by lopdf itself, to bytes now known small.
+        if !stream.dict.has(b"DecodeParms") {
+            stream.dict.remove(b"Filter");
+            stream.set_content(inflated);
+        }
+    }
+    Ok(())
+}
+
+/// `layers` rounds of zlib inflation, `None` when a round comes to over
+/// [`limits::STREAM_INFLATED_BYTES`]. Damaged data gives what inflated before the damage,
+/// as lopdf does (raw deflate tried when the zlib header is bad).
+fn inflate_bounded(compressed: &[u8], layers: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let cap = limits::STREAM_INFLATED_BYTES as u64;
+    let mut data = compressed.to_vec();
+    for _ in 0..layers {
+        let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(cap as usize));
+        let zlib = flate2::read::ZlibDecoder::new(data.as_slice())
+            .take(cap + 1)
+            .read_to_end(&mut out);
+        if zlib.is_err() && out.is_empty() && data.len() > 2 {
+            let _ = flate2::read::DeflateDecoder::new(&data[2..])
+                .take(cap + 1)
+                .read_to_end(&mut out);
+        }
+        if out.len() as u64 > cap {
+            return None;
+        }
+        data = out;
+    }
+    Some(data)
+}
+
+/// `/Name Do`: a content stream drawing an XObject.
+static DRAW: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+    // Comments may stand between the name and the operator.
+    regex::bytes::Regex::new(
+        r"(?-u)/([^\x00\t\n\x0c\r /\[\]<>(){}%]+)(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)*Do\b",
+    )
+    .expect("valid regex")
+});
+
+/// The extractor draws a form XObject by recursing into it: refuses forms that draw
+/// themselves (at any remove), nest over [`limits::FORM_DEPTH`] deep, or make a page draw
+/// over [`limits::FORM_DRAWS_PER_PAGE`] forms. Each form is costed once per resources it is
+/// drawn with, so the check is linear in the document.
+fn check_forms(doc: &lopdf::Document, tree: &PageTree) -> Result<(), InputProblem> {
+    let mut forms = FormCheck {
+        doc,
+        memo: Default::default(),
+        drawing: Default::default(),
+    };
+    for (number, (id, inherited)) in tree.pages.iter().enumerate() {
+        let Ok(page) = doc.get_dictionary(*id) else {
+            continue;
+        };
+        let resources = page
+            .get(b"Resources")
+            .ok()
+            .or_else(|| {
+                inherited
+                    .iter()
+                    .find(|(key, _)| *key == b"Resources")
+                    .map(|(_, value)| value)
+            })
+            .and_then(|r| resolve_dict(doc, r));
+        let Some(resources) = resources else {
+            continue;
+        };
+        let content = doc.get_page_content(*id).unwrap_or_default();
+        let draws = forms.draws_in(&content, resources, 0)?;
+        if draws > limits::FORM_DRAWS_PER_PAGE {
+            return Err(InputProblem::PdfOverLimit(format!(
+                "page {} draws over {} form XObjects",
+                number + 1,
+                limits::FORM_DRAWS_PER_PAGE
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn resolve_dict<'a>(
+    doc: &'a lopdf::Document,
+    object: &'a lopdf::Object,
+) -> Option<&'a lopdf::Dictionary> {
+    match object {
+        lopdf::Object::Reference(id) => doc.get_dictionary(*id).ok(),
+        other => other.as_dict().ok(),
+    }
+}
+
+/// A name as written (`X#31`) as the parser reads it (`X1`).
+fn unescape_name(written: &[u8]) -> Vec<u8> {
+    let mut name = Vec::with_capacity(written.len());
+    let mut i = 0;
+    while i < written.len() {
+        let hex = written
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (written[i], hex) {
+            (b'#', Some(byte)) => {
+                name.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                name.push(byte);
+                i += 1;
+            }
+        }
+    }
+    name
+}
+
+struct FormCheck<'a> {
+    doc: &'a lopdf::Document,
+    /// Forms drawn, each counted once, per (form, resources it was drawn with).
+    memo: std::collections::HashMap<(lopdf::ObjectId, usize), u64>,
+    /// The forms being drawn now, outermost first.
+    drawing: Vec<lopdf::ObjectId>,
+}
+
+impl<'a> FormCheck<'a> {
+    /// Forms drawn by `content` with `resources`, nested ones included.
+    fn draws_in(
+        &mut self,
+        content: &[u8],
+        resources: &'a lopdf::Dictionary,
+        depth: usize,
+    ) -> Result<u64, InputProblem> {
+        let Some(xobjects) = resources
+            .get(b"XObject")
+            .ok()
+            .and_then(|x| resolve_dict(self.doc, x))
+        else {
+            return Ok(0);
+        };
+        let mut total = 0u64;
+        for found in DRAW.captures_iter(content) {
+            let name = unescape_name(&found[1]);
+            let Some(id) = xobjects.get(&name).ok().and_then(|x| x.as_reference().ok()) else {
+                continue;
+            };
+            total = total.saturating_add(self.form_draws(id, resources, depth + 1)?);
+            if total > limits::FORM_DRAWS_PER_PAGE {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// 1 for the form `id`, drawn with `caller` resources, plus the forms it draws.
+    fn form_draws(
+        &mut self,
+        id: lopdf::ObjectId,
+        caller: &'a lopdf::Dictionary,
+        depth: usize,
+    ) -> Result<u64, InputProblem> {
+        let doc = self.doc;
+        let Ok(stream) = doc.get_object(id).and_then(|o| o.as_stream()) else {
+            return Ok(0);
+        };
+        if stream
+            .dict
+            .get(b"Subtype")
+            .and_then(|s| s.as_name())
+            .is_ok_and(|s| s == b"Image")
+        {
+            return Ok(1);
+        }
+        if self.drawing.contains(&id) {
+            return Err(InputProblem::CorruptPdf(format!(
+                "form XObject {} {} R draws itself, a loop no reader can finish",
+                id.0, id.1
+            )));
+        }
+        if depth > limits::FORM_DEPTH {
+            return Err(InputProblem::PdfOverLimit(format!(
+                "form XObjects nested over {} deep",
+                limits::FORM_DEPTH
+            )));
+        }
+        // A form without resources of its own uses its caller's, as the extractor does.
+        let resources = stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|r| resolve_dict(doc, r))
+            .unwrap_or(caller);
+        let key = (id, resources as *const lopdf::Dictionary as usize);
+        if let Some(&draws) = self.memo.get(&key) {
+            return Ok(draws);
+        }
+        let content = if stream.dict.has(b"Filter") {
+            stream
+                .decompressed_content()
+                .unwrap_or_else(|_| stream.content.clone())
+        } else {
+            stream.content.clone()
+        };
+        self.drawing.push(id);
+        let nested = self.draws_in(&content, resources, depth);
+        self.drawing.pop();
+        let draws = 1u64.saturating_add(nested?);
+        self.memo.insert(key, draws);
+        Ok(draws)
+    }
 }
 
 /// `N G obj` where an indirect object begins (at the start of the file or after whitespace

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod eval;
 pub mod explain;
 pub mod forget;
+pub mod read;
 pub mod run;
 pub mod train;
 

@@ -10,7 +10,7 @@ use clap::Args;
 use crate::cmd::{exit, load_taxonomy, set_jobs, EXIT_FAILED, EXIT_OK, EXIT_SOME_SKIPPED};
 use ofsted_themes::aggregate::View;
 use ofsted_themes::classify::{build_classifier, ClassifierChoice, ModelArgs};
-use ofsted_themes::pipeline::{self, RunOptions, RunOutcome};
+use ofsted_themes::pipeline::{self, Reader, RunOptions, RunOutcome};
 use ofsted_themes::store;
 
 /// Read reports (PDF, text, HTML), label every sentence by stance and theme, and write
@@ -104,10 +104,16 @@ pub fn execute(args: RunArgs) -> Result<ExitCode> {
         view: args.view,
         all_reports: args.all_reports,
         quiet: args.quiet,
+        // Each document read in a worker process with limits (see pipeline::worker).
+        reader: Reader::worker_of_this_executable()?,
     };
     let outcome = pipeline::run(&options, classifier, args.classifier.is_none())?;
     announce(&outcome, &args);
-    Ok(exit(if outcome.reports == 0 {
+    // Files that were read and refused (a hostile PDF alone) leave a completed run with
+    // errors.csv naming them: 2, as for any skipped input. 1 is for a run with nothing to read.
+    let work = &outcome.work;
+    let tried = work.new + work.reread + work.unchanged + work.errors.len();
+    Ok(exit(if outcome.reports == 0 && tried == 0 {
         EXIT_FAILED
     } else if outcome.skipped == 0 {
         EXIT_OK

@@ -4,8 +4,10 @@
 
 mod run;
 pub mod sync;
+pub mod worker;
 
 pub use run::{run, RunOptions, RunOutcome};
+pub use worker::Reader;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -37,6 +39,13 @@ impl StageTimes {
         let out = f();
         self.nanos[stage].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         out
+    }
+
+    /// Adds nanoseconds per stage, in [`Self::NAMES`] order (a worker process's times).
+    fn add_nanos(&self, nanos: &[u64]) {
+        for (total, n) in self.nanos.iter().zip(nanos) {
+            total.fetch_add(*n, Ordering::Relaxed);
+        }
     }
 
     /// (stage name, total time) in pipeline order.
@@ -184,7 +193,14 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
         done.lock().expect("a worker panicked").push(report);
         Ok::<(), Infallible>(())
     };
-    let errors = match run_batch_each(files, classifier, quiet, &times, collect) {
+    let errors = match run_batch_each(
+        files,
+        &Reader::InProcess,
+        classifier,
+        quiet,
+        &times,
+        collect,
+    ) {
         Ok(errors) => errors,
         Err(never) => match never {},
     };
@@ -204,13 +220,14 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
     }
 }
 
-/// Like [`run_batch`], but hands each labelled report to `sink` as soon as it is ready, on the
+/// Like [`run_batch`], reading each file with `reader`, but hands each labelled report to `sink` as soon as it is ready, on the
 /// worker thread that made it, so the caller can save it before the batch ends (the store
 /// commits each report this way), with the embeddings its labels came from. Returns the
 /// inputs that could not be used, in input order;
 /// stops at the first error from `sink` and returns it.
 pub fn run_batch_each<E: Send>(
     files: &[PathBuf],
+    reader: &Reader,
     classifier: &dyn Classifier,
     quiet: bool,
     times: &StageTimes,
@@ -220,7 +237,8 @@ pub fn run_batch_each<E: Send>(
     let results: Result<Vec<Option<InputError>>, E> = files
         .par_iter()
         .map(|path| {
-            let labelled = prepare(path, times)
+            let labelled = reader
+                .read(path, times)
                 .and_then(|report| label_with_embeddings(report, classifier, None, times));
             let outcome = match labelled {
                 Ok((labelled, embeddings)) => sink(labelled, embeddings).map(|()| None),

@@ -14,6 +14,7 @@ use crate::ingest;
 use crate::output::{self, Output, RunResults};
 use crate::page::Page;
 use crate::pipeline::sync::{sync_store, StoreWork};
+use crate::pipeline::Reader;
 use crate::store::{self, Store};
 use crate::taxonomy::Taxonomy;
 use crate::workbook::Spreadsheet;
@@ -40,6 +41,9 @@ pub struct RunOptions {
     pub all_reports: bool,
     /// No progress bar and no per-file messages.
     pub quiet: bool,
+    /// Where each document is read: the binary reads each in a worker process, so that a
+    /// file that crashes or hangs its reader costs that file only.
+    pub reader: Reader,
 }
 
 /// What a run did.
@@ -92,6 +96,7 @@ fn run_unadvised(
         classifier,
         may_fall_back,
         &options.taxonomy,
+        &options.reader,
         options.quiet,
     )?;
     errors.extend(work.errors.iter().cloned());

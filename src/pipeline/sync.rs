@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::classify::{fall_back_to_rules, Classifier, SentenceEmbeddings};
 use crate::error::InputError;
 use crate::ingest;
-use crate::pipeline::{self, StageTimes};
+use crate::pipeline::{self, Reader, StageTimes};
 use crate::store::{self, Labeller, Store};
 use crate::taxonomy::Taxonomy;
 use crate::types::LabelledReport;
@@ -47,6 +47,7 @@ pub fn sync_store(
     classifier: Box<dyn Classifier>,
     may_fall_back: bool,
     taxonomy: &Taxonomy,
+    reader: &Reader,
     quiet: bool,
 ) -> Result<(Store, StoreWork)> {
     let mut work = StoreWork::default();
@@ -67,6 +68,7 @@ pub fn sync_store(
         labeller: &labeller,
         times: StageTimes::default(),
         labelled: AtomicUsize::new(0),
+        reader,
         quiet,
     };
     for (sha, path) in &plan.moved {
@@ -143,6 +145,7 @@ struct Job<'a> {
     times: StageTimes,
     /// Sentences labelled so far.
     labelled: AtomicUsize,
+    reader: &'a Reader,
     quiet: bool,
 }
 
@@ -173,6 +176,7 @@ impl Job<'_> {
         }
         let failed = pipeline::run_batch_each(
             &to_read,
+            self.reader,
             self.classifier,
             self.quiet,
             &self.times,
@@ -210,7 +214,7 @@ impl Job<'_> {
                 continue;
             };
             for copy in paths_with[sha].iter().filter(|p| ***p != error.path) {
-                let outcome = pipeline::prepare(copy, &self.times).and_then(|report| {
+                let outcome = self.reader.read(copy, &self.times).and_then(|report| {
                     pipeline::label_with_embeddings(report, self.classifier, None, &self.times)
                 });
                 match outcome {

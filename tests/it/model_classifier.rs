@@ -651,5 +651,6 @@ fn run_options(input: &Path, out: &Path) -> RunOptions {
         view: Default::default(),
         all_reports: false,
         quiet: true,
+        reader: Default::default(),
     }
 }

@@ -747,6 +747,7 @@ fn case_11_a_classifier_failure_is_an_error_not_other_labels() {
     let saved = std::sync::atomic::AtomicUsize::new(0);
     let errors = pipeline::run_batch_each(
         &[a.clone(), b.clone()],
+        &pipeline::Reader::InProcess,
         &FailingModel,
         true,
         &StageTimes::default(),
