@@ -80,9 +80,11 @@ fn main() {
             view: Default::default(),
             all_reports: false,
             quiet: true,
+            relabel: false,
+            accept_any_document: false,
         };
         let model = ModelArgs {
-            heads: heads.to_path_buf(),
+            heads: Some(heads.to_path_buf()),
             ..ModelArgs::default()
         };
         let start = Instant::now();

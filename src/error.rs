@@ -42,6 +42,9 @@ pub enum InputProblem {
         classifier: String,
         why: String,
     },
+    /// Read, but not an Ofsted inspection of a local authority's children's services (nor a
+    /// write-up of one); why. Taken anyway with `--accept-any-document`.
+    NotChildrensServicesDocument(&'static str),
     /// A bug in ofsted-themes met this file; the rest of the batch goes on.
     Internal(String),
 }
@@ -94,6 +97,11 @@ impl fmt::Display for InputProblem {
                 f,
                 "the {classifier} classifier could not label it ({why}); it is tried again on \
                  the next run (or give --classifier rules)"
+            ),
+            InputProblem::NotChildrensServicesDocument(why) => write!(
+                f,
+                "not an Ofsted children's services document: {why}; give \
+                 --accept-any-document to read it anyway"
             ),
             InputProblem::Internal(why) => write!(
                 f,

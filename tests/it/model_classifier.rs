@@ -347,7 +347,7 @@ fn a_run_on_the_seeds_with_the_combined_classifier() {
     let model = ModelArgs {
         model: Some(model_dir()),
         wheel: None,
-        heads: heads(),
+        heads: Some(heads()),
         ..ModelArgs::default()
     };
     let classifier = build_classifier(
@@ -381,7 +381,7 @@ fn without_a_model_run_says_so_and_uses_the_rules() {
     let model = ModelArgs {
         model: Some(tmp.path().join("no-model-here")),
         wheel: Some(bad_wheel.clone()),
-        heads: heads(),
+        heads: Some(heads()),
         ..ModelArgs::default()
     };
     let options = run_options(&root().join("seeds"), &out);
@@ -627,5 +627,7 @@ fn run_options(input: &Path, out: &Path) -> RunOptions {
         view: Default::default(),
         all_reports: false,
         quiet: true,
+        relabel: false,
+        accept_any_document: false,
     }
 }
