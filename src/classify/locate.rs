@@ -15,7 +15,6 @@
 //! The committed heads are compiled into the binary: the heads a build was made with are the
 //! heads it labels with, wherever it runs. `--heads FILE` still overrides them.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};

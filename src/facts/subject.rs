@@ -24,6 +24,11 @@ const SENTENCES_PER_CHILDREN_CUE: usize = 40;
 const MAX_CODE_SHARE: f64 = 0.15;
 const MIN_CODE_SENTENCES: usize = 3;
 
+/// A document with fewer sentences than this is too short to judge by its subject and is
+/// read (a letter's extract, a test's few lines); the tool's own files are refused whatever
+/// their length.
+const MIN_SENTENCES_TO_JUDGE: usize = 5;
+
 /// What an inspection (or a write-up of one) speaks of: Ofsted, inspectors, visits.
 static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bofsted\b|\binspect(?:ors?|ions?|orate)\b|\b(?:focused|monitoring) visits?\b")
@@ -66,6 +71,9 @@ pub fn not_about_childrens_services<'a>(
     if code >= MIN_CODE_SENTENCES && code as f64 >= MAX_CODE_SHARE * sentences.len() as f64 {
         return Some("it reads as software documentation");
     }
+    if sentences.len() < MIN_SENTENCES_TO_JUDGE {
+        return None;
+    }
     let is_report = !matches!(facts.kind, DocumentKind::NewsArticle | DocumentKind::Other);
     if !is_report && count(&SUBJECT) == 0 {
         return Some("it does not mention Ofsted or an inspection");
@@ -94,26 +102,39 @@ mod tests {
         let text = [
             "Ofsted has rated Halton's children's services as good.",
             "Inspectors found that social workers know the children well.",
+            "The council said it was delighted.",
+            "Leaders were praised for their work.",
+            "The last inspection was in 2019.",
         ];
         assert_eq!(check(DocumentKind::NewsArticle, &text), None);
         let letter = [
             "Focused visit to Luton Borough Council children's services",
             "Leaders have improved the quality of practice for children in care.",
+            "Management oversight is not always effective.",
+            "Plans are reviewed regularly.",
+            "Social workers know the families well.",
         ];
         assert_eq!(check(DocumentKind::Other, &letter), None);
     }
 
     #[test]
     fn documents_on_other_subjects_are_refused() {
-        let recipe = ["Whisk the eggs.", "Bake for twenty minutes."];
-        assert!(check(DocumentKind::Other, &recipe).is_some());
-        let readme = [
-            "ofsted-themes reads Ofsted reports on children's services.",
-            "Run cargo run --release to label the seeds.",
+        let recipe = [
+            "Whisk the eggs.",
+            "Add the flour.",
+            "Stir in the milk.",
+            "Pour into a tin.",
+            "Bake for twenty minutes.",
         ];
+        assert!(check(DocumentKind::Other, &recipe).is_some());
+        // Too short to judge: read.
+        assert_eq!(check(DocumentKind::Other, &recipe[..2]), None);
+        let readme = ["ofsted-themes reads Ofsted reports on children's services."];
         assert!(check(DocumentKind::NewsArticle, &readme).is_some());
         let own_page = [
             "Ofsted themes in children's social care",
+            "Click any number to read the sentences behind it.",
+            "Heat map: themes × authorities",
             "86 authorities, 166 reports, 44269 sentences labelled by stance and theme.",
             "Inspectors found that children in care are well supported.",
         ];
@@ -123,6 +144,7 @@ mod tests {
             "Pass --classifier rules to skip the model.",
             "The settings live in config.toml and the output in out.csv.",
             "Run it with --jobs 4.",
+            "Children's services reports are labelled by sentence.",
         ];
         assert!(check(DocumentKind::NewsArticle, &docs).is_some());
         // A long document that names children once in passing.

@@ -203,15 +203,21 @@ fn documents_that_are_not_ofsted_childrens_services_documents_are_named_in_error
         input.join("invoice.pdf"),
         text_pdf(&[
             "Invoice 2291 for the repair of the boiler at 14 Station Road, Doncaster.",
-            "Parts and labour came to 420 pounds.",
+            "The engineer replaced the pump and the pressure valve.",
+            "Parts came to 260 pounds.",
+            "Labour came to 160 pounds.",
+            "The boiler was tested and left running.",
             "Payment is due within thirty days of this invoice.",
+            "Thank you for your custom.",
         ]),
     )
     .unwrap();
     std::fs::write(
         input.join("page.html"),
         "<html><body><h1>Barnet Football Club</h1><p>Barnet won two nil at home on Saturday.</p>\
-         <p>The second half was played in heavy rain.</p></body></html>",
+         <p>The first goal came after ten minutes.</p><p>The second half was played in heavy \
+         rain.</p><p>The crowd was the largest of the season.</p><p>The next match is away at \
+         Woking.</p><p>Tickets go on sale on Monday.</p></body></html>",
     )
     .unwrap();
     let out = tmp.path().join("out");
