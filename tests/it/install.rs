@@ -407,3 +407,25 @@ fn bare_ofsted_themes_prints_help_and_runs_nothing() {
         "no output folder is made"
     );
 }
+
+#[test]
+fn explain_of_a_lone_sentence_says_what_context_it_lacks() {
+    model_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = binary(
+        tmp.path(),
+        &[
+            "explain",
+            "Plans are not always reviewed.",
+            "--prev",
+            "Leaders know the service.",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("no next sentence"), "{stdout}");
+    assert!(!stdout.contains("no previous sentence"), "{stdout}");
+    assert!(
+        stdout.contains("explain --report ID --sentence N"),
+        "{stdout}"
+    );
+}
