@@ -82,9 +82,11 @@ fn main() {
             quiet: true,
             // In-process: the binary reads in worker processes (see docs/reliability.md).
             reader: Default::default(),
+            relabel: false,
+            accept_any_document: false,
         };
         let model = ModelArgs {
-            heads: heads.to_path_buf(),
+            heads: Some(heads.to_path_buf()),
             ..ModelArgs::default()
         };
         let start = Instant::now();

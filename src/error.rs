@@ -63,6 +63,9 @@ pub enum InputProblem {
     ReaderTimedOut(u64),
     /// The reader process needed more memory than it may have, in MB.
     ReaderOutOfMemory(u64),
+    /// Read, but not an Ofsted inspection of a local authority's children's services (nor a
+    /// write-up of one); why. Taken anyway with `--accept-any-document`.
+    NotChildrensServicesDocument(String),
     /// A bug in ofsted-themes met this file; the rest of the batch goes on.
     Internal(String),
 }
@@ -171,6 +174,11 @@ impl fmt::Display for InputProblem {
                 f,
                 "reading needed over {mb} MB of memory and was stopped: the file is damaged \
                  or built to exhaust readers"
+            ),
+            InputProblem::NotChildrensServicesDocument(why) => write!(
+                f,
+                "not an Ofsted children's services document: {why}; give \
+                 --accept-any-document to read it anyway"
             ),
             InputProblem::Internal(why) => write!(
                 f,

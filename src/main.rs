@@ -2,11 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 mod cmd;
 
 /// Reads Ofsted reports on children's social care and labels every sentence by stance and
-/// theme, with summaries that compare local authorities. With no command: `run` on seeds/.
+/// theme, with summaries that compare local authorities. Start with `ofsted-themes run
+/// REPORTS... --out results`.
 #[derive(Debug, Parser)]
 #[command(name = "ofsted-themes", version)]
 struct Cli {
@@ -62,7 +63,12 @@ fn main() -> ExitCode {
             });
         }
     };
-    let result = match cli.command.unwrap_or(Command::Run(Default::default())) {
+    // Bare `ofsted-themes` shows what it can do rather than running on anything.
+    let Some(command) = cli.command else {
+        let _ = Cli::command().print_help();
+        return cmd::exit(cmd::EXIT_OK);
+    };
+    let result = match command {
         Command::Run(args) => cmd::run::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
         Command::Compare(args) => cmd::compare::execute(args),

@@ -800,7 +800,7 @@ fn distillation_card(
     }
 }
 
-/// The cross-validated figures side by side, as printed by `train` and put in the README:
+/// The cross-validated figures side by side, as printed by `train` and put in docs/accuracy.md:
 /// all held-out sentences, then those of each kind of document.
 pub fn figures_table(cv: &CrossValidation) -> String {
     let mut out = format!(

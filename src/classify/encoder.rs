@@ -7,7 +7,7 @@
 //! Speed: sentences are sorted by token count and cut into batches, each padded only to
 //! its longest sentence (the packaged tokenizer would pad everything to 128 tokens). The
 //! batches of a report run one after another with candle's own matrix-product threads, or
-//! in parallel on rayon when asked; the README's Speed section has the measured figures of
+//! in parallel on rayon when asked; docs/speed.md has the measured figures of
 //! each (benches/encoder.rs).
 
 use std::path::Path;
@@ -68,7 +68,7 @@ pub(crate) fn run_as(pinned: String, weights: Weights) -> String {
 pub const WEIGHTS_ENV: &str = "OFSTED_THEMES_ENCODER";
 
 /// How [`Encoder::load`] runs the network: as [`WEIGHTS_ENV`] says, else int8. The committed
-/// heads are trained on int8 embeddings (the README's Speed section has the measured cost).
+/// heads are trained on int8 embeddings (docs/speed.md has the measured cost).
 pub fn default_weights() -> Weights {
     match std::env::var(WEIGHTS_ENV).as_deref() {
         Ok("f32") => Weights::Candle,

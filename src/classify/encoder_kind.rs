@@ -15,7 +15,7 @@ pub enum EncoderKind {
     /// all-MiniLM-L6-v2: 384-wide, fast (the default).
     #[default]
     Minilm,
-    /// all-mpnet-base-v2: 768-wide and 12 layers, so slower (the README's Speed section).
+    /// all-mpnet-base-v2: 768-wide and 12 layers, so slower (docs/speed.md).
     Mpnet,
 }
 

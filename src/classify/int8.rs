@@ -244,7 +244,7 @@ impl Int8Linear {
     }
 
     /// The portable loop, compiled for AVX2 where the CPU has it (the same integers, faster
-    /// than the baseline x86-64 build of the same code; the README has the figures).
+    /// than the baseline x86-64 build of the same code; docs/speed.md has the figures).
     fn portable(&self, rows: &QuantisedRows, first: usize, count: usize, out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         if is_x86_feature_detected!("avx2") {

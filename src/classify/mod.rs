@@ -9,6 +9,7 @@ pub mod explain;
 pub mod heads;
 pub mod int8;
 pub mod int8_bert;
+pub mod locate;
 pub mod memory;
 pub mod model;
 pub mod mpnet;

@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use crate::cmd::{exit, EXIT_FAILED, EXIT_OK};
+use crate::cmd::{exit, load_taxonomy, EXIT_FAILED, EXIT_OK};
+use ofsted_themes::aggregate::View;
 use ofsted_themes::ingest;
+use ofsted_themes::pipeline::{self, RunOptions};
 use ofsted_themes::store::{self, Store};
 
-/// Remove reports from the results store, so the next `run` leaves them out of the summaries.
+/// Remove reports from the results store and rewrite the outputs without them.
 ///
 /// Each PATH may be a file (its report is found by the file's bytes, or by its last-seen path
 /// if the file is gone), a folder (every stored report last seen under it, and every file in
@@ -30,6 +32,18 @@ pub struct ForgetArgs {
     /// The store file, when it is not in the output folder.
     #[arg(long, value_name = "FILE")]
     pub store: Option<PathBuf>,
+
+    /// The taxonomy the outputs were made with, when not the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+
+    /// Which report of each authority the authority tables stand on (as `run --view`).
+    #[arg(long, value_enum, default_value_t = View::FullInspection)]
+    pub view: View,
+
+    /// authorities.csv gets one row per report (as `run --all-reports`).
+    #[arg(long)]
+    pub all_reports: bool,
 }
 
 pub fn execute(args: ForgetArgs) -> Result<ExitCode> {
@@ -44,6 +58,8 @@ fn forget(args: &ForgetArgs, store_path: &Path) -> Result<ExitCode> {
     if !store_path.is_file() {
         bail!("there is no store at {}", store_path.display());
     }
+    // Read before the store changes, so a bad --taxonomy stops here with nothing forgotten.
+    let taxonomy = load_taxonomy(args.taxonomy.as_deref())?;
     let mut store = Store::open(store_path)?;
     let mut forgotten = 0;
     let mut unmatched = Vec::new();
@@ -62,9 +78,31 @@ fn forget(args: &ForgetArgs, store_path: &Path) -> Result<ExitCode> {
     for path in &unmatched {
         eprintln!("not in the store: {}", path.display());
     }
+    let remaining = store.report_count()?;
+    // The store is held exclusively: let it go before the outputs are rewritten from it.
+    drop(store);
+    if forgotten > 0 {
+        pipeline::rewrite_outputs(&RunOptions {
+            paths: Vec::new(),
+            out: args.out.clone(),
+            store: store_path.to_path_buf(),
+            taxonomy,
+            view: args.view,
+            all_reports: args.all_reports,
+            quiet: true,
+            relabel: false,
+            accept_any_document: false,
+            // Nothing is read: the outputs are written from the store.
+            reader: Default::default(),
+        })?;
+    }
     eprintln!(
-        "forgot {forgotten} reports; the store holds {} (the next `run` rewrites the summaries)",
-        store.report_count()?
+        "forgot {forgotten} reports; the store holds {remaining}{}",
+        if forgotten > 0 {
+            format!("; outputs in {} rewritten without them", args.out.display())
+        } else {
+            String::new()
+        }
     );
     Ok(exit(if unmatched.is_empty() {
         EXIT_OK

@@ -130,7 +130,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
     let model_args = ModelArgs {
         model: args.model.clone(),
         wheel: args.wheel.clone(),
-        heads: args.out.clone(),
+        heads: Some(args.out.clone()),
         encoder: args.encoder,
         accurate: false,
     };
@@ -171,7 +171,7 @@ pub fn execute(args: TrainArgs) -> Result<ExitCode> {
             let teacher_args = ModelArgs {
                 model: None,
                 wheel: None,
-                heads: PathBuf::from(kind.default_heads()),
+                heads: None,
                 encoder: kind,
                 accurate: false,
             };

@@ -18,6 +18,7 @@
 pub mod authority;
 pub mod dates;
 pub mod grades;
+pub mod subject;
 
 use regex::Regex;
 use std::sync::LazyLock;

@@ -6,7 +6,7 @@ mod run;
 pub mod sync;
 pub mod worker;
 
-pub use run::{run, RunOptions, RunOutcome};
+pub use run::{rewrite_outputs, run, RunOptions, RunOutcome};
 pub use worker::Reader;
 
 use std::collections::HashMap;
@@ -175,9 +175,22 @@ pub fn progress_bar(len: usize, quiet: bool, message: &'static str) -> ProgressB
     };
     let bar = ProgressBar::with_draw_target(Some(len as u64), target);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} reports ({elapsed}, eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} reports ({elapsed}, {honest_eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> ")
+        // indicatif's own ETA reads "0s" before the first report is done.
+        .with_key(
+            "honest_eta",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = if state.pos() == 0 {
+                    write!(w, "eta: after the first report")
+                } else {
+                    write!(w, "eta {}", indicatif::HumanDuration(state.eta()))
+                };
+            },
+        ),
     );
     bar.set_message(message);
     bar

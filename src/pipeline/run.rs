@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::aggregate::{self, Summary, View};
 use crate::classify::Classifier;
@@ -13,7 +13,7 @@ use crate::codes;
 use crate::ingest;
 use crate::output::{self, Output, RunResults};
 use crate::page::Page;
-use crate::pipeline::sync::{sync_store, StoreWork};
+use crate::pipeline::sync::{sync_store, StoreWork, SyncPolicy};
 use crate::pipeline::Reader;
 use crate::store::{self, Store};
 use crate::taxonomy::Taxonomy;
@@ -44,6 +44,10 @@ pub struct RunOptions {
     /// Where each document is read: the binary reads each in a worker process, so that a
     /// file that crashes or hangs its reader costs that file only.
     pub reader: Reader,
+    /// Re-label stored reports even with another kind of classifier than theirs.
+    pub relabel: bool,
+    /// Keep documents that are not about a children's services inspection.
+    pub accept_any_document: bool,
 }
 
 /// What a run did.
@@ -76,6 +80,16 @@ fn run_unadvised(
     may_fall_back: bool,
 ) -> Result<RunOutcome> {
     let start = Instant::now();
+    // A mistyped path stops the run before anything is written: outputs with the path's
+    // reports silently missing would look like results.
+    for path in &options.paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            bail!(
+                "{}: no such file or folder; nothing was written",
+                path.display()
+            );
+        }
+    }
     // Held until every output is written, so two runs never write one folder.
     let output_lock = output::prepare_output_dir(&options.out)?;
     let formats = outputs();
@@ -97,10 +111,54 @@ fn run_unadvised(
         may_fall_back,
         &options.taxonomy,
         &options.reader,
-        options.quiet,
+        SyncPolicy {
+            relabel: options.relabel,
+            accept_any_document: options.accept_any_document,
+            quiet: options.quiet,
+        },
     )?;
     errors.extend(work.errors.iter().cloned());
 
+    let (reports, sentences) = write_from_store(&store, &errors, options)?;
+    drop(store);
+    drop(output_lock);
+    Ok(RunOutcome {
+        work,
+        reports,
+        sentences,
+        skipped: errors.len(),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Rewrites every output from what the store holds, reading and labelling nothing (after
+/// `forget`, say). errors.csv is left empty: no input was given.
+pub fn rewrite_outputs(options: &RunOptions) -> Result<RunOutcome> {
+    let start = Instant::now();
+    let rewrite = || -> Result<RunOutcome> {
+        let output_lock = output::prepare_output_dir(&options.out)?;
+        let store = Store::open(&options.store)?;
+        let (reports, sentences) = write_from_store(&store, &[], options)?;
+        drop(store);
+        drop(output_lock);
+        Ok(RunOutcome {
+            work: StoreWork::default(),
+            reports,
+            sentences,
+            skipped: 0,
+            elapsed: start.elapsed(),
+        })
+    };
+    rewrite().map_err(|e| store::advise(e, &options.store))
+}
+
+/// Writes every output from the reports in `store` and the run's `errors`: (reports,
+/// sentences) written.
+fn write_from_store(
+    store: &Store,
+    errors: &[crate::error::InputError],
+    options: &RunOptions,
+) -> Result<(usize, usize)> {
     let mut reports = store.load_all()?;
     aggregate::sort_reports(&mut reports);
     let summary = aggregate::summarise(&reports, &options.taxonomy);
@@ -110,21 +168,13 @@ fn run_unadvised(
     let results = RunResults {
         reports: &reports,
         summary: &summary,
-        errors: &errors,
+        errors,
         taxonomy: &options.taxonomy,
         view: options.view,
         all_reports: options.all_reports,
     };
-    output::write_outputs(&options.out, &formats, &results)?;
-    drop(store);
-    drop(output_lock);
-    Ok(RunOutcome {
-        work,
-        reports: reports.len(),
-        sentences: reports.iter().map(|r| r.labels.len()).sum(),
-        skipped: errors.len(),
-        elapsed: start.elapsed(),
-    })
+    output::write_outputs(&options.out, &outputs(), &results)?;
+    Ok((reports.len(), reports.iter().map(|r| r.labels.len()).sum()))
 }
 
 /// The files a run writes in `out` (never read as inputs), after checking that `store` is

@@ -5,17 +5,34 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use rayon::prelude::*;
 
 use crate::classify::{fall_back_to_rules, Classifier, SentenceEmbeddings};
-use crate::error::InputError;
+use crate::error::{InputError, InputProblem};
+use crate::facts::subject;
 use crate::ingest;
 use crate::pipeline::{self, Reader, StageTimes};
 use crate::store::{self, Labeller, Store};
 use crate::taxonomy::Taxonomy;
-use crate::types::LabelledReport;
+use crate::types::{DocumentKind, LabelledReport};
+
+/// How many of the new reports the run's summary names ("new: Halton inspection
+/// 2024-05-24, …"); the rest are counted.
+pub const NEW_REPORTS_NAMED: usize = 4;
+
+/// What a sync may do beyond reading and labelling new files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncPolicy {
+    /// Re-label stored reports with a classifier of another kind than the one that labelled
+    /// them (rules instead of the model, another encoder). Without it such a run is refused.
+    pub relabel: bool,
+    /// Keep documents that are not about a children's services inspection.
+    pub accept_any_document: bool,
+    pub quiet: bool,
+}
 
 /// What [`sync_store`] did.
 #[derive(Debug, Default)]
@@ -31,6 +48,10 @@ pub struct StoreWork {
     pub stale_not_given: usize,
     /// Sentences classified in this run (new, re-read and re-labelled reports).
     pub labelled_sentences: usize,
+    /// Time spent reading and labelling (loading the encoder excluded).
+    pub labelling_time: Duration,
+    /// The new reports, each as "Halton inspection 2024-05-24", in input order.
+    pub new_reports: Vec<String>,
     /// Inputs that could not be used.
     pub errors: Vec<InputError>,
 }
@@ -48,13 +69,24 @@ pub fn sync_store(
     may_fall_back: bool,
     taxonomy: &Taxonomy,
     reader: &Reader,
-    quiet: bool,
+    policy: SyncPolicy,
 ) -> Result<(Store, StoreWork)> {
+    let quiet = policy.quiet;
     let mut work = StoreWork::default();
     let inputs = hash_inputs(files, quiet, &mut work.errors);
     let index = store.index()?;
-    let (classifier, labeller, plan) =
-        make_plan(&store, &index, &inputs, classifier, may_fall_back, taxonomy)?;
+    let (classifier, labeller, plan) = make_plan(
+        &store,
+        &index,
+        &inputs,
+        classifier,
+        may_fall_back,
+        taxonomy,
+        quiet,
+    )?;
+    if !policy.relabel {
+        refuse_another_classifier(&store, &index, &plan, &labeller)?;
+    }
     if !quiet {
         log::info!("classifier: {}", classifier.name());
     }
@@ -70,14 +102,22 @@ pub fn sync_store(
         labelled: AtomicUsize::new(0),
         reader,
         quiet,
+        accept_any_document: policy.accept_any_document,
+        refused: Mutex::new(Vec::new()),
+        new_reports: Mutex::new(Vec::new()),
     };
     for (sha, path) in &plan.moved {
         job.lock().set_source(sha, path)?;
     }
+    let labelling = Instant::now();
     job.read_new(&plan, &inputs, &mut work)?;
     job.relabel(&plan, &mut work)?;
+    work.labelling_time = labelling.elapsed();
 
     work.labelled_sentences = job.labelled.into_inner();
+    let mut new_reports = job.new_reports.into_inner().expect("a worker panicked");
+    new_reports.sort();
+    work.new_reports = new_reports.into_iter().map(|(_, name)| name).collect();
     // Input order, whichever step found the problem, so errors.csv does not depend on
     // what earlier runs had already stored.
     work.errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -120,12 +160,25 @@ fn make_plan(
     classifier: Box<dyn Classifier>,
     may_fall_back: bool,
     taxonomy: &Taxonomy,
+    quiet: bool,
 ) -> Result<(Box<dyn Classifier>, Labeller, store::Plan)> {
     let mut classifier = classifier;
     let mut labeller = Labeller::of(classifier.as_ref(), taxonomy);
     let mut plan = store::plan(inputs, index, &labeller);
     if needs_encoder(&plan, store, classifier.as_ref())? {
-        if let Err(e) = classifier.prepare() {
+        // Before the progress bar, so the bar's clock and ETA count labelling only.
+        let loading = Instant::now();
+        if !quiet {
+            log::info!("loading the encoder…");
+        }
+        let prepared = classifier.prepare();
+        if !quiet && prepared.is_ok() {
+            log::info!(
+                "loading the encoder: done in {:.1} s",
+                loading.elapsed().as_secs_f64()
+            );
+        }
+        if let Err(e) = prepared {
             if !may_fall_back {
                 return Err(e);
             }
@@ -147,6 +200,11 @@ struct Job<'a> {
     labelled: AtomicUsize,
     reader: &'a Reader,
     quiet: bool,
+    accept_any_document: bool,
+    /// Documents read but refused as not about children's services.
+    refused: Mutex<Vec<InputError>>,
+    /// (source, "Halton inspection 2024-05-24") of each new report saved.
+    new_reports: Mutex<Vec<(PathBuf, String)>>,
 }
 
 impl Job<'_> {
@@ -156,11 +214,42 @@ impl Job<'_> {
             .expect("a thread saving to the store panicked")
     }
 
-    fn save(&self, report: LabelledReport, embeddings: Option<SentenceEmbeddings>) -> Result<()> {
+    /// Saves a newly read report, unless it is not a children's services document (then it
+    /// is named among the refused, and false is returned).
+    fn save(&self, report: LabelledReport, embeddings: Option<SentenceEmbeddings>) -> Result<bool> {
+        if let Some(refusal) = self.refusal(&report) {
+            refusal.announce(self.quiet);
+            self.refused
+                .lock()
+                .expect("a worker panicked")
+                .push(refusal);
+            return Ok(false);
+        }
         self.labelled
             .fetch_add(report.labels.len(), Ordering::Relaxed);
         self.lock()
-            .save_with_embeddings(&report, self.labeller, embeddings.as_ref())
+            .save_with_embeddings(&report, self.labeller, embeddings.as_ref())?;
+        self.new_reports
+            .lock()
+            .expect("a worker panicked")
+            .push((report.report.source.clone(), describe(&report)));
+        Ok(true)
+    }
+
+    /// The error naming `report` when it is not about a children's services inspection.
+    fn refusal(&self, report: &LabelledReport) -> Option<InputError> {
+        if self.accept_any_document {
+            return None;
+        }
+        let r = &report.report;
+        let why = subject::not_about_childrens_services(
+            &r.facts,
+            r.sentences.iter().map(|s| s.text.as_str()),
+        )?;
+        Some(InputError::new(
+            &r.source,
+            InputProblem::NotChildrensServicesDocument(why.to_string()),
+        ))
     }
 
     /// Reads, labels and saves the plan's new and re-read files.
@@ -180,14 +269,17 @@ impl Job<'_> {
             self.classifier,
             self.quiet,
             &self.times,
-            |report, embeddings| self.save(report, embeddings),
+            |report, embeddings| self.save(report, embeddings).map(|_| ()),
         )?;
-        let failed_paths: HashSet<&PathBuf> = failed.iter().map(|e| &e.path).collect();
+        let refused = std::mem::take(&mut *self.refused.lock().expect("a worker panicked"));
+        let failed_paths: HashSet<&PathBuf> =
+            failed.iter().chain(&refused).map(|e| &e.path).collect();
         let stored = |paths: &[PathBuf]| paths.iter().filter(|p| !failed_paths.contains(p)).count();
         work.new = stored(&plan.new);
         work.reread = stored(&plan.reread);
         let copies_failed = self.try_copies(plan, inputs, &failed, work)?;
         work.errors.extend(failed);
+        work.errors.extend(refused);
         work.errors.extend(copies_failed);
         Ok(())
     }
@@ -219,7 +311,13 @@ impl Job<'_> {
                 });
                 match outcome {
                     Ok((report, embeddings)) => {
-                        self.save(report, embeddings)?;
+                        if !self.save(report, embeddings)? {
+                            let refused = std::mem::take(
+                                &mut *self.refused.lock().expect("a worker panicked"),
+                            );
+                            copies_failed.extend(refused);
+                            continue;
+                        }
                         if plan.new.contains(&error.path) {
                             work.new += 1;
                         } else {
@@ -292,6 +390,75 @@ impl Job<'_> {
             Err(e) => Ok(Some(e)),
         }
     }
+}
+
+/// "Halton inspection 2024-05-24": who, what and when, as the run's summary names a report.
+fn describe(report: &LabelledReport) -> String {
+    let facts = &report.report.facts;
+    let who = facts
+        .local_authority
+        .clone()
+        .unwrap_or_else(|| file_name(&report.report.source));
+    let what = match facts.kind {
+        DocumentKind::Other => "document",
+        kind => kind.as_str(),
+    };
+    match facts.report_date() {
+        Some(date) => format!("{who} {what} {date}"),
+        None => format!("{who} {what}"),
+    }
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The kind of classifier a stored classifier version names: its name and, for a model, its
+/// encoder ("combined sentence-transformers/all-MiniLM-L6-v2", "rules"). Versions of one kind
+/// differ only in revisions (new heads, a rules revision), which re-label without asking.
+fn classifier_kind(version: &str) -> String {
+    let name = version.split_whitespace().next().unwrap_or("");
+    match version.split_once(" encoder ") {
+        Some((_, rest)) => {
+            let encoder = rest.split_whitespace().next().unwrap_or("");
+            format!("{name} {encoder}")
+        }
+        None => name.to_string(),
+    }
+}
+
+/// Refuses a plan that re-labels stored reports with a classifier of another kind than the
+/// one that labelled them (the rules because the model could not be loaded, another
+/// `--classifier` or `--encoder`), before anything is written: the labels of shared results
+/// must not depend on where or how a run was started. `--relabel` allows it.
+fn refuse_another_classifier(
+    store: &Store,
+    index: &HashMap<String, store::StoredEntry>,
+    plan: &store::Plan,
+    labeller: &Labeller,
+) -> Result<()> {
+    let current = classifier_kind(&labeller.classifier_version);
+    let mut others: Vec<String> = plan
+        .relabel
+        .iter()
+        .filter_map(|sha| index.get(sha))
+        .map(|entry| classifier_kind(&entry.classifier_version))
+        .filter(|kind| *kind != current)
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let count = others.len();
+    others.sort();
+    others.dedup();
+    bail!(
+        "the store {} holds {count} reports labelled by the {} classifier; this run would          re-label them with the {current} classifier. Nothing was changed. Give --relabel to          re-label them, or run with the classifier that labelled them (see the note above if          the model could not be loaded)",
+        store.path().display(),
+        others.join(" and the ")
+    )
 }
 
 /// Whether carrying out `plan` needs the classifier's encoder: a report is to be read, or

@@ -598,6 +598,8 @@ bbb,\"Bournemouth, Christchurch and Poole\",839,E06000058,South West,\n";
             all_reports: false,
             quiet: true,
             reader: Default::default(),
+            relabel: false,
+            accept_any_document: false,
         };
         // The rules label: what is tested is the table, against the CSVs of the same run.
         let rules = crate::classify::RulesClassifier::new(options.taxonomy.clone());

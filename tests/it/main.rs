@@ -14,6 +14,7 @@ mod facts_corpus;
 mod fair_comparison;
 mod golden_rules;
 mod hostile;
+mod install;
 mod model_classifier;
 mod mpnet;
 mod page_browser;

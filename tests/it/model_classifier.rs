@@ -371,7 +371,7 @@ fn a_run_on_the_seeds_with_the_combined_classifier() {
     let model = ModelArgs {
         model: Some(model_dir()),
         wheel: None,
-        heads: heads(),
+        heads: Some(heads()),
         ..ModelArgs::default()
     };
     let classifier = build_classifier(
@@ -405,7 +405,7 @@ fn without_a_model_run_says_so_and_uses_the_rules() {
     let model = ModelArgs {
         model: Some(tmp.path().join("no-model-here")),
         wheel: Some(bad_wheel.clone()),
-        heads: heads(),
+        heads: Some(heads()),
         ..ModelArgs::default()
     };
     let options = run_options(&root().join("seeds"), &out);
@@ -652,5 +652,7 @@ fn run_options(input: &Path, out: &Path) -> RunOptions {
         all_reports: false,
         quiet: true,
         reader: Default::default(),
+        relabel: false,
+        accept_any_document: false,
     }
 }

@@ -116,19 +116,18 @@ fn nothing_usable_exits_1_and_names_the_folder() {
 }
 
 #[test]
-fn missing_input_is_reported_by_name() {
-    let out = tempfile::tempdir().unwrap();
-    let result = run(
-        &[Path::new("seeds"), Path::new("no/such/folder")],
-        out.path(),
-    );
-    assert_eq!(result.status.code(), Some(2));
+fn missing_input_is_named_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let result = run(&[Path::new("seeds"), Path::new("no/such/folder")], &out);
+    // A mistyped path stops the run before anything is written (issue 26).
+    assert_eq!(result.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&result.stderr);
-    let errors = read_csv(&out.path().join("errors.csv"));
-    assert!(errors
-        .iter()
-        .any(|r| r[0] == *"no/such/folder" && r[1].contains("no such file")));
-    assert!(stderr.contains("5 reports"), "{stderr}");
+    assert!(
+        stderr.contains("no/such/folder") && stderr.contains("no such file"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "{stderr}");
 }
 
 #[test]
