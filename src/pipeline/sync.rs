@@ -455,7 +455,10 @@ fn refuse_another_classifier(
     others.sort();
     others.dedup();
     bail!(
-        "the store {} holds {count} reports labelled by the {} classifier; this run would          re-label them with the {current} classifier. Nothing was changed. Give --relabel to          re-label them, or run with the classifier that labelled them (see the note above if          the model could not be loaded)",
+        "the store {} holds {count} reports labelled by the {} classifier; this run would \
+         re-label them with the {current} classifier. Nothing was changed. Give --relabel to \
+         re-label them, or run with the classifier that labelled them (see the note above if \
+         the model could not be loaded)",
         store.path().display(),
         others.join(" and the ")
     )

@@ -199,19 +199,30 @@ fn accurate_is_not_given_with_an_encoder() {
 
 /// `run --encoder mpnet` on a seed article: labelled by the combined classifier on mpnet's
 /// committed heads, its embeddings stored under mpnet's name; the same store run again with
-/// the default MiniLM re-labels the report and stores MiniLM's embeddings instead, never
-/// mixing the two.
+/// the default MiniLM is refused (another classifier labelled it), and with `--relabel`
+/// re-labels the report and stores MiniLM's embeddings instead, never mixing the two.
 #[test]
 fn a_run_with_mpnet_stores_its_embeddings_under_its_own_name() {
     let Some(_) = mpnet_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let run = |encoder: &str| {
-        let output = command(&["run", "seeds/004_a5defbb08fc3c8b4.txt", "--quiet"])
+    let run_with = |encoder: &str, extra: &[&str]| {
+        command(&["run", "seeds/004_a5defbb08fc3c8b4.txt", "--quiet"])
             .args(["--classifier", "combined", "--encoder", encoder, "--out"])
             .arg(&out)
+            .args(extra)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let run = |encoder: &str| {
+        let output = run_with(
+            encoder,
+            if encoder == "mpnet" {
+                &[]
+            } else {
+                &["--relabel"]
+            },
+        );
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(output.status.success(), "{stderr}");
         let store = Store::open(&out.join("store.sqlite")).unwrap();
@@ -220,6 +231,10 @@ fn a_run_with_mpnet_stores_its_embeddings_under_its_own_name() {
     };
     let (_, encoders) = run("mpnet");
     assert_eq!(encoders, vec![mpnetfetch::pinned_version()]);
+    let refused = run_with("minilm", &[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--relabel"), "{stderr}");
     let (stderr, encoders) = run("minilm");
     assert!(stderr.contains("1 re-labelled"), "{stderr}");
     assert_eq!(
