@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::util::{csv_rows, fixture, model_dir, root, BIN};
+use crate::util::{csv_rows, fixture, model_dir, root, text_pdf, BIN};
 
 /// The binary run from `cwd` with `args`, its model cache, user cache and OFSTED_THEMES_HOME
 /// pointed into `home` so no test reads or fills the real user's cache.
@@ -152,46 +152,6 @@ fn without_python_a_model_labelled_store_is_not_relabelled_with_the_rules() {
     );
 }
 
-/// A one-page PDF with the given lines, made with lopdf.
-fn text_pdf(lines: &[&str]) -> Vec<u8> {
-    use lopdf::content::{Content, Operation};
-    use lopdf::{dictionary, Document, Object, Stream};
-    let mut doc = Document::with_version("1.5");
-    let pages_id = doc.new_object_id();
-    let font_id = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
-    });
-    let mut operations = vec![
-        Operation::new("BT", vec![]),
-        Operation::new("Tf", vec!["F1".into(), 11.into()]),
-        Operation::new("TL", vec![14.into()]),
-        Operation::new("Td", vec![60.into(), 760.into()]),
-    ];
-    for line in lines {
-        operations.push(Operation::new("Tj", vec![Object::string_literal(*line)]));
-        operations.push(Operation::new("T*", vec![]));
-    }
-    operations.push(Operation::new("ET", vec![]));
-    let content = Content { operations };
-    let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
-        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
-        "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
-        }),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).unwrap();
-    bytes
-}
-
 #[test]
 fn documents_that_are_not_ofsted_childrens_services_documents_are_named_in_errors_csv() {
     let tmp = tempfile::tempdir().unwrap();
@@ -201,15 +161,15 @@ fn documents_that_are_not_ofsted_childrens_services_documents_are_named_in_error
     std::fs::copy(fixture(LUTON), input.join("luton.pdf")).unwrap();
     std::fs::write(
         input.join("invoice.pdf"),
-        text_pdf(&[
-            "Invoice 2291 for the repair of the boiler at 14 Station Road, Doncaster.",
-            "The engineer replaced the pump and the pressure valve.",
-            "Parts came to 260 pounds.",
-            "Labour came to 160 pounds.",
-            "The boiler was tested and left running.",
-            "Payment is due within thirty days of this invoice.",
-            "Thank you for your custom.",
-        ]),
+        text_pdf(concat!(
+            "Invoice 2291 for the repair of the boiler at 14 Station Road, Doncaster.\n",
+            "The engineer replaced the pump and the pressure valve.\n",
+            "Parts came to 260 pounds.\n",
+            "Labour came to 160 pounds.\n",
+            "The boiler was tested and left running.\n",
+            "Payment is due within thirty days of this invoice.\n",
+            "Thank you for your custom.\n",
+        )),
     )
     .unwrap();
     std::fs::write(
