@@ -533,10 +533,11 @@ impl fmt::Display for EvalReport {
             for c in &k.top_confusions {
                 writeln!(
                     f,
-                    "  {} called {}: {} sentences",
+                    "  {} called {}: {} sentence{}",
                     c.truth.as_str(),
                     c.predicted.as_str(),
-                    c.count
+                    c.count,
+                    if c.count == 1 { "" } else { "s" }
                 )?;
                 for (id, score, text) in &c.examples {
                     writeln!(f, "    {id} ({score:.2}) {}", crate::text::head(text, 140))?;
@@ -645,6 +646,9 @@ mod tests {
         let ids: Vec<&str> = top.examples.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(ids, ["n2", "n3", "n1"]);
         assert_eq!(news.top_confusions.len(), 2);
+        assert!(report
+            .to_string()
+            .contains("context called weakness: 1 sentence\n"));
         let reports = report.by_kind.iter().find(|k| k.kind == "report").unwrap();
         assert!(reports.top_confusions.is_empty());
         let printed = report.to_string();
