@@ -500,6 +500,8 @@ pub fn cross_validate_thinned(
                 theme_ids,
                 &set.rules_labels[i],
                 &input,
+                // Labelled rows carry no list structure (false for every row).
+                set.inputs_in_improvement_list[i],
             ));
         }
     }

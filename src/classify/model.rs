@@ -235,7 +235,8 @@ pub fn label_from_scores(scores: &HeadScores, heads: &Heads, theme_ids: &[String
 /// so the store re-labels its reports (the card's hash covers only what was trained).
 /// 2: a strength whose main clause says what should happen is a recommendation.
 /// 3: embeddings rounded to half precision, as stored.
-const LABELLING_REVISION: u32 = 3;
+/// 4: a sentence under an improvement heading that states a finding is the model's.
+const LABELLING_REVISION: u32 = 4;
 
 /// The confidence of a stance that a LABELLING.md rule sets over the model's choice.
 const RULE_STANCE_SCORE: f32 = 0.9;
@@ -247,9 +248,11 @@ const RULE_STANCE_SCORE: f32 = 0.9;
 /// give the theme (a cue phrase agrees with the model) and one when they do not; the
 /// themes that pass are kept highest probability first, at most [`MAX_THEMES`].
 ///
-/// Stance: an item in an improvement list is a recommendation (LABELLING.md rule 10),
-/// which the model cannot see from the text alone (the labelled sentences carry no
-/// structure). A sentence the model calls a strength whose main clause says what should
+/// Stance: an item in an improvement list that names what should improve (`list_item`:
+/// [`RulesClassifier::names_what_should_improve`]) is a recommendation (LABELLING.md rule
+/// 10), which the model cannot see from the text alone (the labelled sentences carry no
+/// structure); a sentence under an improvement heading that states a finding instead
+/// ("Personal advisers are allocated late.") is the model's to label, by what it says. A sentence the model calls a strength whose main clause says what should
 /// happen ([`states_what_should_happen`]) is a recommendation (rule 3): the labelled
 /// sentences hold too few such sentences outside lists for the model to learn it, so a
 /// lone "Leaders should ensure ..." came out a strength. No labelled sentence is changed
@@ -264,6 +267,7 @@ pub fn combine(
     theme_ids: &[String],
     rules_label: &Label,
     input: &SentenceInput,
+    list_item: bool,
 ) -> Label {
     let mut label = label_from_scores(scores, heads, theme_ids);
     let mut themes: Vec<(ThemeScore, bool)> = scores
@@ -306,12 +310,17 @@ pub fn combine(
         )
     }));
     label.themes = themes.into_iter().map(|(t, _)| t).collect();
-    if input.in_improvement_list {
+    if list_item {
         label.stance = Stance::Recommendation;
         label.stance_score = label.stance_score.max(RULE_STANCE_SCORE);
         label
             .evidence
             .push("combined: in an improvement list → recommendation".to_string());
+    } else if input.in_improvement_list {
+        label.evidence.push(
+            "combined: under an improvement heading but states a finding → the model's stance"
+                .to_string(),
+        );
     } else if label.stance == Stance::Strength && states_what_should_happen(input.text) {
         label.stance = Stance::Recommendation;
         label.stance_score = RULE_STANCE_SCORE;
@@ -679,7 +688,16 @@ impl ModelClassifier {
     ) -> Result<(Vec<Label>, Option<SentenceEmbeddings>)> {
         self.labels_from_scores(inputs, stored, |scores, input| {
             let rules_label = self.rules.classify(input);
-            combine(scores, &self.heads, &self.card.themes, &rules_label, input)
+            let list_item =
+                input.in_improvement_list && self.rules.names_what_should_improve(input.text);
+            combine(
+                scores,
+                &self.heads,
+                &self.card.themes,
+                &rules_label,
+                input,
+                list_item,
+            )
         })
     }
 

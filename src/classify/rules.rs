@@ -571,6 +571,20 @@ impl RulesClassifier {
         Some(format!("{} {id}", hit.kind.label()))
     }
 
+    /// Whether `text`, an item under an improvement heading, names what should improve
+    /// (LABELLING.md rule 10) rather than stating a finding: it opens with an imperative or
+    /// an item's noun phrase, says what should happen, or its main clause holds no finite
+    /// verb ("Social work capacity in all teams.", "Review the audit process, to ensure
+    /// ..."). "Personal advisers are allocated late." states a finding.
+    pub fn names_what_should_improve(&self, text: &str) -> bool {
+        let tally = self.tally(text, false);
+        tally.recommendation_opener > 0.0
+            || tally.improvement_item > 0.0
+            || tally.recommendation > 0.0
+            || tally.should
+            || !self.main_clause_has_finite_verb(&normalise_text(text))
+    }
+
     /// True when the words of `text` up to the first clause break include a finite verb:
     /// then the sentence states something rather than naming an item to improve.
     fn main_clause_has_finite_verb(&self, text: &str) -> bool {
@@ -828,6 +842,29 @@ impl RulesClassifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_that_name_what_should_improve_and_findings_under_the_same_heading() {
+        let rules = RulesClassifier::new(Taxonomy::bundled());
+        for item in [
+            "Ensure that plans are reviewed.",
+            "Review all cases where children are exposed to domestic abuse, to ensure that their needs are met.",
+            "Social work capacity and allocation of caseloads.",
+            "The quality of child protection plans.",
+            "Leaders should ensure that supervision is regular.",
+            "Work with partners to ensure that there is a single strategic plan.",
+        ] {
+            assert!(rules.names_what_should_improve(item), "{item}");
+        }
+        for finding in [
+            "Personal advisers are allocated late.",
+            "Senior leaders have an accurate understanding of the service.",
+            "The board does not have a serious case review sub-group.",
+            "There are no priority or immediate actions.",
+        ] {
+            assert!(!rules.names_what_should_improve(finding), "{finding}");
+        }
+    }
 
     fn rules() -> RulesClassifier {
         RulesClassifier::new(Taxonomy::bundled())
