@@ -212,6 +212,7 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
         classifier,
         quiet,
         &times,
+        |_| Ok(()),
         collect,
     ) {
         Ok(errors) => errors,
@@ -237,21 +238,22 @@ pub fn run_batch(files: &[PathBuf], classifier: &dyn Classifier, quiet: bool) ->
 /// worker thread that made it, so the caller can save it before the batch ends (the store
 /// commits each report this way), with the embeddings its labels came from. Returns the
 /// inputs that could not be used, in input order;
-/// stops at the first error from `sink` and returns it.
+/// stops at the first error from `sink` and returns it. A report that `admit` refuses is one
+/// of those inputs, and is never labelled.
 pub fn run_batch_each<E: Send>(
     files: &[PathBuf],
     reader: &Reader,
     classifier: &dyn Classifier,
     quiet: bool,
     times: &StageTimes,
+    admit: impl Fn(&Report) -> Result<(), InputError> + Sync,
     sink: impl Fn(LabelledReport, Option<SentenceEmbeddings>) -> Result<(), E> + Sync,
 ) -> Result<Vec<InputError>, E> {
     let bar = progress_bar(files.len(), quiet, "labelling");
     let results: Result<Vec<Option<InputError>>, E> = files
         .par_iter()
         .map(|path| {
-            let labelled = reader
-                .read(path, times)
+            let labelled = read_admitted(reader, path, times, &admit)
                 .and_then(|report| label_with_embeddings(report, classifier, None, times));
             let outcome = match labelled {
                 Ok((labelled, embeddings)) => sink(labelled, embeddings).map(|()| None),
@@ -266,6 +268,18 @@ pub fn run_batch_each<E: Send>(
         .collect();
     bar.finish_and_clear();
     Ok(results?.into_iter().flatten().collect())
+}
+
+/// Reads `path` with `reader`, then asks `admit` whether the report is one to label.
+pub fn read_admitted(
+    reader: &Reader,
+    path: &Path,
+    times: &StageTimes,
+    admit: impl Fn(&Report) -> Result<(), InputError>,
+) -> Result<Report, InputError> {
+    let report = reader.read(path, times)?;
+    admit(&report)?;
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::ingest;
 use crate::pipeline::{self, Reader, StageTimes};
 use crate::store::{self, Labeller, Store};
 use crate::taxonomy::Taxonomy;
-use crate::types::{DocumentKind, LabelledReport};
+use crate::types::{DocumentKind, LabelledReport, Report};
 
 /// How many of the new reports the run's summary names ("new: Halton inspection
 /// 2024-05-24, …"); the rest are counted.
@@ -103,7 +103,6 @@ pub fn sync_store(
         reader,
         quiet,
         accept_any_document: policy.accept_any_document,
-        refused: Mutex::new(Vec::new()),
         new_reports: Mutex::new(Vec::new()),
     };
     for (sha, path) in &plan.moved {
@@ -201,8 +200,6 @@ struct Job<'a> {
     reader: &'a Reader,
     quiet: bool,
     accept_any_document: bool,
-    /// Documents read but refused as not about children's services.
-    refused: Mutex<Vec<InputError>>,
     /// (source, "Halton inspection 2024-05-24") of each new report saved.
     new_reports: Mutex<Vec<(PathBuf, String)>>,
 }
@@ -214,17 +211,8 @@ impl Job<'_> {
             .expect("a thread saving to the store panicked")
     }
 
-    /// Saves a newly read report, unless it is not a children's services document (then it
-    /// is named among the refused, and false is returned).
-    fn save(&self, report: LabelledReport, embeddings: Option<SentenceEmbeddings>) -> Result<bool> {
-        if let Some(refusal) = self.refusal(&report) {
-            refusal.announce(self.quiet);
-            self.refused
-                .lock()
-                .expect("a worker panicked")
-                .push(refusal);
-            return Ok(false);
-        }
+    /// Saves a newly read report.
+    fn save(&self, report: LabelledReport, embeddings: Option<SentenceEmbeddings>) -> Result<()> {
         self.labelled
             .fetch_add(report.labels.len(), Ordering::Relaxed);
         self.lock()
@@ -233,23 +221,25 @@ impl Job<'_> {
             .lock()
             .expect("a worker panicked")
             .push((report.report.source.clone(), describe(&report)));
-        Ok(true)
+        Ok(())
     }
 
-    /// The error naming `report` when it is not about a children's services inspection.
-    fn refusal(&self, report: &LabelledReport) -> Option<InputError> {
+    /// The error naming `report` when it is not about a children's services inspection:
+    /// checked once it is read, before it is labelled.
+    fn admit(&self, report: &Report) -> Result<(), InputError> {
         if self.accept_any_document {
-            return None;
+            return Ok(());
         }
-        let r = &report.report;
-        let why = subject::not_about_childrens_services(
-            &r.facts,
-            r.sentences.iter().map(|s| s.text.as_str()),
-        )?;
-        Some(InputError::new(
-            &r.source,
-            InputProblem::NotChildrensServicesDocument(why.to_string()),
-        ))
+        match subject::not_about_childrens_services(
+            &report.facts,
+            report.sentences.iter().map(|s| s.text.as_str()),
+        ) {
+            Some(why) => Err(InputError::new(
+                &report.source,
+                InputProblem::NotChildrensServicesDocument(why.to_string()),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Reads, labels and saves the plan's new and re-read files.
@@ -269,17 +259,15 @@ impl Job<'_> {
             self.classifier,
             self.quiet,
             &self.times,
-            |report, embeddings| self.save(report, embeddings).map(|_| ()),
+            |report| self.admit(report),
+            |report, embeddings| self.save(report, embeddings),
         )?;
-        let refused = std::mem::take(&mut *self.refused.lock().expect("a worker panicked"));
-        let failed_paths: HashSet<&PathBuf> =
-            failed.iter().chain(&refused).map(|e| &e.path).collect();
+        let failed_paths: HashSet<&PathBuf> = failed.iter().map(|e| &e.path).collect();
         let stored = |paths: &[PathBuf]| paths.iter().filter(|p| !failed_paths.contains(p)).count();
         work.new = stored(&plan.new);
         work.reread = stored(&plan.reread);
         let copies_failed = self.try_copies(plan, inputs, &failed, work)?;
         work.errors.extend(failed);
-        work.errors.extend(refused);
         work.errors.extend(copies_failed);
         Ok(())
     }
@@ -306,18 +294,19 @@ impl Job<'_> {
                 continue;
             };
             for copy in paths_with[sha].iter().filter(|p| ***p != error.path) {
-                let outcome = self.reader.read(copy, &self.times).and_then(|report| {
-                    pipeline::label_with_embeddings(report, self.classifier, None, &self.times)
-                });
+                let outcome =
+                    pipeline::read_admitted(self.reader, copy, &self.times, |r| self.admit(r))
+                        .and_then(|report| {
+                            pipeline::label_with_embeddings(
+                                report,
+                                self.classifier,
+                                None,
+                                &self.times,
+                            )
+                        });
                 match outcome {
                     Ok((report, embeddings)) => {
-                        if !self.save(report, embeddings)? {
-                            let refused = std::mem::take(
-                                &mut *self.refused.lock().expect("a worker panicked"),
-                            );
-                            copies_failed.extend(refused);
-                            continue;
-                        }
+                        self.save(report, embeddings)?;
                         if plan.new.contains(&error.path) {
                             work.new += 1;
                         } else {

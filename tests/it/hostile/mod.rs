@@ -751,6 +751,7 @@ fn case_11_a_classifier_failure_is_an_error_not_other_labels() {
         &FailingModel,
         true,
         &StageTimes::default(),
+        |_| Ok(()),
         |_, _| {
             saved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok::<(), ()>(())
@@ -772,6 +773,28 @@ fn case_11_a_classifier_failure_is_an_error_not_other_labels() {
         ));
         assert!(error.to_string().contains("tried again on the next run"));
     }
+
+    // A report refused once read (not a children's services document) is never labelled:
+    // its error is the refusal, not the classifier's failure.
+    let refused = pipeline::run_batch_each(
+        std::slice::from_ref(&a),
+        &pipeline::Reader::InProcess,
+        &FailingModel,
+        true,
+        &StageTimes::default(),
+        |report| {
+            Err(ofsted_themes::error::InputError::new(
+                &report.source,
+                InputProblem::NotChildrensServicesDocument("a test".to_string()),
+            ))
+        },
+        |_, _| Ok::<(), ()>(()),
+    )
+    .unwrap();
+    assert!(
+        matches!(&refused[..], [e] if matches!(e.problem, InputProblem::NotChildrensServicesDocument(_))),
+        "{refused:?}"
+    );
 }
 
 // ---- 12: the curly apostrophe ----
