@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::util::{csv_rows, fixture, model_dir, root, text_pdf, BIN};
+use crate::util::{csv_rows, errors_by_name, fixture, model_dir, root, text_pdf, BIN};
 
 /// The binary run from `cwd` with `args`, its model cache, user cache and OFSTED_THEMES_HOME
 /// pointed into `home` so no test reads or fills the real user's cache.
@@ -53,21 +53,6 @@ fn column(out: &Path, file: &str, name: &str) -> Vec<String> {
     csv_rows(&out.join(file))
         .into_iter()
         .map(|r| r[name].clone())
-        .collect()
-}
-
-/// errors.csv as file name → reason.
-fn errors_by_name(out: &Path) -> BTreeMap<String, String> {
-    csv_rows(&out.join("errors.csv"))
-        .into_iter()
-        .map(|r| {
-            let name = Path::new(&r["path"])
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (name, r["reason"].clone())
-        })
         .collect()
 }
 

@@ -304,3 +304,18 @@ pub fn text_pdf(text: &str) -> Vec<u8> {
     doc.save_to(&mut bytes).unwrap();
     bytes
 }
+
+/// errors.csv as (file name, reason).
+pub fn errors_by_name(out: &Path) -> std::collections::BTreeMap<String, String> {
+    csv_rows(&out.join("errors.csv"))
+        .into_iter()
+        .map(|r| {
+            let name = Path::new(&r["path"])
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, r["reason"].clone())
+        })
+        .collect()
+}

@@ -211,8 +211,6 @@ fn run_contained(
     memory_kb: Option<u64>,
     limit: Duration,
 ) -> Ran {
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let start = Instant::now();
     let mut command = match memory_kb {
         Some(kb) => {
             let mut c = Command::new("sh");
@@ -229,28 +227,8 @@ fn run_contained(
         .arg("--out")
         .arg(out)
         .args(["--quiet", "--classifier", "rules"])
-        .envs(env.iter().copied())
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log.reopen().unwrap());
-    let mut child = command.spawn().expect("start the binary");
-    let code = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status.code().or(Some(-1));
-        }
-        if start.elapsed() > limit {
-            child.kill().ok();
-            child.wait().ok();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ran {
-        code,
-        stderr: fs::read_to_string(log.path()).unwrap_or_default(),
-        took: start.elapsed(),
-    }
+        .envs(env.iter().copied());
+    run_killed_after(&mut command, limit)
 }
 
 /// The processes still running whose environment holds `variable=value` (a worker of one

@@ -19,7 +19,7 @@ use ofsted_themes::types::{Label, SentenceInput, Stance};
 
 // ---- helpers ----
 
-use crate::util::{csv_rows, root, text_pdf, XorShift, BIN};
+use crate::util::{csv_rows, errors_by_name, root, text_pdf, XorShift, BIN};
 
 // Issue 27's cases, one file for each class.
 mod contained;
@@ -53,10 +53,14 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_killed_after(Command::new(BIN).args(args), limit)
+}
+
+/// Runs `command` in the project root, killing it after `limit`; stderr goes to a file.
+fn run_killed_after(command: &mut Command, limit: Duration) -> Ran {
     let log = tempfile::NamedTempFile::new().unwrap();
     let start = Instant::now();
-    let mut child = Command::new(BIN)
-        .args(args)
+    let mut child = command
         .current_dir(root())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -93,21 +97,6 @@ fn run_rules(inputs: &[&Path], out: &Path, extra: &[&str]) -> Ran {
 
 fn column(rows: &[BTreeMap<String, String>], name: &str) -> Vec<String> {
     rows.iter().map(|r| r[name].clone()).collect()
-}
-
-/// errors.csv as (file name, reason).
-fn errors_by_name(out: &Path) -> BTreeMap<String, String> {
-    csv_rows(&out.join("errors.csv"))
-        .into_iter()
-        .map(|r| {
-            let name = Path::new(&r["path"])
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (name, r["reason"].clone())
-        })
-        .collect()
 }
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
